@@ -1,0 +1,37 @@
+"""A read model behind the consumer runner: decode, drop duplicates, apply, in the runner's transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from psycopg import Cursor
+
+from consumers.dead_letters import DeadLetter
+from consumers.error_policy import Action, classify
+from producers.schemas.eventsessions_v1 import Message, decode
+from producers.topics import physical
+from projections.base import Projection, fresh, lock_projection
+
+
+class Projector:
+    def __init__(self, projection: Projection, topic_prefix: str = "") -> None:
+        self.projection = projection
+        self.group = f"{topic_prefix}sessionstream.projection.{projection.name}"
+        self.topics = tuple(physical(t, topic_prefix) for t in projection.topics)
+
+    def handle(self, cur: Cursor[Any], records: Sequence[Any]) -> list[DeadLetter]:
+        messages: list[Message] = []
+        dead: list[DeadLetter] = []
+        for record in records:
+            try:
+                messages.append(decode(record.value))
+            except Exception as error:
+                if classify(error) is not Action.DEAD_LETTER:
+                    raise
+                dead.append(DeadLetter.of(record, error))
+        lock_projection(cur, self.projection.name)
+        new, _gaps = fresh(cur, self.projection.name, messages)
+        if new:
+            self.projection.apply(cur, new)
+        return dead

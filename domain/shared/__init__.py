@@ -1,0 +1,1 @@
+"""What every context shares: the clock and the error root."""

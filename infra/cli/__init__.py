@@ -1,0 +1,1 @@
+"""The ``sessionstream`` command: one module per command group."""

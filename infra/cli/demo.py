@@ -1,0 +1,1 @@
+"""``sessionstream demo``: placeholder replaced below."""

@@ -1,0 +1,164 @@
+"""Assembles the system from settings: the application, the pool, the relay, the consumers.
+
+Everything that runs (``sessionstream run``, the API, tests, the benchmark) builds its parts here,
+so they are wired one way only.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from psycopg import sql
+from psycopg_pool import ConnectionPool
+
+from consumers.inbound_registrations import InboundRegistrations
+from consumers.projector import Projector
+from consumers.runner import ConsumerRunner
+from domain.eventsessions.application import EventSessions
+from domain.shared.clock import Clock, SystemClock
+from infra import kafka
+from infra.postgres import eventstore_env, make_pool
+from infra.settings import Settings
+from producers.relay import Relay
+from projections.base import create_tables
+from projections.catalogue import LIVE_SCHEMA, PROJECTIONS
+
+log = logging.getLogger(__name__)
+
+SERVICE_DDL = """
+CREATE TABLE IF NOT EXISTS public.relay_positions (
+    name text PRIMARY KEY,
+    notification_id bigint NOT NULL
+);
+"""
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    database_url: str
+    kafka_bootstrap: str
+
+
+def resolve_endpoints(settings: Settings) -> Endpoints:
+    """The configured PostgreSQL and Kafka, or the local ones, started when they are not running."""
+    if settings.database_url is not None and settings.kafka_bootstrap_servers:
+        return Endpoints(settings.database_url.get_secret_value(), settings.kafka_bootstrap_servers)
+    from infra.local import services
+
+    env = services.up(settings)
+    return Endpoints(env["DATABASE_URL"], env["KAFKA_BOOTSTRAP_SERVERS"])
+
+
+class PgPosition:
+    """The relay's position, in PostgreSQL beside the event store."""
+
+    def __init__(self, pool: ConnectionPool, name: str) -> None:
+        self.pool = pool
+        self.name = name
+
+    def load(self) -> int:
+        with self.pool.connection() as conn:
+            row = conn.execute(
+                "SELECT notification_id FROM public.relay_positions WHERE name = %s", (self.name,)
+            ).fetchone()
+        return int(row[0]) if row else 0
+
+    def save(self, notification_id: int) -> None:
+        with self.pool.connection() as conn, conn.transaction():
+            conn.execute(
+                "INSERT INTO public.relay_positions (name, notification_id) VALUES (%s, %s)"
+                " ON CONFLICT (name) DO UPDATE SET notification_id = EXCLUDED.notification_id",
+                (self.name, notification_id),
+            )
+
+
+def prepare_schema(pool: ConnectionPool, schema: str = LIVE_SCHEMA) -> None:
+    """Creates (idempotently) the service's tables: relay positions and every read model."""
+    with pool.connection() as conn, conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(hashtext('sessionstream.schema'))")
+        conn.execute(SERVICE_DDL)
+        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+        cur = conn.cursor()
+        cur.execute(sql.SQL("SET LOCAL search_path TO {}").format(sql.Identifier(schema)))
+        for projection in PROJECTIONS.values():
+            create_tables(cur, projection)
+        InboundRegistrations.create_tables(cur)
+
+
+@dataclass
+class Container:
+    settings: Settings
+    endpoints: Endpoints
+    clock: Clock = field(default_factory=SystemClock)
+    _app: EventSessions | None = None
+    _pool: ConnectionPool | None = None
+    _producer: Any = None
+
+    @property
+    def app(self) -> EventSessions:
+        if self._app is None:
+            self._app = EventSessions(env=eventstore_env(self.endpoints.database_url), clock=self.clock)
+        return self._app
+
+    @property
+    def pool(self) -> ConnectionPool:
+        if self._pool is None:
+            self._pool = make_pool(self.endpoints.database_url, max_size=20)
+        return self._pool
+
+    @property
+    def producer(self) -> Any:
+        if self._producer is None:
+            self._producer = kafka.producer(self.endpoints.kafka_bootstrap)
+        return self._producer
+
+    def prepare(self) -> None:
+        """Schema and topics: an empty database and an empty broker are enough to start."""
+        self.app  # creates the event store's tables  # noqa: B018
+        prepare_schema(self.pool)
+        kafka.ensure_topics(
+            self.endpoints.kafka_bootstrap, self.settings.topic_prefix, self.settings.topic_partitions
+        )
+
+    def relay(self, **kwargs: Any) -> Relay:
+        return Relay(
+            self.app,
+            self.producer,
+            PgPosition(self.pool, f"{self.settings.topic_prefix}relay.{self.app.name}"),
+            topic_prefix=self.settings.topic_prefix,
+            **kwargs,
+        )
+
+    def projection_runner(self, name: str, **kwargs: Any) -> ConsumerRunner:
+        return ConsumerRunner(
+            Projector(PROJECTIONS[name], self.settings.topic_prefix),
+            lambda group: kafka.consumer(self.endpoints.kafka_bootstrap, group),
+            self.pool,
+            self.producer,
+            schema=LIVE_SCHEMA,
+            **kwargs,
+        )
+
+    def inbound_runner(self, **kwargs: Any) -> ConsumerRunner:
+        return ConsumerRunner(
+            InboundRegistrations(self.app, self.producer, self.settings.topic_prefix),
+            lambda group: kafka.consumer(self.endpoints.kafka_bootstrap, group, max_poll_records=200),
+            self.pool,
+            self.producer,
+            schema=LIVE_SCHEMA,
+            **kwargs,
+        )
+
+    def close(self) -> None:
+        if self._producer is not None:
+            self._producer.close(timeout=10)
+        if self._pool is not None:
+            self._pool.close()
+        if self._app is not None:
+            self._app.close()
+
+
+def build(settings: Settings, clock: Clock | None = None) -> Container:
+    return Container(settings, resolve_endpoints(settings), clock or SystemClock())

@@ -1,0 +1,232 @@
+"""A private PostgreSQL cluster under ``<local_dir>/postgres``, run with Debian's binaries.
+
+Layout: ``data/`` (the cluster), ``socket/`` (unix socket directory), ``postgres.log``.
+``initdb`` and the server refuse to run as root, so as root every command runs as the
+``postgres`` user through ``runuser``. Durability settings stay at their defaults (fsync and
+synchronous_commit on): the project's delivery guarantees are tested against them.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import pwd
+import shutil
+import stat
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+
+from infra.local import LocalServiceError
+
+logger = logging.getLogger(__name__)
+
+DATABASE = "sessionstream"
+SERVICE_USER = "postgres"
+_CONF_NAME = "sessionstream.conf"
+
+
+@dataclass(frozen=True)
+class PostgresInfo:
+    """A running local cluster."""
+
+    pid: int
+    port: int
+
+    @property
+    def url(self) -> str:
+        return database_url(self.port)
+
+
+def database_url(port: int) -> str:
+    """The DATABASE_URL of the local cluster (trust auth on loopback, so no password)."""
+    return f"postgresql://{SERVICE_USER}@127.0.0.1:{port}/{DATABASE}"
+
+
+def bin_dir() -> Path:
+    """The newest installed ``/usr/lib/postgresql/<major>/bin`` (Debian's layout)."""
+    candidates = [p for p in Path("/usr/lib/postgresql").glob("*/bin") if p.parent.name.isdigit()]
+    candidates = [p for p in candidates if (p / "initdb").exists() and (p / "pg_ctl").exists()]
+    if not candidates:
+        raise LocalServiceError(
+            "PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin; "
+            "install them with: apt-get install postgresql"
+        )
+    return max(candidates, key=lambda p: int(p.parent.name))
+
+
+def running(root: Path) -> PostgresInfo | None:
+    """The cluster's postmaster, if it is alive (read from ``postmaster.pid``, pg_ctl's own record)."""
+    try:
+        lines = (root / "data" / "postmaster.pid").read_text().splitlines()
+        pid, port = int(lines[0]), int(lines[3])
+    except (FileNotFoundError, IndexError, ValueError):
+        return None
+    return PostgresInfo(pid=pid, port=port) if _alive(pid) else None
+
+
+def start(root: Path, port: int) -> PostgresInfo:
+    """Create the cluster if needed, start it on ``127.0.0.1:port`` and ensure the database exists."""
+    current = running(root)
+    if current is not None:
+        _ensure_database(current.port)
+        return current
+    _wait_for_stale_postmaster(root)
+    binaries = bin_dir()
+    _prepare_dirs(root)
+    data = root / "data"
+    if not (data / "PG_VERSION").exists():
+        _initdb(binaries, root)
+    _check_major_version(data, binaries)
+    _write_conf(root, port)
+    log = root / "postgres.log"
+    logger.info("starting postgresql", extra={"port": port, "data_dir": str(data)})
+    result = _run([str(binaries / "pg_ctl"), "-D", str(data), "-l", str(log), "-w", "-t", "60", "start"], root)
+    info = running(root)
+    if result.returncode != 0 or info is None:
+        raise LocalServiceError(
+            f"PostgreSQL did not start (pg_ctl said: {_output(result)}); last lines of {log}:\n{_tail(log)}"
+        )
+    _ensure_database(info.port)
+    return info
+
+
+def stop(root: Path) -> None:
+    """Fast shutdown (roll back open transactions, then a clean checkpoint)."""
+    if running(root) is None:
+        return
+    pg_ctl = bin_dir() / "pg_ctl"
+    result = _run([str(pg_ctl), "-D", str(root / "data"), "-m", "fast", "-w", "-t", "60", "stop"], root)
+    if result.returncode != 0 and running(root) is not None:
+        raise LocalServiceError(f"PostgreSQL did not stop: {_output(result)}")
+    logger.info("postgresql stopped", extra={"data_dir": str(root / "data")})
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a zombie still answers kill(0)
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
+
+
+def _wait_for_stale_postmaster(root: Path, seconds: float = 15.0) -> None:
+    """After a crash the dead postmaster may linger as a zombie; postgres would take it for a live one."""
+    try:
+        pid = int((root / "data" / "postmaster.pid").read_text().split()[0])
+    except (FileNotFoundError, IndexError, ValueError):
+        return
+    deadline = time.monotonic() + seconds
+    while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+
+def _as_root() -> bool:
+    return os.geteuid() == 0
+
+
+def _run(cmd: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run a PostgreSQL tool, as the ``postgres`` user when we are root."""
+    if _as_root():
+        cmd = ["runuser", "-u", SERVICE_USER, "--", *cmd]
+    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, stdin=subprocess.DEVNULL, check=False)
+
+
+def _prepare_dirs(root: Path) -> None:
+    """Create ``root`` and ``socket/``, owned by the server's user, and check it can reach them."""
+    (root / "socket").mkdir(parents=True, exist_ok=True)
+    if not _as_root():
+        return
+    try:
+        user = pwd.getpwnam(SERVICE_USER)
+    except KeyError:
+        raise LocalServiceError(f"running as root needs a '{SERVICE_USER}' system user (apt-get install postgresql)")
+    for path in (root, root / "socket"):
+        os.chown(path, user.pw_uid, user.pw_gid)
+    local_dir = root.parent
+    for parent in root.resolve().parents:
+        mode = os.stat(parent).st_mode
+        if mode & stat.S_IXOTH:
+            continue
+        if parent == local_dir.resolve():
+            os.chmod(parent, mode | stat.S_IXOTH)
+            continue
+        raise LocalServiceError(
+            f"the '{SERVICE_USER}' user cannot traverse {parent} (mode {stat.filemode(mode)}); "
+            f"run 'chmod o+x {parent}' or set SESSIONSTREAM_LOCAL_DIR to a directory it can reach"
+        )
+
+
+def _initdb(binaries: Path, root: Path) -> None:
+    """initdb into a scratch directory and rename it, so a half-made cluster is never mistaken for one."""
+    scratch = root / "data.initdb"
+    base = [str(binaries / "initdb"), "-D", str(scratch), "--auth=trust", "-U", SERVICE_USER, "--encoding=UTF8"]
+    attempts = []
+    for locale_args in (["--locale=C.UTF-8"], ["--no-locale"]):
+        shutil.rmtree(scratch, ignore_errors=True)
+        logger.info("initialising postgresql cluster", extra={"locale": locale_args[0]})
+        result = _run(base + locale_args, root)
+        if result.returncode == 0:
+            break
+        attempts.append(_output(result))
+    else:
+        raise LocalServiceError("initdb failed:\n" + "\n---\n".join(attempts))
+    with open(scratch / "postgresql.conf", "a", encoding="utf-8") as conf:
+        conf.write(f"\n# Per-start settings written by infra/local/postgres.py\ninclude '{_CONF_NAME}'\n")
+    shutil.rmtree(root / "data", ignore_errors=True)
+    scratch.rename(root / "data")
+
+
+def _check_major_version(data: Path, binaries: Path) -> None:
+    cluster = (data / "PG_VERSION").read_text().strip()
+    if cluster != binaries.parent.name:
+        raise LocalServiceError(
+            f"the cluster in {data} is PostgreSQL {cluster} but the binaries are {binaries.parent.name}; "
+            f"run 'sessionstream local down' and delete {data} to recreate it"
+        )
+
+
+def _write_conf(root: Path, port: int) -> None:
+    """Settings that may change between starts (the port) or that we want regardless of initdb defaults."""
+    socket_dir = str(root / "socket").replace("'", "''")
+    conf = root / "data" / _CONF_NAME
+    conf.write_text(
+        "listen_addresses = '127.0.0.1'\n"
+        f"port = {port}\n"
+        f"unix_socket_directories = '{socket_dir}'\n"
+        "max_connections = 200\n"
+        "shared_buffers = 256MB\n",
+        encoding="utf-8",
+    )
+    if _as_root():
+        user = pwd.getpwnam(SERVICE_USER)
+        os.chown(conf, user.pw_uid, user.pw_gid)
+
+
+def _ensure_database(port: int) -> None:
+    with psycopg.connect(
+        host="127.0.0.1", port=port, user=SERVICE_USER, dbname="postgres", autocommit=True, connect_timeout=10
+    ) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,)).fetchone()
+        if exists is None:
+            conn.execute(f'CREATE DATABASE "{DATABASE}"')
+            logger.info("database created", extra={"database": DATABASE})
+
+
+def _output(result: subprocess.CompletedProcess[str]) -> str:
+    return (result.stdout + result.stderr).strip()
+
+
+def _tail(path: Path, lines: int = 30) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"

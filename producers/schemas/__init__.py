@@ -1,0 +1,1 @@
+"""The public message contract, versioned per topic.  Additive changes only within a ``vN``."""

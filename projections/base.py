@@ -1,0 +1,156 @@
+"""What every read model shares.
+
+- Tables are created unqualified; the caller picks the schema with ``search_path`` (the live read
+  models, or a scratch schema for ``verify``), so one definition serves both.
+- ``fresh`` drops messages already applied (a duplicate is a no-op) and reports gaps, using the
+  per-aggregate versions in ``projection_versions``, in the same transaction as the change.
+- ``fold`` loads the touched rows once, applies every message in memory, and writes each row once:
+  a batch costs two statements, not one per message.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+from uuid import UUID
+
+from psycopg import Cursor, sql
+
+from producers.schemas.eventsessions_v1 import Message
+
+log = logging.getLogger(__name__)
+
+COMMON_DDL = """
+CREATE TABLE IF NOT EXISTS projection_versions (
+    projection text NOT NULL,
+    aggregate_id uuid NOT NULL,
+    version integer NOT NULL,
+    PRIMARY KEY (projection, aggregate_id)
+);
+CREATE TABLE IF NOT EXISTS projection_gaps (
+    projection text NOT NULL,
+    aggregate_id uuid NOT NULL,
+    expected integer NOT NULL,
+    received integer NOT NULL,
+    noticed_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE IF NOT EXISTS consumer_offsets (
+    group_id text NOT NULL,
+    topic text NOT NULL,
+    partition integer NOT NULL,
+    next_offset bigint NOT NULL,
+    PRIMARY KEY (group_id, topic, partition)
+);
+"""
+
+
+class Projection(Protocol):
+    name: str
+    topics: tuple[str, ...]
+    tables: tuple[str, ...]
+    ddl: str
+
+    def apply(self, cur: Cursor[Any], messages: Sequence[Message]) -> None:
+        """Applies fresh messages (duplicates already dropped), in order per aggregate."""
+        ...
+
+
+@dataclass(frozen=True)
+class Gap:
+    aggregate_id: UUID
+    expected: int
+    received: int
+
+
+def lock_projection(cur: Cursor[Any], name: str) -> None:
+    """Serialises writers of one read model: the live consumer and a concurrent rebuild."""
+    cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"projection:{name}",))
+
+
+def create_tables(cur: Cursor[Any], projection: Projection) -> None:
+    cur.execute(COMMON_DDL)
+    cur.execute(projection.ddl)
+
+
+def fresh(cur: Cursor[Any], projection: str, messages: Sequence[Message]) -> tuple[list[Message], list[Gap]]:
+    """The messages not yet applied, in order, and the version gaps among them; records the versions."""
+    ids = list({m.aggregate_id for m in messages})
+    cur.execute(
+        "SELECT aggregate_id, version FROM projection_versions WHERE projection = %s AND aggregate_id = ANY(%s)",
+        (projection, ids),
+    )
+    known: dict[UUID, int] = dict(cur.fetchall())
+    before = dict(known)
+    out: list[Message] = []
+    gaps: list[Gap] = []
+    for message in messages:
+        current = known.get(message.aggregate_id, 0)
+        if message.version <= current:
+            continue
+        if message.version != current + 1:
+            gaps.append(Gap(message.aggregate_id, current + 1, message.version))
+        known[message.aggregate_id] = message.version
+        out.append(message)
+    changed = [(projection, aid, v) for aid, v in known.items() if before.get(aid) != v]
+    if changed:
+        cur.executemany(
+            "INSERT INTO projection_versions (projection, aggregate_id, version) VALUES (%s, %s, %s) "
+            "ON CONFLICT (projection, aggregate_id) DO UPDATE SET version = EXCLUDED.version",
+            changed,
+        )
+    if gaps:
+        cur.executemany(
+            "INSERT INTO projection_gaps (projection, aggregate_id, expected, received) VALUES (%s, %s, %s, %s)",
+            [(projection, g.aggregate_id, g.expected, g.received) for g in gaps],
+        )
+        for gap in gaps:
+            log.error(
+                "version gap in read model",
+                extra={"projection": projection, "aggregate_id": str(gap.aggregate_id),
+                       "expected": gap.expected, "received": gap.received},
+            )  # fmt: skip
+    return out, gaps
+
+
+Row = dict[str, Any]
+
+
+def fold(
+    cur: Cursor[Any],
+    table: str,
+    key: str,
+    columns: Sequence[str],
+    messages: Iterable[Message],
+    key_of: Callable[[Message], UUID | None],
+    apply: Callable[[Row | None, Message], Row | None],
+) -> dict[UUID, Row]:
+    """Loads the rows the messages touch, applies them in memory, upserts each touched row once."""
+    batch = [(key_of(m), m) for m in messages]
+    batch = [(k, m) for k, m in batch if k is not None]
+    if not batch:
+        return {}
+    ids = list({k for k, _ in batch})
+    cols = sql.SQL(", ").join(map(sql.Identifier, columns))
+    cur.execute(
+        sql.SQL("SELECT {} FROM {} WHERE {} = ANY(%s)").format(cols, sql.Identifier(table), sql.Identifier(key)),
+        (ids,),
+    )
+    rows: dict[UUID, Row] = {row[0]: dict(zip(columns, row)) for row in cur.fetchall()}
+    touched: set[UUID] = set()
+    for k, message in batch:
+        new = apply(rows.get(k), message)
+        if new is not None:
+            rows[k] = new
+            touched.add(k)
+    if touched:
+        updates = sql.SQL(", ").join(
+            sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(c)) for c in columns if c != key
+        )
+        statement = sql.SQL("INSERT INTO {} ({}) VALUES ({}) ON CONFLICT ({}) DO UPDATE SET {}").format(
+            sql.Identifier(table), cols, sql.SQL(", ").join(sql.Placeholder() * len(columns)),
+            sql.Identifier(key), updates,
+        )  # fmt: skip
+        cur.executemany(statement, [tuple(rows[k][c] for c in columns) for k in touched])
+    return {k: rows[k] for k in touched}
