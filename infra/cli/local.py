@@ -31,12 +31,10 @@ def up() -> None:
     except LocalServiceError as exc:
         _fail(exc)
     for name, var in _ENV_OF.items():
-        if _given(name):
-            verb = "[cyan]from environment[/]"
-        elif before[name]["running"]:
-            verb = "[yellow]already running[/]"
-        else:
-            verb = "[green]started[/]"
+        if _given(name):  # not echoed: a DATABASE_URL may hold a password
+            _console.print(f"{name:<9} [cyan]not started[/]  {var} is set in the environment")
+            continue
+        verb = "[yellow]already running[/]" if before[name]["running"] else "[green]started[/]"
         _console.print(f"{name:<9} {verb}  {var}={escape(values[var])}", soft_wrap=True)
 
 

@@ -74,6 +74,7 @@ class KafkaInfo:
 
 def ensure_jars(libs: Path) -> None:
     """Download the broker's jars once; an interrupted download never looks like a cache."""
+    libs = libs.resolve()
     if any(libs.glob(BROKER_JAR_GLOB)):
         return
     mvn = shutil.which("mvn")
@@ -102,6 +103,7 @@ def ensure_jars(libs: Path) -> None:
 
 def running(root: Path, pid: int | None, port: int | None, controller_port: int | None) -> KafkaInfo | None:
     """The broker recorded in the state file, if that pid is still our broker."""
+    root = root.resolve()
     if pid is None or port is None or controller_port is None:
         return None
     if not _alive(pid, root):
@@ -111,6 +113,7 @@ def running(root: Path, pid: int | None, port: int | None, controller_port: int 
 
 def start(root: Path, libs: Path, port: int, controller_port: int) -> KafkaInfo:
     """Format storage on first use, launch the broker detached, and wait until it serves metadata."""
+    root, libs = root.resolve(), libs.resolve()
     java = shutil.which("java")
     if java is None:
         raise LocalServiceError("Java 17+ is needed to run Kafka; apt-get install openjdk-17-jre-headless")
@@ -131,7 +134,9 @@ def start(root: Path, libs: Path, port: int, controller_port: int) -> KafkaInfo:
     ]  # fmt: skip
     logger.info("starting kafka", extra={"port": port, "controller_port": controller_port})
     with open(log, "wb") as out:
-        proc = subprocess.Popen(cmd, cwd=root, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            cmd, cwd=root, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
     _CHILDREN[proc.pid] = proc
     try:
         _wait_ready(proc.pid, root, port, log)
@@ -143,6 +148,7 @@ def start(root: Path, libs: Path, port: int, controller_port: int) -> KafkaInfo:
 
 def stop(root: Path, pid: int | None) -> None:
     """SIGTERM (controlled shutdown), then SIGKILL if it has not exited after 30 s."""
+    root = root.resolve()
     if pid is None:
         return
     if _alive(pid, root):
@@ -171,7 +177,7 @@ def _gone_within(pid: int, root: Path, seconds: float) -> bool:
 
 
 def _server_properties(data: Path, port: int, controller_port: int) -> str:
-    settings = {
+    props = {
         "process.roles": "broker,controller",
         "node.id": "1",
         "controller.listener.names": "CONTROLLER",
@@ -204,7 +210,8 @@ def _server_properties(data: Path, port: int, controller_port: int) -> str:
         "num.recovery.threads.per.data.dir": "1",
         "log.cleaner.dedupe.buffer.size": "16777216",
     }
-    return "# Written by infra/local/kafka.py at each start.\n" + "".join(f"{k}={v}\n" for k, v in settings.items())
+    lines = [f"{key}={value}\n" for key, value in props.items()]
+    return "# Written by infra/local/kafka.py at each start.\n" + "".join(lines)
 
 
 def _format(java: str, root: Path, libs: Path, log4j: Path, port: int, controller_port: int) -> None:
@@ -269,11 +276,13 @@ def _wait_ready(pid: int, root: Path, port: int, log: Path) -> None:
         except OSError:
             pass
         if time.monotonic() > deadline:
-            raise LocalServiceError(f"Kafka did not open port {port} in {READY_TIMEOUT_S:.0f} s; last lines of {log}:\n{_tail(log)}")
+            raise LocalServiceError(f"Kafka did not open port {port} in time; last lines of {log}:\n{_tail(log)}")
         time.sleep(0.2)
     while True:
         try:
-            admin = KafkaAdminClient(bootstrap_servers=f"127.0.0.1:{port}", client_id="sessionstream-local", request_timeout_ms=5000)
+            admin = KafkaAdminClient(
+                bootstrap_servers=f"127.0.0.1:{port}", client_id="sessionstream-local", request_timeout_ms=5000
+            )
             try:
                 admin.describe_cluster()
             finally:
@@ -281,7 +290,7 @@ def _wait_ready(pid: int, root: Path, port: int, log: Path) -> None:
             break
         except (KafkaError, OSError) as exc:
             if time.monotonic() > deadline or not _alive(pid, root):
-                raise LocalServiceError(f"Kafka does not answer metadata requests ({exc!r}); last lines of {log}:\n{_tail(log)}")
+                raise LocalServiceError(f"Kafka does not answer metadata requests ({exc!r}):\n{_tail(log)}")
             time.sleep(0.5)
     logger.info("kafka ready", extra={"port": port, "seconds": round(time.monotonic() - started, 1)})
 

@@ -60,21 +60,21 @@ def bin_dir() -> Path:
 
 def running(root: Path) -> PostgresInfo | None:
     """The cluster's postmaster, if it is alive (read from ``postmaster.pid``, pg_ctl's own record)."""
-    try:
-        lines = (root / "data" / "postmaster.pid").read_text().splitlines()
-        pid, port = int(lines[0]), int(lines[3])
-    except (FileNotFoundError, IndexError, ValueError):
+    root = root.resolve()
+    pid, port = _pid_file(root)
+    if pid is None or port is None or not _is_postmaster(pid, root):
         return None
-    return PostgresInfo(pid=pid, port=port) if _alive(pid) else None
+    return PostgresInfo(pid=pid, port=port)
 
 
 def start(root: Path, port: int) -> PostgresInfo:
     """Create the cluster if needed, start it on ``127.0.0.1:port`` and ensure the database exists."""
+    root = root.resolve()
     current = running(root)
     if current is not None:
         _ensure_database(current.port)
         return current
-    _wait_for_stale_postmaster(root)
+    _clear_stale_locks(root)
     binaries = bin_dir()
     _prepare_dirs(root)
     data = root / "data"
@@ -96,6 +96,7 @@ def start(root: Path, port: int) -> PostgresInfo:
 
 def stop(root: Path) -> None:
     """Fast shutdown (roll back open transactions, then a clean checkpoint)."""
+    root = root.resolve()
     if running(root) is None:
         return
     pg_ctl = bin_dir() / "pg_ctl"
@@ -105,28 +106,51 @@ def stop(root: Path) -> None:
     logger.info("postgresql stopped", extra={"data_dir": str(root / "data")})
 
 
-def _alive(pid: int) -> bool:
+def _pid_file(root: Path) -> tuple[int | None, int | None]:
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a zombie still answers kill(0)
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return True
-
-
-def _wait_for_stale_postmaster(root: Path, seconds: float = 15.0) -> None:
-    """After a crash the dead postmaster may linger as a zombie; postgres would take it for a live one."""
-    try:
-        pid = int((root / "data" / "postmaster.pid").read_text().split()[0])
+        lines = (root / "data" / "postmaster.pid").read_text().splitlines()
+        return int(lines[0]), int(lines[3])
     except (FileNotFoundError, IndexError, ValueError):
-        return
+        return None, None
+
+
+def _is_postmaster(pid: int, root: Path) -> bool:
+    """True if ``pid`` is this cluster's postmaster (not a zombie, nor an unrelated process reusing the pid)."""
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()  # empty for a zombie
+    except FileNotFoundError:
+        return False
+    except OSError:  # no /proc: trust kill(0)
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            pass
+        return True
+    return str(root / "data").encode() in cmdline
+
+
+def _clear_stale_locks(root: Path, seconds: float = 15.0) -> None:
+    """After a crash, lock files may name a zombie or a reused pid, which postgres takes for a live server."""
     deadline = time.monotonic() + seconds
-    while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
-        time.sleep(0.1)
+    for lock in [root / "data" / "postmaster.pid", *(root / "socket").glob(".s.PGSQL.*.lock")]:
+        try:
+            pid = int(lock.read_text().split()[0])
+        except (OSError, IndexError, ValueError):
+            continue
+        while _is_zombie(pid) and time.monotonic() < deadline:  # its parent has yet to reap it
+            time.sleep(0.1)
+        if Path(f"/proc/{pid}").exists() and not _is_postmaster(pid, root):
+            logger.warning("removing stale lock file", extra={"path": str(lock), "pid": pid})
+            lock.unlink(missing_ok=True)
+
+
+def _is_zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return False
 
 
 def _as_root() -> bool:
@@ -148,7 +172,7 @@ def _prepare_dirs(root: Path) -> None:
     try:
         user = pwd.getpwnam(SERVICE_USER)
     except KeyError:
-        raise LocalServiceError(f"running as root needs a '{SERVICE_USER}' system user (apt-get install postgresql)")
+        raise LocalServiceError(f"running as root needs a '{SERVICE_USER}' user; apt-get install postgresql") from None
     for path in (root, root / "socket"):
         os.chown(path, user.pw_uid, user.pw_gid)
     local_dir = root.parent

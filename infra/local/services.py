@@ -118,9 +118,8 @@ def _up_kafka(local_dir: Path, state: dict[str, Any]) -> str:
         port, controller_port = _ports([k_state.get("port"), k_state.get("controller_port")])
         broker = kafka.start(local_dir / "kafka", local_dir / "kafka-libs", port, controller_port)
         logger.info("kafka started", extra={"pid": broker.pid, "port": broker.port})
-    k_state.update(
-        pid=broker.pid, port=broker.port, controller_port=broker.controller_port, bootstrap_servers=broker.bootstrap_servers
-    )
+    k_state.update(pid=broker.pid, port=broker.port, controller_port=broker.controller_port)
+    k_state["bootstrap_servers"] = broker.bootstrap_servers
     _save(local_dir, state)
     return broker.bootstrap_servers
 
@@ -130,7 +129,8 @@ def _given_database_url(settings: Settings) -> str:
 
 
 def _kafka_running(local_dir: Path, k_state: dict[str, Any]) -> kafka.KafkaInfo | None:
-    return kafka.running(local_dir / "kafka", k_state.get("pid"), k_state.get("port"), k_state.get("controller_port"))
+    pid, port, controller_port = k_state.get("pid"), k_state.get("port"), k_state.get("controller_port")
+    return kafka.running(local_dir / "kafka", pid, port, controller_port)
 
 
 def _ports(remembered: list[int | None]) -> list[int]:

@@ -1,0 +1,47 @@
+# One entry point for people and CI.  Every target installs what it needs on a fresh machine:
+# a virtual environment with the project's packages, the Kafka jars, local PostgreSQL and Kafka.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+SS := $(VENV)/bin/sessionstream
+
+.PHONY: install up down status demo run test unit bench lint clean
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+up: install
+	$(SS) local up
+
+down: install
+	$(SS) local down
+
+status: install
+	$(SS) local status
+
+# The system's main job on local defaults: the service with a scripted scenario, tables printed.
+demo: up
+	$(SS) demo
+
+# The service alone, until Ctrl+C.
+run: up
+	SESSIONSTREAM_API_TOKENS=$${SESSIONSTREAM_API_TOKENS:-dev-write:write,dev-read:read} $(SS) run
+
+# Unit, integration and e2e tests against the real local services.  pytest exits 5 when it
+# collects nothing: that is a failure here too, because this suite is never empty.
+test: up
+	$(VENV)/bin/lint-imports
+	eval "$$($(SS) local env)" && $(PY) -m pytest -q
+
+unit: install
+	$(PY) -m pytest -q tests/unit
+
+bench: up
+	$(SS) bench --json bench-results.json
+
+clean: down
+	rm -rf $(VENV)

@@ -1,0 +1,125 @@
+"""``/events``: create, change and read a parent event.
+
+An event with sessions takes its dates and session count from ``event_dates`` and its seat totals from
+``seat_availability`` (spec §2.2, §3.2); an event without sessions carries its own ledger.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Response
+from psycopg import Cursor
+from pydantic import BaseModel, ConfigDict, Field
+
+from domain.eventsessions.errors import EventNotFoundError
+from domain.eventsessions.stages import STAGES
+from infra.api.auth import bearer
+from infra.api.context import DEFAULT_WAIT_MS, CommandResult, ContainerDep, MinVersion, WaitMs, answer, read_row
+from infra.api.instants import Instant, UtcInstant
+from infra.api.problems import responses
+from projections import event_dates, events, seat_availability
+from projections.base import Row
+
+router = APIRouter(tags=["events"], dependencies=[Depends(bearer)], responses=responses(401, 403, 404, 409, 422, 503))
+
+
+class EventCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: UUID | None = None
+    name: str = Field(min_length=1)
+    date_tz: str = "UTC"
+    use_sessions: bool = False
+    seats_limited: bool = False
+    seats_max: int = 0
+    auto_confirm: bool = False
+    event_type_id: UUID | None = None
+    date_begin: Instant | None = Field(default=None, description="Required unless the event uses sessions.")
+    date_end: Instant | None = Field(default=None, description="Required unless the event uses sessions.")
+
+
+class EventPatch(BaseModel):
+    """Only the fields sent change.  Defaults are None but the types refuse an explicit null."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(default=None, min_length=1)
+    date_tz: str = Field(default=None)
+    use_sessions: bool = Field(default=None)
+    seats_limited: bool = Field(default=None)
+    seats_max: int = Field(default=None)
+    auto_confirm: bool = Field(default=None)
+    stage_id: int = Field(default=None)
+    date_begin: Instant = Field(default=None, description="Only for an event without sessions.")
+    date_end: Instant = Field(default=None, description="Only for an event without sessions.")
+
+
+class EventOut(BaseModel):
+    id: UUID
+    version: int
+    name: str
+    date_tz: str
+    use_sessions: bool
+    session_count: int
+    date_begin: UtcInstant
+    date_end: UtcInstant
+    seats_limited: bool
+    seats_max: int
+    seats_reserved: int
+    seats_unconfirmed: int
+    seats_used: int
+    seats_expected: int
+    seats_available: int
+    auto_confirm: bool
+    event_type_id: UUID | None
+    stage_id: tuple[int, str] = Field(description='Odoo\'s pair, e.g. `[1, "New"]`.')
+
+
+def load_event(cur: Cursor[Any], event_id: UUID) -> Row | None:
+    """The event row, with dates, session count and seat totals from its sessions when it has them."""
+    row = events.get_event(cur, event_id)
+    if row is None:
+        return None
+    row["session_count"] = 0
+    if row["use_sessions"]:
+        dates = event_dates.get_event_dates(cur, event_id)
+        if dates is not None:
+            row["session_count"] = dates["session_count"]
+            if dates["date_begin"] is not None:
+                row.update(date_begin=dates["date_begin"], date_end=dates["date_end"])
+        row.update(seat_availability.event_totals(cur, event_id))
+    return row
+
+
+def event_view(row: Row) -> EventOut:
+    """Spec §3.1 formulas over the event's counts."""
+    taken = row["seats_reserved"] + row["seats_used"]
+    seats_max = row["seats_max"]
+    return EventOut(
+        **{k: row[k] for k in EventOut.model_fields if k in row and k != "stage_id"},
+        seats_expected=row["seats_unconfirmed"] + taken,
+        seats_available=seats_max - taken if seats_max > 0 else 0,
+        stage_id=(row["stage_id"], STAGES[row["stage_id"]].name),
+    )
+
+
+@router.post("/events", status_code=201)
+def create_event(body: EventCreate, response: Response, container: ContainerDep) -> CommandResult:
+    return answer(container.app.create_event(**body.model_dump()), response)
+
+
+@router.patch("/events/{event_id}")
+def update_event(event_id: UUID, body: EventPatch, container: ContainerDep) -> CommandResult:
+    return answer(container.app.update_event(event_id, body.model_dump(exclude_unset=True)))
+
+
+@router.get("/events/{event_id}")
+async def get_event(
+    event_id: UUID, container: ContainerDep, min_version: MinVersion = None, wait_ms: WaitMs = DEFAULT_WAIT_MS
+) -> EventOut:
+    row = await read_row(container, lambda cur: load_event(cur, event_id), min_version, wait_ms)
+    if row is None:
+        raise EventNotFoundError(f"Event {event_id} not found.")
+    return event_view(row)
