@@ -128,6 +128,7 @@ class Container:
             self.producer,
             PgPosition(self.pool, f"{self.settings.topic_prefix}relay.{self.app.name}"),
             topic_prefix=self.settings.topic_prefix,
+            batch_size=self.settings.relay_batch_size,
             **kwargs,
         )
 
@@ -138,6 +139,7 @@ class Container:
             self.pool,
             self.producer,
             schema=LIVE_SCHEMA,
+            max_records=self.settings.consumer_max_records,
             **kwargs,
         )
 

@@ -92,12 +92,15 @@ class Service:
 
     def run(self, *, api: bool = True) -> None:
         """Runs until SIGTERM/SIGINT.  With the API, uvicorn owns the signals and returns on them."""
+        if not api:
+            self._handle_signals()
         self.start()
         try:
             if api:
                 self._serve_api()
             else:
-                self._wait_for_signal()
+                while not self.stopping.wait(0.5):
+                    pass
         finally:
             self.stop()
             self.container.close()
@@ -113,7 +116,7 @@ class Service:
                                 access_log=False)  # fmt: skip
         uvicorn.Server(config).run()
 
-    def _wait_for_signal(self) -> None:
+    def _handle_signals(self) -> None:
         received: list[int] = []
 
         def handler(signum: int, _frame: Any) -> None:
@@ -124,5 +127,3 @@ class Service:
 
         signal.signal(signal.SIGTERM, handler)
         signal.signal(signal.SIGINT, handler)
-        while not self.stopping.wait(0.5):
-            pass

@@ -1,1 +1,170 @@
-"""``sessionstream demo``: placeholder replaced below."""
+"""``sessionstream demo``: a scripted scenario through the running service, over HTTP and Kafka.
+
+Without ``--url`` it starts ``sessionstream run`` itself (on a free port, local services), drives the
+scenario, prints the read models as tables, and stops the service with SIGTERM.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from typing import Annotated, Any
+
+import httpx
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from infra import kafka
+from infra.container import resolve_endpoints
+from infra.settings import get_settings
+from producers import topics
+
+console = Console()
+DEMO_TOKEN = "demo-write-token"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _start_service() -> tuple[subprocess.Popen[bytes], str]:
+    settings = get_settings()
+    endpoints = resolve_endpoints(settings)
+    port = _free_port()
+    env = dict(os.environ, DATABASE_URL=endpoints.database_url, KAFKA_BOOTSTRAP_SERVERS=endpoints.kafka_bootstrap,
+               SESSIONSTREAM_HTTP_PORT=str(port), SESSIONSTREAM_API_TOKENS=f"{DEMO_TOKEN}:write")  # fmt: skip
+    process = subprocess.Popen([sys.executable, "-m", "infra.cli.main", "run"], env=env)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise typer.Exit(f"the service exited with {process.returncode}")
+        try:
+            if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
+                return process, url
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    process.terminate()
+    raise typer.Exit("the service did not become ready within 90 s")
+
+
+def demo(
+    url: Annotated[str | None, typer.Option(help="A running service; default: start one.")] = None,
+    token: Annotated[str, typer.Option(help="A write token of that service.")] = DEMO_TOKEN,
+) -> None:
+    """Creates an event with sessions, registers people over HTTP and Kafka, prints the read models."""
+    process = None
+    settings = get_settings()
+    bootstrap = resolve_endpoints(settings).kafka_bootstrap
+    if url is None:
+        process, url = _start_service()
+    try:
+        _scenario(httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=15),
+                  bootstrap, settings.topic_prefix)  # fmt: skip
+    finally:
+        if process is not None:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=60)
+
+
+def _ok(response: httpx.Response) -> dict[str, Any]:
+    if response.status_code >= 400:
+        console.print(f"[red]{response.request.method} {response.request.url.path} -> {response.status_code}[/red] "
+                      f"{response.json().get('detail')}")  # fmt: skip
+        return {}
+    return response.json() if response.content else {}
+
+
+def _scenario(http: httpx.Client, bootstrap: str, prefix: str) -> None:
+    console.rule("sessionstream demo")
+    event = _ok(http.post("/events", json={"name": "PyCon Workshop", "date_tz": "Europe/Brussels",
+                                           "use_sessions": True, "seats_limited": True, "seats_max": 3,
+                                           "auto_confirm": True}))  # fmt: skip
+    console.print(f"event {event['id']} created")
+    sessions = [
+        _ok(http.post(f"/events/{event['id']}/sessions", json={"date_begin": begin, "date_end": end}))
+        for begin, end in (("2027-03-26 14:00:00", "2027-03-26 16:00:00"), ("2027-03-28T14:00:00Z", "2027-03-28T17:00:00Z"))
+    ]
+    console.print(f"{len(sessions)} sessions added")
+    first = sessions[0]["id"]
+    registrations = []
+    for name in ("Ada", "Brian", "Chen", "Dana"):
+        answer = http.post("/registrations", json={"event_id": event["id"], "session_id": first, "name": name,
+                                                   "email": f"{name.lower()}@example.org"})  # fmt: skip
+        if answer.status_code == 201:
+            registrations.append(answer.json())
+            console.print(f"registered {name} over HTTP")
+        else:
+            console.print(f"[yellow]{name} refused ({answer.status_code}):[/yellow] {answer.json()['detail']!r}")
+    _ok(http.post(f"/registrations/{registrations[0]['id']}/cancel"))
+    console.print("Ada cancelled: one seat is free again")
+
+    producer = kafka.producer(bootstrap)
+    requests = [
+        {"message_id": str(uuid.uuid4()), "action": "register", "event_id": event["id"], "session_id": first,
+         "name": "Dana", "email": "dana@example.org"},
+        {"message_id": str(uuid.uuid4()), "action": "register", "event_id": event["id"],
+         "session_id": sessions[1]["id"], "name": "Eve", "email": "eve@example.org", "state": "draft"},
+        {"message_id": "not-a-uuid", "action": "register"},
+    ]  # fmt: skip
+    for request in requests:
+        producer.send(topics.physical(topics.INBOUND_REGISTRATIONS, prefix), key=event["id"].encode(),
+                      value=json.dumps(request).encode())  # fmt: skip
+    producer.flush()
+    producer.close()
+    console.print("3 requests published on inbound.registrations.v1 (one malformed: it goes to the DLT)")
+
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        listed = http.get("/registrations", params={"event_id": event["id"]}).json()
+        items = listed["items"] if isinstance(listed, dict) else listed
+        if len(items) >= 5:
+            break
+        time.sleep(0.2)
+    time.sleep(0.5)
+    _print_sessions(http, event["id"])
+    _print_event(http, event["id"])
+    _print_registrations(http, event["id"])
+
+
+def _print_sessions(http: httpx.Client, event_id: str) -> None:
+    table = Table(title="seat availability per session")
+    for column in ("session", "begins (event tz)", "max", "reserved", "used", "unconfirmed", "available",
+                   "open", "sold out"):  # fmt: skip
+        table.add_column(column)
+    for s in http.get(f"/events/{event_id}/sessions").json():
+        table.add_row(s["id"][:8], s["date_begin_located"], str(s["seats_max"]), str(s["seats_reserved"]),
+                      str(s["seats_used"]), str(s["seats_unconfirmed"]), str(s["seats_available"]),
+                      str(s["event_registrations_open"]), str(s["event_registrations_sold_out"]))  # fmt: skip
+    console.print(table)
+
+
+def _print_event(http: httpx.Client, event_id: str) -> None:
+    e = http.get(f"/events/{event_id}").json()
+    table = Table(title="parent event dates and totals")
+    for column in ("event", "date_begin", "date_end", "sessions", "reserved", "unconfirmed", "expected"):
+        table.add_column(column)
+    table.add_row(e["name"], e["date_begin"], e["date_end"], str(e["session_count"]), str(e["seats_reserved"]),
+                  str(e["seats_unconfirmed"]), str(e["seats_expected"]))  # fmt: skip
+    console.print(table)
+
+
+def _print_registrations(http: httpx.Client, event_id: str) -> None:
+    listed = http.get("/registrations", params={"event_id": event_id}).json()
+    items = listed["items"] if isinstance(listed, dict) else listed
+    table = Table(title="registrations")
+    for column in ("name", "session", "state"):
+        table.add_column(column)
+    for r in items:
+        table.add_row(r["name"], (r["session_id"] or "")[:8], r["state"])
+    console.print(table)

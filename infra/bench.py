@@ -1,0 +1,818 @@
+"""The benchmark: write side, relay, projection catch-up and end-to-end lag, on the local services.
+
+Run it with ``python -m infra.bench [--json PATH] [--quick]`` or ``sessionstream bench``.
+
+Every run works in a fresh database (``bench_<hex>``, created on the configured or local PostgreSQL
+server and dropped at the end) and under a fresh topic prefix (``bench_<hex>.``, whose topics are
+deleted at the end), so runs disturb neither each other nor the tests nor a running service.
+
+What it measures, in this order (each step's events stay in the store for the next ones):
+
+1. ``commands_per_s_1t`` / ``_4t``: ``EventSessions.register`` (state ``open``) on a session of an
+   event with unlimited seats; 4 threads each register on their own session of the same event (no
+   version conflicts between them; ``commands_per_s_4t_same_session`` is the contended variant).
+   ``raw_save_per_s``: ``app.save()`` of a trivial aggregate (one event per save), same database.
+2. ``relay_events_per_s``: the store is filled to N events (registrations built by the domain model,
+   saved 100 at a time), then ``Relay.relay_once()`` runs from position 0 until caught up.
+   ``raw_producer_per_s``: the project's producer config sending N messages of the relay's sizes
+   (sample values, keys and headers built in advance) to a fresh topic, then ``flush()``.
+3. ``projection_events_per_s``: the ``seat_availability`` consumer runner from offset 0 until it has
+   applied every message of the sessions topic (consumer start-up and group join included).
+   ``stock_runner_events_per_s``: eventsourcing's ``ProjectionRunner`` projecting the same session
+   events from the event store into a similar table (one upsert and one tracking row per event, one
+   transaction per event, as that runner works), timed over the first ``stock_events`` of them.
+4. ``lag_p50_ms`` / ``lag_p99_ms``: relay (woken by ``NotifyWaiter``) and the ``seat_availability``
+   runner in threads; registrations at a steady rate over 50 sessions; a poller reads the sessions'
+   read-model versions every few ms and notes when each command became visible.  The lag of a
+   command is (first poll that shows it) - (``register`` returned).  The relay's metrics hook splits
+   it into commit -> published (acked and position saved) and published -> visible.
+"""
+
+from __future__ import annotations
+
+import argparse
+import bisect
+import json
+import logging
+import secrets
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse, urlunparse
+from uuid import UUID, uuid4
+
+import psycopg
+from eventsourcing.application import Application
+from eventsourcing.dispatch import singledispatchmethod
+from eventsourcing.domain import Aggregate, event
+from eventsourcing.persistence import Tracking
+from eventsourcing.postgres import PostgresTrackingRecorder
+from eventsourcing.projection import Projection as StockProjection
+from eventsourcing.projection import ProjectionRunner
+from eventsourcing.utils import get_topic
+from psycopg import sql
+from rich.console import Console
+from rich.table import Table
+
+from domain.eventsessions.application import EventSessions, fingerprint
+from domain.eventsessions.registration import Registration
+from domain.eventsessions.seats import RegistrationState
+from domain.eventsessions.session import Session
+from infra import kafka as kafka_wiring
+from infra.container import Container, Endpoints, resolve_endpoints
+from infra.postgres import NotifyWaiter, eventstore_env
+from infra.settings import Settings, get_settings
+from producers import mapping, topics
+from producers.relay import CE_SOURCE, MESSAGE_ID_NAMESPACE
+
+log = logging.getLogger(__name__)
+console = Console()
+
+TARGETS = {
+    "relay_events_per_s": (">=", 20_000.0),
+    "projection_events_per_s": (">=", 20_000.0),
+    "lag_p99_ms": ("<", 100.0),
+}
+SPEEDUP_TARGET = 10.0  # projection catch-up vs the stock runner
+
+
+@dataclass(frozen=True)
+class Sizes:
+    command_seconds: float
+    same_session_seconds: float
+    raw_save_seconds: float
+    store_events: int  # the event store is filled up to this many events before the relay runs
+    stock_events: int  # session events the stock runner is timed on
+    lag_seconds: float
+    lag_rate: float  # registrations per second
+    lag_sessions: int = 50
+    lag_issuers: int = 2
+
+    @classmethod
+    def full(cls) -> Sizes:
+        return cls(5.0, 3.0, 3.0, 50_000, 10_000, 15.0, 200.0)
+
+    @classmethod
+    def quick(cls) -> Sizes:
+        return cls(2.0, 1.0, 1.5, 10_000, 2_000, 5.0, 200.0)
+
+
+# -- a fresh database and topic prefix ---------------------------------------------------------------
+
+
+def _with_dbname(url: str, dbname: str) -> str:
+    parts = urlparse(url)
+    return urlunparse(parts._replace(path="/" + dbname))
+
+
+def create_database(server_url: str, name: str) -> str:
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return _with_dbname(server_url, name)
+
+
+def drop_database(server_url: str, name: str) -> None:
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def delete_topics(bootstrap: str, prefix: str) -> None:
+    from kafka import KafkaAdminClient
+
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="sessionstream-bench-admin")
+    try:
+        mine = [t for t in admin.list_topics() if t.startswith(prefix)]
+        if mine:
+            admin.delete_topics(mine)
+    finally:
+        admin.close()
+
+
+# -- small helpers -----------------------------------------------------------------------------------
+
+
+def percentile(values: list[float], p: float) -> float:
+    """Linear interpolation between closest ranks (as numpy's default)."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    rank = (len(ordered) - 1) * p / 100
+    low = int(rank)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+def wait_until(condition: Callable[[], bool], timeout: float, interval: float = 0.002, what: str = "") -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out after {timeout}s waiting for {what or condition}")
+        time.sleep(interval)
+
+
+def start_thread(target: Callable[[], Any], name: str) -> threading.Thread:
+    thread = threading.Thread(target=target, name=name, daemon=True)
+    thread.start()
+    return thread
+
+
+def new_session_event(app: EventSessions, sessions: int, name: str) -> tuple[UUID, list[UUID]]:
+    """A parent event with sessions and unlimited seats; returns its id and its sessions' ids."""
+    event_id = app.create_event(name=name, use_sessions=True, seats_limited=False).id
+    begin = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=30)
+    session_ids = [
+        app.add_session(event_id, date_begin=begin + timedelta(hours=i), date_end=begin + timedelta(hours=i, minutes=45)).id
+        for i in range(sessions)
+    ]
+    return event_id, session_ids
+
+
+def register(app: EventSessions, event_id: UUID, session_id: UUID, i: int) -> None:
+    app.register(event_id=event_id, session_id=session_id, name=f"Bench {i}", email=f"b{i}@example.org", state="open")
+
+
+# -- 1. commands ---------------------------------------------------------------------------------------
+
+
+class BenchRaw(Application):
+    """A separate application (its own events table, ``benchraw_events``) in the same database."""
+
+    name = "BenchRaw"
+
+
+class Tick(Aggregate):
+    @event("Created")
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+
+def commands_rate(app: EventSessions, threads: int, seconds: float, *, same_session: bool) -> tuple[float, int]:
+    """Registrations per second with ``threads`` threads; returns (rate, commands)."""
+    event_id, session_ids = new_session_event(app, 1 if same_session else threads, f"bench {threads}t")
+    for i in range(20):  # warm-up: imports, prepared statements, the aggregate cache
+        register(app, event_id, session_ids[0], -i)
+    counts = [0] * threads
+    barrier = threading.Barrier(threads + 1)
+    stop_at: list[float] = []
+
+    def work(t: int) -> None:
+        session_id = session_ids[0 if same_session else t]
+        barrier.wait()
+        n = 0
+        while time.perf_counter() < stop_at[0]:
+            register(app, event_id, session_id, t * 1_000_000 + n)
+            n += 1
+        counts[t] = n
+
+    workers = [start_thread(lambda t=t: work(t), f"bench-cmd-{t}") for t in range(threads)]
+    started = time.perf_counter()
+    stop_at.append(started + seconds)
+    barrier.wait()
+    for w in workers:
+        w.join()
+    elapsed = time.perf_counter() - started
+    return sum(counts) / elapsed, sum(counts)
+
+
+def raw_save_rate(database_url: str, seconds: float) -> tuple[float, int]:
+    app = BenchRaw(env=eventstore_env(database_url))
+    try:
+        for i in range(20):
+            app.save(Tick(n=-i))
+        n = 0
+        started = time.perf_counter()
+        stop_at = started + seconds
+        while time.perf_counter() < stop_at:
+            app.save(Tick(n=n))
+            n += 1
+        return n / (time.perf_counter() - started), n
+    finally:
+        app.close()
+
+
+# -- 2. relay and raw producer ------------------------------------------------------------------------
+
+
+def fill_store(app: EventSessions, target_events: int, *, events: int = 20, sessions_per_event: int = 5) -> int:
+    """Adds registrations (each: Registered + the session's SeatsChanged) until the store holds
+    ``target_events`` events.  The aggregates are the domain's own, changed by the same methods
+    ``register`` uses, but 100 registrations are saved per ``save()`` to make filling fast."""
+    have = app.recorder.max_notification_id() or 0
+    sessions: list[tuple[Any, Any]] = []
+    for e in range(events):
+        event_id, session_ids = new_session_event(app, sessions_per_event, f"bench fill {e}")
+        parent = app.get_event(event_id)
+        sessions += [(parent, app.get_session(s)) for s in session_ids]
+    have = app.recorder.max_notification_id() or 0
+    now = app.clock.now()
+    per_save = 100
+    i = 0
+    while have < target_events:
+        parent, session = sessions[i % len(sessions)]
+        n = min(per_save, max(1, (target_events - have) // 2))
+        touched: list[Any] = [session]
+        for k in range(n):
+            rid = uuid4()
+            name, email = f"Fill {i}.{k}", f"f{i}.{k}@example.org"
+            registration = Registration(
+                id=rid, event_id=parent.id, session_id=session.id, name=name, email=email, phone=None,
+                state="open", created_at=now,
+                fingerprint=fingerprint({"event_id": parent.id, "session_id": session.id, "name": name,
+                                         "email": email, "phone": None, "state": "open"}),
+            )  # fmt: skip
+            session.count_registration(rid, None, RegistrationState.OPEN, event_name=parent.name, arriving=True)
+            touched.append(registration)
+        if not parent.has_registrations:
+            parent.note_registration()
+            touched.append(parent)
+        app.save(*touched)
+        have = app.recorder.max_notification_id() or 0
+        i += 1
+    return have
+
+
+@dataclass
+class Sample:
+    key: bytes
+    value: bytes
+    headers: list[tuple[str, bytes]]
+
+
+def sample_messages(app: EventSessions, count: int) -> list[Sample]:
+    """Messages (key, value, headers) exactly as the relay builds them, for the first ``count`` notifications."""
+    notifications = app.recorder.select_notifications(start=0, limit=count, inclusive_of_start=False)
+    parents = mapping.ParentIndex(app.repository)
+    out: list[Sample] = []
+    from uuid import uuid5
+
+    for n, outgoing in mapping.messages_of(app, notifications, parents):
+        m = outgoing.message
+        aid = str(m.aggregate_id)
+        headers = [
+            ("ce_specversion", b"1.0"),
+            ("ce_id", str(uuid5(MESSAGE_ID_NAMESPACE, f"{aid}:{m.version}")).encode()),
+            ("ce_type", outgoing.event_type.encode()),
+            ("ce_source", CE_SOURCE),
+            ("ce_subject", aid.encode()),
+            ("ce_time", m.occurred_at.isoformat().encode()),
+            ("schema_version", str(m.schema_version).encode()),
+            ("aggregate_id", aid.encode()),
+            ("aggregate_version", str(m.version).encode()),
+            ("notification_id", str(n.id).encode()),
+            ("correlation_id", str(outgoing.key).encode()),
+        ]
+        out.append(Sample(str(outgoing.key).encode(), m.model_dump_json().encode(), headers))
+    return out
+
+
+def raw_producer_rate(bootstrap: str, prefix: str, partitions: int, samples: list[Sample], count: int) -> float:
+    name = "bench.raw-producer"
+    kafka_wiring.ensure_topics(bootstrap, prefix, partitions, names=[name])
+    topic = topics.physical(name, prefix)
+    producer = kafka_wiring.producer(bootstrap, client_id="sessionstream-bench")
+    try:
+        producer.send(topic, key=samples[0].key, value=samples[0].value, headers=samples[0].headers)
+        producer.flush()  # metadata and the idempotent producer id, outside the timing
+        started = time.perf_counter()
+        futures = []
+        for i in range(count):
+            s = samples[i % len(samples)]
+            futures.append(producer.send(topic, key=s.key, value=s.value, headers=s.headers))
+        producer.flush()
+        for f in futures:
+            f.get(timeout=0)
+        return count / (time.perf_counter() - started)
+    finally:
+        producer.close(timeout=10)
+
+
+def topic_size(bootstrap: str, topic: str) -> int:
+    from kafka import KafkaConsumer, TopicPartition
+
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, client_id="sessionstream-bench-offsets")
+    try:
+        partitions = consumer.partitions_for_topic(topic) or set()
+        tps = [TopicPartition(topic, p) for p in partitions]
+        return sum(consumer.end_offsets(tps).values())
+    finally:
+        consumer.close()
+
+
+# -- 3. projection catch-up, and the stock runner --------------------------------------------------
+
+
+@dataclass
+class BatchLog:
+    """RunnerMetrics: when each batch was applied and how long its transaction took."""
+
+    batches: list[tuple[float, int, float]] = field(default_factory=list)  # (perf_counter, records, seconds)
+
+    def on_batch(self, group: str, records: int, seconds: float, lag: int) -> None:
+        self.batches.append((time.perf_counter(), records, seconds))
+
+
+@dataclass
+class PublishLog:
+    """RelayMetrics: when each batch was acknowledged and its position saved."""
+
+    times: list[float] = field(default_factory=list)
+    positions: list[int] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def on_published(self, count: int, position: int) -> None:
+        with self.lock:
+            self.times.append(time.perf_counter())
+            self.positions.append(position)
+
+    def published_at(self, notification_id: int) -> float | None:
+        with self.lock:
+            i = bisect.bisect_left(self.positions, notification_id)
+            return self.times[i] if i < len(self.times) else None
+
+
+def catch_up(container: Container, expected: int, timeout: float) -> dict[str, float]:
+    metrics = BatchLog()
+    runner = container.projection_runner("seat_availability", metrics=metrics)
+    started = time.perf_counter()
+    thread = start_thread(runner.run, "bench-catch-up")
+    try:
+        wait_until(lambda: runner.applied >= expected or runner.failed is not None or not thread.is_alive(),
+                   timeout, 0.001, "the projection to catch up")  # fmt: skip
+        if runner.failed is not None:
+            raise RuntimeError("the projection runner failed") from runner.failed
+        done = metrics.batches[-1][0] if metrics.batches else time.perf_counter()
+    finally:
+        runner.stop()
+        thread.join(timeout=30)
+    elapsed = done - started
+    first_batch_at = metrics.batches[0][0] - metrics.batches[0][2] if metrics.batches else done
+    apply_seconds = sum(b[2] for b in metrics.batches)
+    return {
+        "rate": runner.applied / elapsed,
+        "seconds": elapsed,
+        "applied": runner.applied,
+        "startup_seconds": first_batch_at - started,  # consumer start, group join, first fetch
+        "apply_seconds": apply_seconds,  # inside the runner's transactions (decode, fresh, apply, offsets)
+        "batches": len(metrics.batches),
+    }
+
+
+SESSION_EVENT_CLASSES = [
+    v for v in vars(Session).values() if isinstance(v, type) and issubclass(v, Aggregate.Event) and v.__qualname__.startswith("Session.")
+    and v.__name__ != "Snapshot"
+]  # fmt: skip
+
+STOCK_COLUMNS = (
+    "id", "event_id", "version", "date_begin", "date_end", "seats_limited", "seats_max",
+    "seats_unconfirmed", "seats_reserved", "seats_used",
+)  # fmt: skip
+
+
+class StockSeatsView(PostgresTrackingRecorder):
+    """The stock runner's materialised view: a seat table like ``session_seats`` plus the tracking row,
+    written in one transaction per event (as eventsourcing's projection examples do)."""
+
+    def __init__(self, datastore: Any, **kwargs: Any) -> None:
+        super().__init__(datastore, **kwargs)
+        self.table = sql.Identifier(self.datastore.schema, "stock_session_seats")
+        self.sql_create_statements.append(
+            sql.SQL(
+                "CREATE TABLE IF NOT EXISTS {} (id uuid PRIMARY KEY, event_id uuid, version integer NOT NULL,"
+                " date_begin timestamptz, date_end timestamptz, seats_limited boolean, seats_max integer,"
+                " seats_unconfirmed integer NOT NULL DEFAULT 0, seats_reserved integer NOT NULL DEFAULT 0,"
+                " seats_used integer NOT NULL DEFAULT 0)"
+            ).format(self.table)
+        )
+        cols = sql.SQL(", ").join(map(sql.Identifier, STOCK_COLUMNS))
+        self.upsert_scheduled = sql.SQL(
+            "INSERT INTO {} ({}) VALUES ({}) ON CONFLICT (id) DO UPDATE SET version = EXCLUDED.version"
+        ).format(self.table, cols, sql.SQL(", ").join(sql.Placeholder() * len(STOCK_COLUMNS)))
+        self.upsert_seats = sql.SQL(
+            "INSERT INTO {} (id, version, seats_unconfirmed, seats_reserved, seats_used) VALUES (%s, %s, %s, %s, %s)"
+            " ON CONFLICT (id) DO UPDATE SET version = EXCLUDED.version, seats_unconfirmed ="
+            " EXCLUDED.seats_unconfirmed, seats_reserved = EXCLUDED.seats_reserved, seats_used = EXCLUDED.seats_used"
+        ).format(self.table)
+        self.upsert_version = sql.SQL(
+            "INSERT INTO {} (id, version) VALUES (%s, %s) ON CONFLICT (id) DO UPDATE SET version = EXCLUDED.version"
+        ).format(self.table)
+
+    def write(self, statement: sql.Composed, params: tuple[Any, ...], tracking: Tracking) -> None:
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(statement, params, prepare=True)
+            self._insert_tracking(curs, tracking)
+
+
+class StockSeatProjection(StockProjection[StockSeatsView]):
+    name = "benchstockseats"
+    topics = tuple(get_topic(cls) for cls in SESSION_EVENT_CLASSES)
+
+    @singledispatchmethod
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        self.view.write(self.view.upsert_version, (domain_event.originator_id, domain_event.originator_version), tracking)
+
+    @process_event.register(Session.Scheduled)
+    def _scheduled(self, e: Any, tracking: Tracking) -> None:
+        self.view.write(self.view.upsert_scheduled, (
+            e.originator_id, e.event_id, e.originator_version, e.date_begin, e.date_end, e.seats_limited,
+            e.seats_max, 0, 0, 0,
+        ), tracking)  # fmt: skip
+
+    @process_event.register(Session.SeatsChanged)
+    def _seats(self, e: Any, tracking: Tracking) -> None:
+        self.view.write(self.view.upsert_seats, (
+            e.originator_id, e.originator_version, e.seats_unconfirmed, e.seats_reserved, e.seats_used,
+        ), tracking)  # fmt: skip
+
+
+def stock_runner_rate(app: EventSessions, database_url: str, events: int, timeout: float) -> dict[str, float]:
+    """The stock ProjectionRunner over the first ``events`` session events of the store."""
+    recorder = app.recorder
+    with recorder.datastore.get_connection() as conn, conn.cursor() as cur:  # type: ignore[attr-defined]
+        cur.execute(
+            sql.SQL("SELECT notification_id FROM {} WHERE topic = ANY(%s) ORDER BY notification_id OFFSET %s LIMIT 1")
+            .format(sql.Identifier(recorder.datastore.schema, recorder.events_table_name)),  # type: ignore[attr-defined]
+            (list(StockSeatProjection.topics), events - 1),
+        )  # fmt: skip
+        row = cur.fetchone()
+    if row is None:
+        raise RuntimeError(f"the store holds fewer than {events} session events")
+    last = row["notification_id"] if isinstance(row, dict) else row[0]
+    env = eventstore_env(database_url)
+    started = time.perf_counter()
+    runner = ProjectionRunner(
+        application_class=EventSessions, projection_class=StockSeatProjection, view_class=StockSeatsView, env=env
+    )
+    with runner:
+        view = runner.view
+        wait_until(lambda: (view.max_tracking_id(runner.app_name) or 0) >= last or runner.is_interrupted.is_set(),
+                   timeout, 0.005, "the stock runner")  # fmt: skip
+        elapsed = time.perf_counter() - started
+        runner.stop()
+    return {"rate": events / elapsed, "seconds": elapsed, "events": events}
+
+
+# -- 4. end-to-end lag ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Issued:
+    session_id: UUID
+    version: int  # the session's version once the registration is counted
+    committed: float = 0.0  # perf_counter when register() returned
+    visible: float = 0.0  # first poll that showed the version in the read model
+    scheduled: float = 0.0
+
+
+def lag_run(container: Container, sizes: Sizes) -> dict[str, float]:
+    app = container.app
+    groups = 5
+    per_group = sizes.lag_sessions // groups
+    parents: dict[UUID, UUID] = {}
+    for g in range(groups):
+        event_id, session_ids = new_session_event(app, per_group, f"bench lag {g}")
+        parents.update({s: event_id for s in session_ids})
+    session_ids = list(parents)
+    versions = {s: app.get_session(s).version for s in session_ids}
+
+    waiter = NotifyWaiter(container.endpoints.database_url, app.recorder.channel_name)  # type: ignore[attr-defined]
+    published = PublishLog()
+    relay = container.relay(wait_for_new=waiter, metrics=published)
+    batches = BatchLog()
+    runner = container.projection_runner("seat_availability", metrics=batches)
+    threads = [start_thread(relay.run, "bench-relay"), start_thread(runner.run, "bench-projection")]
+
+    def read_versions(cur: Any) -> dict[UUID, int]:
+        cur.execute("SELECT id, version FROM readmodels.session_seats WHERE id = ANY(%s)", (session_ids,))
+        return dict(cur.fetchall())
+
+    issued: list[Issued] = []
+    pending: dict[UUID, deque[Issued]] = {s: deque() for s in session_ids}
+    lock = threading.Lock()
+    stop_polling = threading.Event()
+    polls = [0]
+
+    def poll() -> None:
+        with psycopg.connect(container.endpoints.database_url, autocommit=True) as conn:
+            cur = conn.cursor()
+            while not stop_polling.is_set():
+                seen = read_versions(cur)
+                now = time.perf_counter()
+                polls[0] += 1
+                with lock:
+                    for s, queue in pending.items():
+                        v = seen.get(s, 0)
+                        while queue and queue[0].committed and queue[0].version <= v:
+                            queue.popleft().visible = now
+                time.sleep(0.002)
+
+    issuer_errors: list[BaseException] = []
+
+    def issue(t: int, mine: list[UUID], start_at: float, count: int) -> None:
+        try:
+            for j in range(count):
+                s = mine[j % len(mine)]
+                at = start_at + (j * sizes.lag_issuers + t) / sizes.lag_rate
+                delay = at - time.perf_counter()
+                if delay > 0:
+                    time.sleep(delay)
+                versions[s] += 1
+                item = Issued(s, versions[s], scheduled=at)
+                with lock:
+                    pending[s].append(item)
+                    issued.append(item)
+                register(app, parents[s], s, t * 1_000_000 + j)
+                item.committed = time.perf_counter()
+        except BaseException as error:  # noqa: BLE001 - reported after the run
+            issuer_errors.append(error)
+
+    poller = None
+    try:
+        with container.pool.connection() as conn:  # the read model shows every session before we start
+            cur = conn.cursor()
+            wait_until(lambda: len(read_versions(cur)) == len(session_ids) and runner.failed is None,
+                       60, 0.01, "the lag sessions in the read model")  # fmt: skip
+            conn.rollback()
+        poller = start_thread(poll, "bench-poller")
+        total = int(sizes.lag_rate * sizes.lag_seconds)
+        per_issuer = total // sizes.lag_issuers
+        start_at = time.perf_counter() + 0.05
+        issuers = [
+            start_thread(
+                lambda t=t: issue(t, session_ids[t :: sizes.lag_issuers], start_at, per_issuer), f"bench-issuer-{t}"
+            )
+            for t in range(sizes.lag_issuers)
+        ]
+        for i in issuers:
+            i.join()
+        issue_seconds = time.perf_counter() - start_at
+        if issuer_errors:
+            raise RuntimeError("a registration failed during the lag run") from issuer_errors[0]
+        wait_until(lambda: all(i.visible for i in issued) or runner.failed is not None, 30, 0.01, "every command to be visible")
+        if runner.failed is not None:
+            raise RuntimeError("the projection runner failed") from runner.failed
+    finally:
+        stop_polling.set()
+        if poller is not None:
+            poller.join(timeout=10)
+        relay.stop()
+        runner.stop()
+        for t in threads:
+            t.join(timeout=30)
+        waiter.close()
+
+    lags = [(i.visible - i.committed) * 1000 for i in issued]
+    behind = [(i.committed - i.scheduled) * 1000 for i in issued]  # includes the command's own time
+    # Split each lag at the moment the relay saved a position that covers the command's event.
+    with container.pool.connection() as conn:
+        rows = conn.execute(
+            sql.SQL("SELECT originator_id, originator_version, notification_id FROM {} WHERE originator_id = ANY(%s)")
+            .format(sql.Identifier(app.recorder.datastore.schema, app.recorder.events_table_name)),  # type: ignore[attr-defined]
+            (session_ids,),
+        ).fetchall()  # fmt: skip
+    nid = {(r[0], r[1]): r[2] for r in rows}
+    to_published: list[float] = []
+    to_visible: list[float] = []
+    for i in issued:
+        at = published.published_at(nid[(i.session_id, i.version)])
+        if at is not None:
+            to_published.append((at - i.committed) * 1000)
+            to_visible.append((i.visible - at) * 1000)
+    sizes_of_batches = [b[1] for b in batches.batches]
+    return {
+        "lag_p50_ms": percentile(lags, 50),
+        "lag_p90_ms": percentile(lags, 90),
+        "lag_p99_ms": percentile(lags, 99),
+        "lag_max_ms": max(lags),
+        "lag_commands": len(issued),
+        "lag_commands_per_s": len(issued) / issue_seconds,
+        "lag_commit_to_published_p50_ms": percentile(to_published, 50),
+        "lag_commit_to_published_p99_ms": percentile(to_published, 99),
+        "lag_published_to_visible_p50_ms": percentile(to_visible, 50),
+        "lag_published_to_visible_p99_ms": percentile(to_visible, 99),
+        "lag_issue_behind_schedule_p99_ms": percentile(behind, 99),
+        "lag_relay_batches": len(published.times),
+        "lag_projection_batches": len(sizes_of_batches),
+        "lag_projection_batch_mean": sum(sizes_of_batches) / max(1, len(sizes_of_batches)),
+        "lag_polls": polls[0],
+    }
+
+
+# -- the run -------------------------------------------------------------------------------------------
+
+
+def run(json_path: Path | None = None, quick: bool = False) -> dict[str, float]:
+    sizes = Sizes.quick() if quick else Sizes.full()
+    run_started = time.perf_counter()
+    base = get_settings()
+    endpoints = resolve_endpoints(base)
+    tag = secrets.token_hex(4)
+    dbname = f"bench_{tag}"
+    prefix = f"bench_{tag}."
+    settings = Settings(SESSIONSTREAM_TOPIC_PREFIX=prefix, SESSIONSTREAM_TOPIC_PARTITIONS=base.topic_partitions)
+    database_url = create_database(endpoints.database_url, dbname)
+    container = Container(settings, Endpoints(database_url, endpoints.kafka_bootstrap))
+    results: dict[str, float] = {"quick": float(quick)}
+    notes: list[str] = [f"database {dbname}, topic prefix {prefix!r} (both removed at the end)"]
+    phase = "prepare"
+    try:
+        with console.status("preparing") as status:
+            container.prepare()
+            app = container.app
+
+            phase = "commands"
+            status.update("1/4 commands: 1 thread")
+            results["commands_per_s_1t"], results["commands_1t"] = commands_rate(app, 1, sizes.command_seconds, same_session=False)
+            status.update("1/4 commands: 4 threads, one session each")
+            results["commands_per_s_4t"], results["commands_4t"] = commands_rate(app, 4, sizes.command_seconds, same_session=False)
+            status.update("1/4 commands: 4 threads, one shared session")
+            results["commands_per_s_4t_same_session"], _ = commands_rate(app, 4, sizes.same_session_seconds, same_session=True)
+            status.update("1/4 raw save")
+            results["raw_save_per_s"], _ = raw_save_rate(database_url, sizes.raw_save_seconds)
+            notes.append(
+                "commands_per_s_4t: 4 threads, each registering on its own session of one event "
+                "(commands_per_s_4t_same_session: all 4 on one session, so they conflict and retry)"
+            )
+
+            phase = "relay"
+            status.update(f"2/4 filling the event store to {sizes.store_events} events")
+            t = time.perf_counter()
+            results["store_events"] = fill_store(app, sizes.store_events)
+            results["fill_seconds"] = time.perf_counter() - t
+            status.update("2/4 relay from position 0")
+            relay = container.relay(batch_size=2000)
+            assert relay.stats.position == 0
+            t = time.perf_counter()
+            read = 0
+            while (n := relay.relay_once()) > 0:
+                read += n
+            results["relay_seconds"] = time.perf_counter() - t
+            results["relay_events_per_s"] = read / results["relay_seconds"]
+            results["relay_published"] = relay.stats.published
+            sessions_topic = topics.physical(topics.SESSIONS, prefix)
+            results["session_messages"] = session_messages = topic_size(endpoints.kafka_bootstrap, sessions_topic)
+
+            status.update("2/4 raw producer")
+            samples = sample_messages(app, 4000)
+            results["message_value_bytes_mean"] = sum(len(s.value) for s in samples) / len(samples)
+            results["raw_producer_per_s"] = raw_producer_rate(
+                endpoints.kafka_bootstrap, prefix, settings.topic_partitions, samples, relay.stats.published
+            )
+
+            phase = "projection"
+            status.update(f"3/4 seat_availability catch-up over {session_messages} messages")
+            caught = catch_up(container, session_messages, timeout=600)
+            results["projection_events_per_s"] = caught["rate"]
+            results["projection_seconds"] = caught["seconds"]
+            results["projection_startup_seconds"] = caught["startup_seconds"]
+            results["projection_apply_seconds"] = caught["apply_seconds"]
+            results["projection_batches"] = caught["batches"]
+            status.update(f"3/4 stock ProjectionRunner over {sizes.stock_events} session events")
+            stock = stock_runner_rate(app, database_url, min(sizes.stock_events, session_messages), timeout=600)
+            results["stock_runner_events_per_s"] = stock["rate"]
+            results["stock_runner_events"] = stock["events"]
+            results["stock_runner_seconds"] = stock["seconds"]
+            results["projection_speedup_vs_stock"] = results["projection_events_per_s"] / stock["rate"]
+
+            phase = "lag"
+            status.update(f"4/4 lag: {sizes.lag_rate:.0f} registrations/s for {sizes.lag_seconds:.0f} s")
+            results.update(lag_run(container, sizes))
+            notes.append(
+                f"lag: {sizes.lag_issuers} issuer threads, {sizes.lag_sessions} sessions over 5 events, "
+                "poller every ~2 ms; lag = first poll showing the session's version - register() returned"
+            )
+    except BaseException:
+        console.print(f"[red]benchmark failed during {phase}[/red]")
+        raise
+    finally:
+        container.close()
+        try:
+            drop_database(endpoints.database_url, dbname)
+        except Exception:  # noqa: BLE001 - reported, the results still count
+            log.exception("could not drop the benchmark database", extra={"database": dbname})
+        try:
+            delete_topics(endpoints.kafka_bootstrap, prefix)
+        except Exception:  # noqa: BLE001
+            log.exception("could not delete the benchmark topics", extra={"prefix": prefix})
+    results["total_seconds"] = time.perf_counter() - run_started
+    print_results(results, notes)
+    if json_path is not None:
+        json_path.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+        console.print(f"results written to {json_path}")
+    return results
+
+
+ROWS: list[tuple[str, str, str]] = [
+    # key, unit, label
+    ("commands_per_s_1t", "/s", "register, 1 thread"),
+    ("commands_per_s_4t", "/s", "register, 4 threads (own sessions)"),
+    ("commands_per_s_4t_same_session", "/s", "register, 4 threads (one session)"),
+    ("raw_save_per_s", "/s", "app.save() trivial aggregate, 1 thread"),
+    ("relay_events_per_s", "/s", "relay catch-up from position 0"),
+    ("raw_producer_per_s", "/s", "raw KafkaProducer, same sizes"),
+    ("projection_events_per_s", "/s", "seat_availability catch-up"),
+    ("stock_runner_events_per_s", "/s", "eventsourcing ProjectionRunner"),
+    ("projection_speedup_vs_stock", "x", "catch-up / stock runner"),
+    ("lag_p50_ms", "ms", "commit -> read model, p50"),
+    ("lag_p99_ms", "ms", "commit -> read model, p99"),
+    ("lag_max_ms", "ms", "commit -> read model, max"),
+    ("lag_commit_to_published_p50_ms", "ms", "  commit -> relay acked, p50"),
+    ("lag_commit_to_published_p99_ms", "ms", "  commit -> relay acked, p99"),
+    ("lag_published_to_visible_p50_ms", "ms", "  relay acked -> visible, p50"),
+    ("lag_published_to_visible_p99_ms", "ms", "  relay acked -> visible, p99"),
+]
+
+
+def print_results(results: dict[str, float], notes: list[str]) -> None:
+    targets = dict(TARGETS, projection_speedup_vs_stock=(">=", SPEEDUP_TARGET))
+    table = Table(title="sessionstream benchmark" + (" (quick)" if results.get("quick") else ""))
+    table.add_column("metric")
+    table.add_column("what")
+    table.add_column("value", justify="right")
+    table.add_column("target", justify="right")
+    table.add_column("", justify="center")
+    for key, unit, label in ROWS:
+        if key not in results:
+            continue
+        value = results[key]
+        shown = f"{value:,.1f} {unit}" if unit in ("ms", "x") else f"{value:,.0f} {unit}"
+        target, verdict = "", ""
+        if key in targets:
+            op, limit = targets[key]
+            ok = value >= limit if op == ">=" else value < limit
+            target = f"{op} {limit:,.0f}"
+            verdict = "[green]ok[/green]" if ok else "[red]missed[/red]"
+        table.add_row(key, label, shown, target, verdict)
+    console.print(table)
+    sizes = Table(title="sizes and durations", show_header=False)
+    for key in (
+        "commands_1t", "commands_4t", "store_events", "fill_seconds", "relay_published", "relay_seconds",
+        "message_value_bytes_mean", "session_messages", "projection_seconds", "projection_startup_seconds",
+        "projection_apply_seconds", "projection_batches", "stock_runner_events", "stock_runner_seconds",
+        "lag_commands", "lag_commands_per_s", "lag_issue_behind_schedule_p99_ms", "lag_relay_batches",
+        "lag_projection_batches", "lag_projection_batch_mean", "lag_polls", "total_seconds",
+    ):  # fmt: skip
+        if key in results:
+            v = results[key]
+            sizes.add_row(key, f"{v:,.0f}" if float(v).is_integer() or abs(v) >= 100 else f"{v:,.2f}")
+    console.print(sizes)
+    for note in notes:
+        console.print(f"note: {note}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m infra.bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--json", dest="json_path", type=Path, default=None, help="write the results to PATH")
+    parser.add_argument("--quick", action="store_true", help="smaller sizes (< 60 s)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+    logging.getLogger("kafka").setLevel(logging.ERROR)
+    run(args.json_path, args.quick)
+
+
+if __name__ == "__main__":
+    main()
