@@ -66,7 +66,7 @@ from domain.eventsessions.session import Session
 from infra import kafka as kafka_wiring
 from infra.container import Container, Endpoints, resolve_endpoints
 from infra.postgres import NotifyWaiter, eventstore_env
-from infra.settings import Settings, get_settings
+from infra.settings import get_settings
 from producers import mapping, topics
 from producers.relay import CE_SOURCE, MESSAGE_ID_NAMESPACE
 
@@ -653,7 +653,8 @@ def run(json_path: Path | None = None, quick: bool = False) -> dict[str, float]:
     tag = secrets.token_hex(4)
     dbname = f"bench_{tag}"
     prefix = f"bench_{tag}."
-    settings = Settings(SESSIONSTREAM_TOPIC_PREFIX=prefix, SESSIONSTREAM_TOPIC_PARTITIONS=base.topic_partitions)
+    # The configured settings (batch sizes, partitions, ...) with the run's own topic prefix.
+    settings = base.model_copy(update={"topic_prefix": prefix})
     database_url = create_database(endpoints.database_url, dbname)
     container = Container(settings, Endpoints(database_url, endpoints.kafka_bootstrap))
     results: dict[str, float] = {"quick": float(quick)}
@@ -684,8 +685,9 @@ def run(json_path: Path | None = None, quick: bool = False) -> dict[str, float]:
             results["store_events"] = fill_store(app, sizes.store_events)
             results["fill_seconds"] = time.perf_counter() - t
             status.update("2/4 relay from position 0")
-            relay = container.relay(batch_size=2000)
+            relay = container.relay()
             assert relay.stats.position == 0
+            results["relay_batch_size"] = relay.batch_size
             t = time.perf_counter()
             read = 0
             while (n := relay.relay_once()) > 0:
@@ -790,7 +792,8 @@ def print_results(results: dict[str, float], notes: list[str]) -> None:
     console.print(table)
     sizes = Table(title="sizes and durations", show_header=False)
     for key in (
-        "commands_1t", "commands_4t", "store_events", "fill_seconds", "relay_published", "relay_seconds",
+        "commands_1t", "commands_4t", "store_events", "fill_seconds", "relay_batch_size", "relay_published",
+        "relay_seconds",
         "message_value_bytes_mean", "session_messages", "projection_seconds", "projection_startup_seconds",
         "projection_apply_seconds", "projection_batches", "stock_runner_events", "stock_runner_seconds",
         "lag_commands", "lag_commands_per_s", "lag_issue_behind_schedule_p99_ms", "lag_relay_batches",

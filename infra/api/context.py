@@ -52,6 +52,11 @@ def read(container: Container, query: Callable[[Cursor[Any]], T]) -> T:
         return query(cur)
 
 
+async def read_now(container: Container, query: Callable[[Cursor[Any]], T]) -> T:
+    """``read`` off the event loop: the query blocks, the loop must not."""
+    return await run_in_threadpool(read, container, query)
+
+
 async def read_row(
     container: Container,
     query: Callable[[Cursor[Any]], Row | None],
@@ -60,10 +65,10 @@ async def read_row(
 ) -> Row | None:
     """The row ``query`` finds; with ``min_version``, once its ``version`` reaches it (else 503)."""
     if min_version is None:
-        return await run_in_threadpool(read, container, query)
+        return await read_now(container, query)
     deadline = time.monotonic() + min(wait_ms, MAX_WAIT_MS) / 1000
     while True:
-        row = await run_in_threadpool(read, container, query)
+        row = await read_now(container, query)
         if row is not None and row["version"] >= min_version:
             return row
         if time.monotonic() >= deadline:

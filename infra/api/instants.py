@@ -8,7 +8,7 @@ so the output does not change with the Babel/CLDR version (spec §9).
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -60,8 +60,3 @@ def format_located(instant: datetime, tz: str) -> str:
     hour = local.hour % 12 or 12
     meridiem = "AM" if local.hour < 12 else "PM"
     return f"{MONTHS[local.month - 1]} {local.day}, {local.year}, {hour}:{local:%M:%S} {meridiem}"
-
-
-def utc(value: datetime) -> datetime:
-    """An instant read from PostgreSQL (aware, session time zone) as UTC."""
-    return value.astimezone(timezone.utc)

@@ -13,7 +13,6 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Response
 from psycopg import Cursor
 from pydantic import BaseModel, ConfigDict, Field
-from starlette.concurrency import run_in_threadpool
 
 from domain.eventsessions.errors import RegistrationNotFoundError
 from domain.eventsessions.seats import RegistrationState
@@ -25,7 +24,7 @@ from infra.api.context import (
     MinVersion,
     WaitMs,
     answer,
-    read,
+    read_now,
     read_row,
 )
 from infra.api.instants import UtcInstant
@@ -34,7 +33,9 @@ from infra.container import Container
 from projections import events, registrations, seat_availability
 from projections.base import Row
 
-router = APIRouter(tags=["registrations"], dependencies=[Depends(bearer)], responses=responses(401, 403, 404, 409, 422, 503))
+router = APIRouter(
+    tags=["registrations"], dependencies=[Depends(bearer)], responses=responses(401, 403, 404, 409, 422, 503)
+)
 
 State = Literal["draft", "open", "done", "cancel"]
 MAX_PAGE = 1000
@@ -178,4 +179,4 @@ async def list_registrations(
         )
         return with_dates(rows, cur)
 
-    return [registration_view(row) for row in await run_in_threadpool(read, container, query)]
+    return [registration_view(row) for row in await read_now(container, query)]

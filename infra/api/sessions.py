@@ -13,7 +13,6 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Response
 from psycopg import Cursor
 from pydantic import BaseModel, ConfigDict, Field
-from starlette.concurrency import run_in_threadpool
 
 from domain.eventsessions.errors import EventNotFoundError, SessionNotFoundError
 from domain.eventsessions.stages import STAGES, kanban_state_label
@@ -25,7 +24,7 @@ from infra.api.context import (
     MinVersion,
     WaitMs,
     answer,
-    read,
+    read_now,
     read_row,
 )
 from infra.api.instants import Instant, UtcInstant, format_located, zone
@@ -148,7 +147,7 @@ async def list_sessions(
 ) -> list[SessionOut]:
     """The event's sessions ordered by ``date_begin``; the time filters apply as of now."""
     zone(tz, "tz")
-    event, rows = await run_in_threadpool(read, container, lambda cur: load_event_sessions(cur, event_id, include_archived))
+    event, rows = await read_now(container, lambda cur: load_event_sessions(cur, event_id, include_archived))
     if event is None:
         raise EventNotFoundError(f"Event {event_id} not found.")
     now = container.clock.now()
