@@ -1,0 +1,107 @@
+"""The HTTP API end to end: commands through the event store, queries from the read models."""
+
+from __future__ import annotations
+
+import uuid
+
+import httpx
+
+PROBLEM = "application/problem+json"
+
+
+def _event(http: httpx.Client, **overrides) -> dict:
+    body = {"name": "Test event", "date_tz": "Europe/Brussels", "use_sessions": True, "seats_limited": True,
+            "seats_max": 1, **overrides}  # fmt: skip
+    answer = http.post("/events", json=body)
+    assert answer.status_code == 201, answer.text
+    return answer.json()
+
+
+def _session(http: httpx.Client, event_id: str) -> dict:
+    answer = http.post(f"/events/{event_id}/sessions",
+                       json={"date_begin": "2017-05-26 20:00:00", "date_end": "2017-05-26T22:00:00Z"})  # fmt: skip
+    assert answer.status_code == 201, answer.text
+    return answer.json()
+
+
+def _assert_problem(answer: httpx.Response, status: int) -> dict:
+    assert answer.status_code == status, answer.text
+    assert answer.headers["content-type"].startswith(PROBLEM)
+    problem = answer.json()
+    assert {"type", "title", "status", "detail", "code"} <= set(problem)
+    assert problem["status"] == status
+    return problem
+
+
+def test_a_session_shows_its_seats_dates_and_located_strings_as_odoo_does(http):
+    event = _event(http, seats_max=10)
+    session = _session(http, event["id"])
+    http.post("/registrations", json={"event_id": event["id"], "session_id": session["id"], "name": "Ada",
+                                      "email": "ada@example.org", "state": "open"}).raise_for_status()  # fmt: skip
+    shown = http.get(f"/sessions/{session['id']}", params={"min_version": 2, "tz": "Europe/Brussels"})
+    assert shown.status_code == 200, shown.text
+    s = shown.json()
+    assert s["date_begin"] == "2017-05-26T20:00:00Z"
+    assert s["date_begin_located"] == "May 26, 2017, 10:00:00 PM"
+    assert s["display_name"] == "Test event, May 26, 2017, 10:00:00 PM"
+    assert (s["seats_max"], s["seats_reserved"], s["seats_available"], s["seats_expected"]) == (10, 1, 9, 1)
+    assert s["stage_id"] == [1, "New"] and s["kanban_state_label"] == "In Progress"
+    parent = http.get(f"/events/{event['id']}", params={"min_version": 2}).json()
+    assert parent["date_begin"] == "2017-05-26T20:00:00Z" and parent["date_end"] == "2017-05-26T22:00:00Z"
+
+
+def test_no_token_is_401_and_a_read_token_on_a_command_is_403(base_url, reader):
+    _assert_problem(httpx.post(f"{base_url}/events", json={"name": "x"}), 401)
+    _assert_problem(httpx.get(f"{base_url}/events/{uuid.uuid4()}", headers={"Authorization": "Bearer nope"}), 401)
+    _assert_problem(reader.post("/events", json={"name": "x", "use_sessions": True}), 403)
+
+
+def test_an_unknown_resource_is_404(http):
+    problem = _assert_problem(http.get(f"/sessions/{uuid.uuid4()}"), 404)
+    assert problem["code"]
+    _assert_problem(http.post(f"/registrations/{uuid.uuid4()}/confirm"), 404)
+
+
+def test_a_full_session_is_409_with_the_spec_message_and_changes_nothing(http, container):
+    event = _event(http)
+    session = _session(http, event["id"])
+    taken = http.post("/registrations", json={"event_id": event["id"], "session_id": session["id"], "name": "A",
+                                              "email": "a@example.org", "state": "open"})  # fmt: skip
+    assert taken.status_code == 201
+    before = container.app.get_session(uuid.UUID(session["id"])).version
+    problem = _assert_problem(http.post("/registrations", json={"event_id": event["id"], "session_id": session["id"],
+                                                                "name": "B", "email": "b@example.org"}), 409)  # fmt: skip
+    assert problem["detail"] == "No more seats available for this session."
+    assert container.app.get_session(uuid.UUID(session["id"])).version == before
+    listed = http.get("/registrations", params={"session_id": session["id"]}).json()
+    assert [r["name"] for r in (listed["items"] if isinstance(listed, dict) else listed)] in ([], ["A"])
+
+
+def test_malformed_input_is_422_naming_the_field_and_changes_nothing(http, container):
+    event = _event(http)
+    problem = _assert_problem(http.post(f"/events/{event['id']}/sessions",
+                                        json={"date_begin": "tomorrow", "date_end": "2017-05-26T22:00:00Z"}), 422)  # fmt: skip
+    assert "date_begin" in problem["detail"]
+    problem = _assert_problem(http.post(f"/events/{event['id']}/sessions",
+                                        json={"date_begin": "2017-05-26T22:00:00Z", "date_end": "2017-05-26T22:00:00Z"}), 422)  # fmt: skip
+    assert "The closing date cannot be earlier than the beginning date." in problem["detail"]
+    problem = _assert_problem(http.post("/events", json={"name": "Tz", "date_tz": "Mars/Olympus", "use_sessions": True}), 422)
+    assert "date_tz" in problem["detail"]
+    assert container.app.get_event(uuid.UUID(event["id"])).session_ids == []
+
+
+def test_a_repeated_create_with_the_same_id_is_200_and_a_different_body_is_409(http):
+    chosen = str(uuid.uuid4())
+    body = {"id": chosen, "name": "Once", "use_sessions": True}
+    first = http.post("/events", json=body)
+    again = http.post("/events", json=body)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["id"] == chosen and again.json()["version"] == first.json()["version"]
+    _assert_problem(http.post("/events", json={**body, "name": "Twice"}), 409)
+
+
+def test_readiness_liveness_and_metrics_need_no_token(base_url):
+    assert httpx.get(f"{base_url}/livez").status_code == 200
+    assert httpx.get(f"{base_url}/readyz").status_code == 200
+    metrics = httpx.get(f"{base_url}/metrics")
+    assert metrics.status_code == 200 and "sessionstream_relay_published_total" in metrics.text
