@@ -34,4 +34,5 @@ def configure(level: str = "INFO", as_json: bool = False) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    logging.getLogger("kafka").setLevel(logging.WARNING)
+    # kafka-python warns about routine rebalances and slow selector turns; errors still show.
+    logging.getLogger("kafka").setLevel(logging.ERROR)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import typer
 
-from infra.cli import demo, local, projections, run
+from infra.cli import bench, demo, local, projections, run
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 app.add_typer(local.app, name="local", help="Start, stop and report the local PostgreSQL and Kafka.")
 app.add_typer(projections.app, name="projections", help="Rebuild and verify read models.")
 app.command("run")(run.run)
 app.command("demo")(demo.demo)
+app.command("bench")(bench.bench)
 
 if __name__ == "__main__":
     app()
