@@ -42,7 +42,7 @@ def _start_service() -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
     env = dict(os.environ, DATABASE_URL=endpoints.database_url, KAFKA_BOOTSTRAP_SERVERS=endpoints.kafka_bootstrap,
                SESSIONSTREAM_HTTP_PORT=str(port), SESSIONSTREAM_API_TOKENS=f"{DEMO_TOKEN}:write",
-               SESSIONSTREAM_LOG_LEVEL=os.environ.get("SESSIONSTREAM_LOG_LEVEL", "WARNING"))  # fmt: skip
+               SESSIONSTREAM_LOG_LEVEL="WARNING")  # fmt: skip
     process = subprocess.Popen([sys.executable, "-m", "infra.cli.main", "run"], env=env)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90
