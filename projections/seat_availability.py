@@ -14,6 +14,7 @@ from uuid import UUID
 
 from psycopg import Cursor
 
+from domain.eventsessions.seats import SeatCounts
 from producers import topics
 from producers.schemas import eventsessions_v1 as v1
 from projections.base import Row, fold
@@ -90,24 +91,22 @@ def _apply(row: Row | None, m: Any) -> Row | None:
 
 def figures(row: Row, now: datetime) -> dict[str, Any]:
     """Spec §3.1 and §3.3 for one session row, as of ``now``."""
-    seats_max = row["seats_max"]
-    taken = row["seats_reserved"] + row["seats_used"]
-    available = seats_max - taken if seats_max > 0 else 0
-    expected = row["seats_unconfirmed"] + taken
-    limited = row["seats_limited"]
+    seats = SeatCounts(
+        row["seats_limited"], row["seats_max"], row["seats_unconfirmed"], row["seats_reserved"], row["seats_used"]
+    )
     # No tickets exist in this system, so registrations have always "started" (§3.3).
     return {
-        "seats_max": seats_max,
-        "seats_limited": limited,
-        "seats_unconfirmed": row["seats_unconfirmed"],
-        "seats_reserved": row["seats_reserved"],
-        "seats_used": row["seats_used"],
-        "seats_available": available,
-        "seats_expected": expected,
-        "seats_available_unexpected": seats_max - expected,
+        "seats_max": seats.seats_max,
+        "seats_limited": seats.seats_limited,
+        "seats_unconfirmed": seats.seats_unconfirmed,
+        "seats_reserved": seats.seats_reserved,
+        "seats_used": seats.seats_used,
+        "seats_available": seats.seats_available,
+        "seats_expected": seats.seats_expected,
+        "seats_available_unexpected": seats.seats_max - seats.seats_expected,
         "event_registrations_open": (row["date_end"] >= now)
-        and (not limited or seats_max == 0 or available != 0),
-        "event_registrations_sold_out": limited and seats_max != 0 and available == 0,
+        and (not seats.seats_limited or seats.seats_max == 0 or seats.seats_available != 0),
+        "event_registrations_sold_out": seats.seats_limited and seats.seats_max != 0 and seats.seats_available == 0,
     }
 
 

@@ -14,6 +14,7 @@ from psycopg import Cursor
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.eventsessions.errors import EventNotFoundError
+from domain.eventsessions.seats import SeatCounts
 from domain.eventsessions.stages import STAGES
 from infra.api.auth import bearer
 from infra.api.context import DEFAULT_WAIT_MS, CommandResult, ContainerDep, MinVersion, WaitMs, answer, read_row
@@ -95,12 +96,13 @@ def load_event(cur: Cursor[Any], event_id: UUID) -> Row | None:
 
 def event_view(row: Row) -> EventOut:
     """Spec §3.1 formulas over the event's counts."""
-    taken = row["seats_reserved"] + row["seats_used"]
-    seats_max = row["seats_max"]
+    seats = SeatCounts(
+        row["seats_limited"], row["seats_max"], row["seats_unconfirmed"], row["seats_reserved"], row["seats_used"]
+    )
     return EventOut(
         **{k: row[k] for k in EventOut.model_fields if k in row and k != "stage_id"},
-        seats_expected=row["seats_unconfirmed"] + taken,
-        seats_available=seats_max - taken if seats_max > 0 else 0,
+        seats_expected=seats.seats_expected,
+        seats_available=seats.seats_available,
         stage_id=(row["stage_id"], STAGES[row["stage_id"]].name),
     )
 

@@ -26,7 +26,7 @@ from pathlib import Path
 from kafka import KafkaAdminClient
 from kafka.errors import KafkaError
 
-from infra.local import LocalServiceError
+from infra.local import LocalServiceError, process_runs
 
 logger = logging.getLogger(__name__)
 
@@ -248,19 +248,7 @@ def _alive(pid: int, root: Path) -> bool:
     child = _CHILDREN.get(pid)
     if child is not None:
         return child.poll() is None
-    try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except FileNotFoundError:
-        return False
-    except OSError:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:
-            pass
-        return True
-    return b"kafka.Kafka" in cmdline and str(root / "server.properties").encode() in cmdline
+    return process_runs(pid, b"kafka.Kafka", str(root / "server.properties").encode())
 
 
 def _wait_ready(pid: int, root: Path, port: int, log: Path) -> None:

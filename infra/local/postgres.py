@@ -20,7 +20,7 @@ from pathlib import Path
 
 import psycopg
 
-from infra.local import LocalServiceError
+from infra.local import LocalServiceError, process_runs
 
 logger = logging.getLogger(__name__)
 
@@ -116,19 +116,7 @@ def _pid_file(root: Path) -> tuple[int | None, int | None]:
 
 def _is_postmaster(pid: int, root: Path) -> bool:
     """True if ``pid`` is this cluster's postmaster (not a zombie, nor an unrelated process reusing the pid)."""
-    try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()  # empty for a zombie
-    except FileNotFoundError:
-        return False
-    except OSError:  # no /proc: trust kill(0)
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:
-            pass
-        return True
-    return str(root / "data").encode() in cmdline
+    return process_runs(pid, str(root / "data").encode())
 
 
 def _clear_stale_locks(root: Path, seconds: float = 15.0) -> None:
