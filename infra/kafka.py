@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
@@ -44,6 +45,9 @@ def consumer(bootstrap: str, group_id: str, **overrides: object) -> KafkaConsume
         "session_timeout_ms": 10000,
         "heartbeat_interval_ms": 3000,
         "client_id": f"sessionstream-{group_id}",
+        # A group that joins before a new topic's metadata reached it gets no partitions until the next
+        # metadata refresh (5 minutes by default); refresh often so it never waits long.
+        "metadata_max_age_ms": 5000,
     }
     config.update(overrides)
     return KafkaConsumer(**config)
@@ -65,5 +69,23 @@ def ensure_topics(bootstrap: str, prefix: str, partitions: int, names: Iterable[
         except TopicAlreadyExistsError:
             pass  # another instance created them first
         log.info("topics created", extra={"topics": missing})
+        _wait_until_led(admin, missing)
     finally:
         admin.close()
+
+
+def _wait_until_led(admin: KafkaAdminClient, names: list[str], timeout: float = 30.0) -> None:
+    """Waits until every partition of the new topics has a leader: consumers that subscribe right
+    after creation then see their partitions at once."""
+    deadline = time.monotonic() + timeout
+    while True:
+        described = admin.describe_topics(names)
+        ready = all(
+            t.get("error_code", 0) == 0 and t["partitions"] and all(p["leader_id"] >= 0 for p in t["partitions"])
+            for t in described
+        )
+        if ready and len(described) == len(names):
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"topics without leaders after {timeout}s: {names}")
+        time.sleep(0.1)
