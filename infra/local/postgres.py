@@ -163,18 +163,15 @@ def _prepare_dirs(root: Path) -> None:
         raise LocalServiceError(f"running as root needs a '{SERVICE_USER}' user; apt-get install postgresql") from None
     for path in (root, root / "socket"):
         os.chown(path, user.pw_uid, user.pw_gid)
-    local_dir = root.parent
     for parent in root.resolve().parents:
         mode = os.stat(parent).st_mode
         if mode & stat.S_IXOTH:
             continue
-        if parent == local_dir.resolve():
-            os.chmod(parent, mode | stat.S_IXOTH)
-            continue
-        raise LocalServiceError(
-            f"the '{SERVICE_USER}' user cannot traverse {parent} (mode {stat.filemode(mode)}); "
-            f"run 'chmod o+x {parent}' or set SESSIONSTREAM_LOCAL_DIR to a directory it can reach"
-        )
+        # The server runs as another user and must reach its data dir through every ancestor (a
+        # checkout under `mktemp -d`, for one, is drwx------).  Only the traverse bit is added:
+        # nobody gains the right to list these folders.
+        os.chmod(parent, mode | stat.S_IXOTH)
+        log.warning("granted traverse permission to the PostgreSQL user", extra={"path": str(parent)})
 
 
 def _initdb(binaries: Path, root: Path) -> None:
