@@ -171,7 +171,7 @@ def _prepare_dirs(root: Path) -> None:
         # checkout under `mktemp -d`, for one, is drwx------).  Only the traverse bit is added:
         # nobody gains the right to list these folders.
         os.chmod(parent, mode | stat.S_IXOTH)
-        log.warning("granted traverse permission to the PostgreSQL user", extra={"path": str(parent)})
+        logger.warning("granted traverse permission to the PostgreSQL user", extra={"path": str(parent)})
 
 
 def _initdb(binaries: Path, root: Path) -> None:
