@@ -13,13 +13,15 @@ from typing import Any
 from psycopg import sql
 from psycopg_pool import ConnectionPool
 
+from consumers.auto_end import AutoEnd
+from consumers.dispatcher import Dispatcher
 from consumers.inbound_registrations import InboundRegistrations
 from consumers.projector import Projector
 from consumers.runner import ConsumerRunner
 from domain.eventsessions.application import EventSessions
 from domain.shared.clock import Clock, SystemClock
 from infra import kafka
-from infra.postgres import eventstore_env, make_pool
+from infra.postgres import Leadership, eventstore_env, make_pool
 from infra.settings import Settings
 from producers.relay import Relay
 from projections.base import create_tables
@@ -131,6 +133,19 @@ class Container:
             batch_size=self.settings.relay_batch_size,
             **kwargs,
         )
+
+    def relay_leadership(self) -> Leadership:
+        """Only the holder relays: a second service instance (or a one-shot command) waits its turn."""
+        return Leadership(self.endpoints.database_url, f"{self.settings.topic_prefix}relay.{self.app.name}")
+
+    def relay_position(self) -> int:
+        return PgPosition(self.pool, f"{self.settings.topic_prefix}relay.{self.app.name}").load()
+
+    def dispatcher(self) -> Dispatcher:
+        return Dispatcher(self.app, self.pool, LIVE_SCHEMA, self.clock, self.settings.dispatch_interval_s)
+
+    def auto_end(self) -> AutoEnd:
+        return AutoEnd(self.app, self.pool, LIVE_SCHEMA, self.clock, self.settings.auto_end_interval_s)
 
     def projection_runner(self, name: str, **kwargs: Any) -> ConsumerRunner:
         return ConsumerRunner(

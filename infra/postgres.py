@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from urllib.parse import unquote, urlparse
 
 from psycopg_pool import ConnectionPool
@@ -53,3 +55,37 @@ class NotifyWaiter:
 
     def close(self) -> None:
         self._conn.close()
+
+
+class Leadership:
+    """A session-level advisory lock: one holder at a time across processes, released when the holder's
+    connection ends (a crashed process included).  Keeps two relays from publishing the same log."""
+
+    def __init__(self, database_url: str, name: str) -> None:
+        self.database_url = database_url
+        self.name = name
+        self._conn: object | None = None
+
+    def try_acquire(self) -> bool:
+        import psycopg
+
+        conn = psycopg.connect(self.database_url, autocommit=True)
+        row = conn.execute("SELECT pg_try_advisory_lock(hashtext(%s))", (f"leader:{self.name}",)).fetchone()
+        if row and row[0]:
+            self._conn = conn
+            return True
+        conn.close()
+        return False
+
+    def acquire(self, stopping: Callable[[], bool], poll_s: float = 1.0) -> bool:
+        """Waits until this process leads (True) or ``stopping()`` says to give up (False)."""
+        while not stopping():
+            if self.try_acquire():
+                return True
+            time.sleep(poll_s)
+        return False
+
+    def release(self) -> None:
+        if self._conn is not None:
+            self._conn.close()  # type: ignore[attr-defined]
+            self._conn = None

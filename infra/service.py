@@ -46,6 +46,19 @@ class Worker:
         return self.error is None and self.thread is not None and self.thread.is_alive()
 
 
+def lead(container: Container, body: Callable[[], None], stopping: threading.Event) -> None:
+    """Runs ``body`` once this process holds the relay's leadership (see ``Leadership``)."""
+    leadership = container.relay_leadership()
+    if not leadership.try_acquire():
+        log.info("another relay leads; waiting for its turn")
+        if not leadership.acquire(stopping.is_set):
+            return
+    try:
+        body()
+    finally:
+        leadership.release()
+
+
 @dataclass
 class Service:
     container: Container
@@ -55,7 +68,7 @@ class Service:
     @classmethod
     def assemble(
         cls, container: Container, *, relay: bool = True, projections: Iterable[str] | None = None,
-        inbound: bool = True,
+        inbound: bool = True, dispatcher: bool = True, auto_end: bool = True,
     ) -> Service:  # fmt: skip
         container.prepare()  # schema and topics first: the workers read them as they are built
         service = cls(container)
@@ -63,13 +76,17 @@ class Service:
         if relay:
             waiter = NotifyWaiter(container.endpoints.database_url, f"{container.app.name.lower()}_events")
             r = container.relay(wait_for_new=waiter, metrics=metrics)
-            service.workers.append(Worker("relay", r.run, r.stop))
+            service.workers.append(Worker("relay", lambda: lead(container, r.run, service.stopping), r.stop))
         for name in PROJECTIONS if projections is None else projections:
             runner = container.projection_runner(name, metrics=metrics)
             service.workers.append(Worker(f"projection:{name}", runner.run, runner.stop))
         if inbound:
             runner = container.inbound_runner(metrics=metrics)
             service.workers.append(Worker("inbound:registrations", runner.run, runner.stop))
+        for wanted, job in ((dispatcher, container.dispatcher), (auto_end, container.auto_end)):
+            if wanted:
+                j = job()
+                service.workers.append(Worker(j.name, j.run, j.stop))
         return service
 
     def start(self) -> None:

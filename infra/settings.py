@@ -29,7 +29,8 @@ class Settings(BaseSettings):
     log_json: bool = Field(default=False, alias="SESSIONSTREAM_LOG_JSON")
     consumer_max_records: int = Field(default=2000, alias="SESSIONSTREAM_CONSUMER_MAX_RECORDS", ge=1)
     relay_batch_size: int = Field(default=2000, alias="SESSIONSTREAM_RELAY_BATCH_SIZE", ge=1)
-    dispatch_interval_s: float = Field(default=5.0, alias="SESSIONSTREAM_DISPATCH_INTERVAL_S", gt=0)
+    dispatch_interval_s: float = Field(default=1.0, alias="SESSIONSTREAM_DISPATCH_INTERVAL_S", gt=0)
+    auto_end_interval_s: float = Field(default=300.0, alias="SESSIONSTREAM_AUTO_END_INTERVAL_S", gt=0)
 
     @field_validator("topic_prefix")
     @classmethod

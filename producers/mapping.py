@@ -11,22 +11,28 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid5
 
+from domain.eventsessions.catalogues import EventType, TimeslotCatalogue
+from domain.eventsessions.mail_schedule import MailSchedule, MailScheduler
 from domain.eventsessions.parent_event import ParentEvent
 from domain.eventsessions.registration import Registration
 from domain.eventsessions.session import Session
 from domain.eventsessions.stages import FIRST_STAGE_ID
+from domain.eventsessions.timeslots import timeslot_name
 from producers import topics
+from producers.schemas import eventsessions_mail_v1 as mail
 from producers.schemas import eventsessions_v1 as v1
+from producers.schemas.notifications_v1 import OutgoingNotification
 
 
 @dataclass(frozen=True)
 class Outgoing:
     topic: str  # logical name, without the instance prefix
     key: UUID
-    message: v1.Message
+    message: Any  # a v1.Message, or an OutgoingNotification
     event_type: str
+    message_id: UUID | None = None  # set when the message has its own id (notifications)
 
 
 ParentLookup = Callable[[UUID], UUID]
@@ -80,6 +86,10 @@ def _parent_event(event: Any, c: dict[str, Any]) -> v1.Message | None:
             return v1.EventRegistrationsStarted(**c)
         case ParentEvent.SeatsChanged:
             return v1.EventSeatsChanged(**c, **_seats(event))
+        case ParentEvent.MailSchedulerSet:
+            return v1.EventMailSchedulerSet(**c, scheduler_id=event.scheduler_id, interval_type=event.interval_type)
+        case ParentEvent.MailSchedulerDropped:
+            return v1.EventMailSchedulerDropped(**c, scheduler_id=event.scheduler_id)
     return None
 
 
@@ -131,28 +141,111 @@ def _registration(event: Any, c: dict[str, Any]) -> v1.Message | None:
     return None
 
 
+def _rule(event: Any) -> dict[str, Any]:
+    return {
+        "interval_type": event.interval_type, "interval_unit": event.interval_unit,
+        "interval_nbr": event.interval_nbr, "template": event.template,
+    }  # fmt: skip
+
+
+def _mail_scheduler(event: Any, c: dict[str, Any]) -> v1.Message | None:
+    match type(event):
+        case MailScheduler.Created:
+            return mail.MailSchedulerCreated(**c, **_rule(event), sequence=event.sequence)
+        case MailScheduler.Changed:
+            return mail.MailSchedulerChanged(**c, **_rule(event))
+        case MailScheduler.Removed:
+            return mail.MailSchedulerRemoved(**c)
+    return None
+
+
+def _optional_utc(value: datetime | None) -> datetime | None:
+    return _utc(value) if value is not None else None
+
+
+def _mail_schedule(event: Any, c: dict[str, Any]) -> v1.Message | None:
+    match type(event):
+        case MailSchedule.Scheduled:
+            return mail.MailScheduleScheduled(
+                **c, **_rule(event), scheduler_id=event.scheduler_id, session_id=event.session_id,
+                date_begin=_utc(event.date_begin), date_end=_utc(event.date_end),
+                scheduled_date=_optional_utc(event.scheduled_date),
+            )  # fmt: skip
+        case MailSchedule.Rescheduled:
+            return mail.MailScheduleRescheduled(
+                **c, **_rule(event), date_begin=_utc(event.date_begin), date_end=_utc(event.date_end),
+                scheduled_date=_optional_utc(event.scheduled_date),
+                attendee_dates={UUID(k): _utc(v) for k, v in event.attendee_dates.items()},
+            )  # fmt: skip
+        case MailSchedule.Removed:
+            return mail.MailScheduleRemoved(**c)
+        case MailSchedule.AttendeeQueued:
+            return mail.MailScheduleAttendeeQueued(
+                **c, registration_id=event.registration_id, scheduled_date=_utc(event.scheduled_date)
+            )
+        case MailSchedule.AttendeeDropped:
+            return mail.MailScheduleAttendeeDropped(**c, registration_id=event.registration_id)
+        case MailSchedule.AttendeeMailSent:
+            return mail.MailScheduleAttendeeMailSent(
+                **c, registration_id=event.registration_id, sent_at=_utc(event.sent_at),
+                mail_count_done=event.mail_count_done, mail_done=event.mail_done,
+            )  # fmt: skip
+        case MailSchedule.MailSent:
+            return mail.MailScheduleMailSent(
+                **c, sent_at=_utc(event.sent_at), mail_count_done=event.mail_count_done,
+                recipients=len(event.recipients),
+            )  # fmt: skip
+    return None
+
+
+def _catalogue(event: Any, c: dict[str, Any]) -> v1.Message | None:
+    match type(event):
+        case EventType.Created:
+            return mail.EventTypeCreated(
+                **c, name=event.name, use_sessions=event.use_sessions,
+                has_seats_limitation=event.has_seats_limitation,
+                seats_max=event.seats_max if event.has_seats_limitation else 0, auto_confirm=event.auto_confirm,
+                default_timezone=event.default_timezone, mail_schedulers=event.mail_schedulers,
+            )  # fmt: skip
+        case TimeslotCatalogue.Created:
+            return mail.TimeslotCatalogueCreated(**c)
+        case TimeslotCatalogue.SlotAdded:
+            return mail.TimeslotAdded(**c, slot_id=event.slot_id, time=event.time, name=timeslot_name(event.time))
+        case TimeslotCatalogue.SlotRemoved:
+            return mail.TimeslotRemoved(**c, slot_id=event.slot_id)
+    return None
+
+
 _BY_AGGREGATE: dict[type, tuple[str, Callable[[Any, dict[str, Any]], v1.Message | None]]] = {
     ParentEvent: (topics.EVENTS, _parent_event),
     Session: (topics.SESSIONS, _session),
     Registration: (topics.REGISTRATIONS, _registration),
+    MailScheduler: (topics.MAIL, _mail_scheduler),
+    MailSchedule: (topics.MAIL, _mail_schedule),
+    EventType: (topics.CATALOGUES, _catalogue),
+    TimeslotCatalogue: (topics.CATALOGUES, _catalogue),
 }
+#: Aggregates keyed by their own id rather than by a parent event.
+_SELF_KEYED = (ParentEvent, EventType, TimeslotCatalogue)
 
 
 def parent_id_of_created(event: Any) -> UUID | None:
     """The parent event's id, when ``event`` is an aggregate's first event (else None)."""
     if isinstance(event, ParentEvent.Created):
         return event.originator_id
-    if isinstance(event, (Session.Scheduled, Registration.Registered)):
+    if isinstance(event, (EventType.Created, TimeslotCatalogue.Created)):
+        return event.originator_id
+    if isinstance(event, (Session.Scheduled, Registration.Registered, MailScheduler.Created, MailSchedule.Scheduled)):
         return event.event_id
     return None
 
 
 def to_message(event: Any, parent_of: ParentLookup) -> Outgoing | None:
-    """The message for one domain event, or None for events that are not published."""
+    """The domain message for one domain event, or None for events that are not published."""
     aggregate_class = type(event).__qualname__.split(".")[0]
     for cls, (topic, build) in _BY_AGGREGATE.items():
         if cls.__name__ == aggregate_class:
-            if cls is ParentEvent:
+            if cls in _SELF_KEYED:
                 parent_id = event.originator_id
             else:
                 parent_id = parent_id_of_created(event) or parent_of(event.originator_id)
@@ -161,6 +254,40 @@ def to_message(event: Any, parent_of: ParentLookup) -> Outgoing | None:
                 return None
             return Outgoing(topic, parent_id, message, message.type)  # type: ignore[attr-defined]
     return None
+
+
+NOTIFICATION_NAMESPACE = UUID("a4f1c1de-6a3f-4a7e-9d55-2f4e3b7c8d10")
+
+
+def notification_of(event: Any, key: UUID) -> Outgoing | None:
+    """The outgoing notification a "sent" record stands for (``notifications.outgoing.v1``)."""
+    if isinstance(event, MailSchedule.MailSent):
+        recipients = event.recipients
+    elif isinstance(event, MailSchedule.AttendeeMailSent):
+        recipients = [event.recipient]
+    else:
+        return None
+    what = event.what
+    notification_id = uuid5(NOTIFICATION_NAMESPACE, f"{event.originator_id}:{event.originator_version}")
+    data = {k: (_utc(v).isoformat().replace("+00:00", "Z") if isinstance(v, datetime) else v)
+            for k, v in event.context.items()}  # fmt: skip
+    message = OutgoingNotification(
+        notification_id=notification_id, aggregate_id=event.originator_id, version=event.originator_version,
+        occurred_at=_utc(event.timestamp), kind=f"eventsessions.mail.{what['interval_type']}",
+        template=what["template"], subject_id=what["subject_id"], event_id=key, session_id=what["session_id"],
+        scheduler_id=what["scheduler_id"], schedule_id=event.originator_id, recipients=recipients,
+        due_at=_optional_utc(event.due_at), sent_at=_utc(event.sent_at), data=data,
+    )  # fmt: skip
+    return Outgoing(topics.NOTIFICATIONS_OUTGOING, message.subject_id, message, message.type, notification_id)
+
+
+def to_messages(event: Any, parent_of: ParentLookup) -> list[Outgoing]:
+    """Every message one domain event makes: its domain message, and a notification for a "sent"."""
+    domain = to_message(event, parent_of)
+    if domain is None:
+        return []
+    notification = notification_of(event, domain.key)
+    return [domain] if notification is None else [domain, notification]
 
 
 class ParentIndex:
@@ -194,6 +321,5 @@ def messages_of(app: Any, notifications: Iterable[Any], parents: ParentIndex) ->
     for notification in notifications:
         event = app.mapper.to_domain_event(notification)
         parents.see(event)
-        outgoing = to_message(event, parents)
-        if outgoing is not None:
+        for outgoing in to_messages(event, parents):
             yield notification, outgoing

@@ -112,7 +112,7 @@ class Relay:
         aggregate_id = str(message.aggregate_id)
         headers = [
             ("ce_specversion", b"1.0"),
-            ("ce_id", str(uuid5(MESSAGE_ID_NAMESPACE, f"{aggregate_id}:{message.version}")).encode()),
+            ("ce_id", str(outgoing.message_id or uuid5(MESSAGE_ID_NAMESPACE, f"{aggregate_id}:{message.version}")).encode()),
             ("ce_type", outgoing.event_type.encode()),
             ("ce_source", CE_SOURCE),
             ("ce_subject", aggregate_id.encode()),

@@ -40,10 +40,10 @@ class RegistrationsProjection:
     """
 
     def apply(self, cur: Cursor[Any], messages: Sequence[v1.Message]) -> None:
-        fold(cur, "registrations", "id", COLUMNS, messages, lambda m: m.aggregate_id, _apply)
+        fold(cur, "registrations", "id", COLUMNS, messages, lambda m: m.aggregate_id, apply_message)
 
 
-def _apply(row: Row | None, m: Any) -> Row | None:
+def apply_message(row: Row | None, m: Any) -> Row | None:
     if isinstance(m, v1.RegistrationRegistered):
         return {
             "id": m.aggregate_id, "version": m.version, "event_id": m.event_id, "session_id": m.session_id,

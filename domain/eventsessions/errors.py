@@ -77,3 +77,15 @@ class SessionNotFoundError(NotFoundError):
 
 class RegistrationNotFoundError(NotFoundError):
     code = "eventsessions.registration.not_found"
+
+
+class MailSchedulerNotFoundError(NotFoundError):
+    code = "eventsessions.mail_scheduler.not_found"
+
+
+class EventTypeNotFoundError(NotFoundError):
+    code = "eventsessions.event_type.not_found"
+
+
+class TimeslotNotFoundError(NotFoundError):
+    code = "eventsessions.timeslot.not_found"

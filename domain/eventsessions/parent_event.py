@@ -56,6 +56,8 @@ class ParentEvent(Aggregate):
         self.seats_unconfirmed = 0
         self.seats_reserved = 0
         self.seats_used = 0
+        self.attendees: dict[str, str] = {}  # registration id -> state, for an event without sessions
+        self.mail_schedulers: dict[str, str] = {}  # scheduler id -> interval_type, in creation order
 
     # -- queries ---------------------------------------------------------------------------------
 
@@ -103,6 +105,22 @@ class ParentEvent(Aggregate):
     def detach_session(self, session_id: UUID) -> None:
         self.session_ids.remove(session_id)
 
+    def set_mail_scheduler(self, scheduler_id: UUID, interval_type: str) -> None:
+        """Adds a template, or notes its new type: registrations look up the after_sub ones here."""
+        if self.mail_schedulers.get(str(scheduler_id)) != interval_type:
+            self._mail_scheduler_set(scheduler_id=scheduler_id, interval_type=interval_type)
+
+    @event("MailSchedulerSet")
+    def _mail_scheduler_set(self, scheduler_id: UUID, interval_type: str) -> None:
+        self.mail_schedulers[str(scheduler_id)] = interval_type
+
+    @event("MailSchedulerDropped")
+    def drop_mail_scheduler(self, scheduler_id: UUID) -> None:
+        self.mail_schedulers.pop(str(scheduler_id), None)
+
+    def scheduler_ids(self, interval_type: str | None = None) -> list[UUID]:
+        return [UUID(k) for k, t in self.mail_schedulers.items() if interval_type in (None, t)]
+
     def note_registration(self) -> None:
         if not self.has_registrations:
             self._registrations_started()
@@ -122,6 +140,10 @@ class ParentEvent(Aggregate):
         seats_used: int,
     ) -> None:
         """The ledger of an event without sessions, after one registration changed state."""
+        if to_state is None:
+            self.attendees.pop(str(registration_id), None)
+        else:
+            self.attendees[str(registration_id)] = to_state
         self.seats_unconfirmed = seats_unconfirmed
         self.seats_reserved = seats_reserved
         self.seats_used = seats_used

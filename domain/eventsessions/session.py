@@ -56,6 +56,7 @@ class Session(Aggregate):
         self.seats_reserved = 0
         self.seats_used = 0
         self.registrations_total = 0  # in any state: C7 refuses deletion while it is > 0
+        self.attendees: dict[str, str] = {}  # registration id -> state: who gets this session's mails
 
     @property
     def seats(self) -> SeatCounts:
@@ -175,6 +176,10 @@ class Session(Aggregate):
         seats_used: int,
         registrations_total: int,
     ) -> None:
+        if to_state is None:
+            self.attendees.pop(str(registration_id), None)
+        else:
+            self.attendees[str(registration_id)] = to_state
         self.seats_unconfirmed = seats_unconfirmed
         self.seats_reserved = seats_reserved
         self.seats_used = seats_used

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from infra.api import events, health, problems, registrations, sessions
+from infra.api import catalogues, events, health, mail, problems, registrations, sessions, wizard
 from infra.api.auth import BearerAuth
 from infra.api.health import Readiness, RequestMetrics, no_checks
 from infra.container import Container
@@ -25,7 +25,10 @@ def create_app(container: Container, *, readiness: Readiness | None = None) -> F
     app.state.container = container
     app.state.readiness = readiness or no_checks
     problems.install(app)
-    for router in (health.router, events.router, sessions.router, registrations.router):
+    for router in (
+        health.router, events.router, sessions.router, wizard.router, registrations.router, mail.router,
+        catalogues.router,
+    ):
         app.include_router(router)
     # Added last = outermost: metrics see every answer, the 401s and 403s included.
     app.add_middleware(BearerAuth, tokens=container.settings.tokens())

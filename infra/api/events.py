@@ -6,7 +6,7 @@ An event with sessions takes its dates and session count from ``event_dates`` an
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Response
@@ -14,6 +14,7 @@ from psycopg import Cursor
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.eventsessions.errors import EventNotFoundError
+from domain.eventsessions.mail_intervals import MailRule
 from domain.eventsessions.seats import SeatCounts
 from domain.eventsessions.stages import STAGES
 from infra.api.auth import bearer
@@ -26,19 +27,46 @@ from projections.base import Row
 router = APIRouter(tags=["events"], dependencies=[Depends(bearer)], responses=responses(401, 403, 404, 409, 422, 503))
 
 
+class MailSchedulerIn(BaseModel):
+    """One mail scheduler (spec §2.6): when, relative to what, and which template."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    interval_nbr: int = Field(default=1, ge=0)
+    interval_unit: Literal["now", "hours", "days", "weeks", "months"] = "hours"
+    interval_type: Literal["after_sub", "before_event", "after_event"] = "before_event"
+    template: str = Field(min_length=1)
+
+    def rule(self) -> MailRule:
+        return MailRule(self.interval_type, self.interval_unit, self.interval_nbr, self.template)
+
+
 class EventCreate(BaseModel):
+    """Fields left out come from the event type when one is given, else from Odoo's defaults."""
+
     model_config = ConfigDict(extra="forbid")
 
     id: UUID | None = None
     name: str = Field(min_length=1)
-    date_tz: str = "UTC"
-    use_sessions: bool = False
-    seats_limited: bool = False
-    seats_max: int = 0
-    auto_confirm: bool = False
+    date_tz: str = Field(default="UTC", description="Default: the type's `default_timezone`, else UTC.")
+    use_sessions: bool = Field(default=False, description="Default: the type's, else false.")
+    seats_limited: bool = Field(default=False, description="Default: the type's `has_seats_limitation`.")
+    seats_max: int = Field(default=0, description="Default: the type's.")
+    auto_confirm: bool = Field(default=False, description="Default: the type's; false without a type.")
     event_type_id: UUID | None = None
     date_begin: Instant | None = Field(default=None, description="Required unless the event uses sessions.")
     date_end: Instant | None = Field(default=None, description="Required unless the event uses sessions.")
+    mail_schedulers: list[MailSchedulerIn] | None = Field(
+        default=None,
+        description="Default: the type's, else the three core ones (after_sub now; 1 hour and 3 days before).",
+    )
+
+    def command(self) -> dict[str, Any]:
+        """Only the values the client sent, so the type's defaults fill the rest."""
+        given = self.model_dump(exclude_unset=True, exclude={"mail_schedulers"})
+        if self.mail_schedulers is not None:
+            given["mail_schedulers"] = [m.rule() for m in self.mail_schedulers]
+        return given
 
 
 class EventPatch(BaseModel):
@@ -109,7 +137,7 @@ def event_view(row: Row) -> EventOut:
 
 @router.post("/events", status_code=201)
 def create_event(body: EventCreate, response: Response, container: ContainerDep) -> CommandResult:
-    return answer(container.app.create_event(**body.model_dump()), response)
+    return answer(container.app.create_event(**body.command()), response)
 
 
 @router.patch("/events/{event_id}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -16,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from domain.eventsessions.errors import EventNotFoundError, SessionNotFoundError
 from domain.eventsessions.stages import STAGES, kanban_state_label
+from infra.api import ics
 from infra.api.auth import bearer
 from infra.api.context import (
     DEFAULT_WAIT_MS,
@@ -29,7 +31,7 @@ from infra.api.context import (
 )
 from infra.api.instants import Instant, UtcInstant, format_located, zone
 from infra.api.problems import responses
-from projections import events, seat_availability
+from projections import attendance, events, seat_availability
 from projections.base import Row
 from projections.seat_availability import figures
 
@@ -190,3 +192,53 @@ def mark_session_done(session_id: UUID, container: ContainerDep) -> CommandResul
 def delete_session(session_id: UUID, container: ContainerDep) -> None:
     """409 when any registration points to the session, whatever its state (spec §2.4)."""
     container.app.delete_session(session_id)
+
+
+@router.get("/sessions/{session_id}/ics", response_class=Response, responses={200: {"content": {"application/octet-stream": {}}}})
+async def session_ics(session_id: UUID, container: ContainerDep) -> Response:
+    """The session as an iCalendar file, times in UTC (spec §6.10)."""
+    row = await read_now(container, lambda cur: load_session(cur, session_id))
+    if row is None:
+        raise SessionNotFoundError(f"Session {session_id} not found.")
+    name = row["event"]["name"]
+    body = ics.session_ics(session_id, name, row["date_begin"], row["date_end"], container.clock.now())
+    filename = quote(f"{name}.ics")
+    return Response(
+        body, media_type="application/octet-stream",
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{filename}"},
+    )  # fmt: skip
+
+
+class AttendeeOut(BaseModel):
+    id: UUID
+    name: str
+    email: str
+    state: str
+    create_date: UtcInstant
+    date_closed: UtcInstant | None
+
+
+class AttendanceOut(BaseModel):
+    session_id: UUID
+    counts: dict[str, int]
+    attendees: dict[str, list[AttendeeOut]]
+
+
+@router.get("/sessions/{session_id}/attendees")
+async def session_attendees(session_id: UUID, container: ContainerDep) -> AttendanceOut:
+    """The session's attendance list (Odoo's "Attendees"), grouped by state with counts."""
+
+    def query(cur: Cursor[Any]) -> dict[str, Any] | None:
+        if seat_availability.get_session(cur, session_id) is None:
+            return None
+        return attendance.attendees(cur, session_id)
+
+    found = await read_now(container, query)
+    if found is None:
+        raise SessionNotFoundError(f"Session {session_id} not found.")
+    groups = {
+        state: [AttendeeOut(**{k: r[k] for k in ("id", "name", "email", "state", "date_closed")},
+                            create_date=r["created_at"]) for r in rows]
+        for state, rows in found["attendees"].items()
+    }  # fmt: skip
+    return AttendanceOut(session_id=session_id, counts=found["counts"], attendees=groups)

@@ -1,4 +1,5 @@
-"""Messages of ``eventsessions.{events,sessions,registrations}.v1``.
+"""Messages of ``eventsessions.{events,sessions,registrations}.v1`` (and, through ``decode``, of every
+event-sessions topic: see ``eventsessions_mail_v1`` for the mail and catalogue topics).
 
 Each message names its ``type``, the aggregate it comes from and that aggregate's ``version`` after
 the event, and the parent ``event_id`` (the Kafka key).  Payloads carry resulting figures (seat counts
@@ -12,19 +13,11 @@ from datetime import datetime
 from typing import Annotated, Literal, Union
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import Field, TypeAdapter
 
-SCHEMA_VERSION = 1
-
-
-class Message(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-    schema_version: int = SCHEMA_VERSION
-    aggregate_id: UUID
-    version: int = Field(ge=1)
-    event_id: UUID
-    occurred_at: datetime
+from producers.schemas.base import SCHEMA_VERSION as SCHEMA_VERSION  # re-exported: the contract's version
+from producers.schemas.base import Message as Message
+from producers.schemas.eventsessions_mail_v1 import CatalogueMessage, MailMessage
 
 
 class SeatFigures(Message):
@@ -94,6 +87,17 @@ class EventSeatsChanged(SeatFigures):
     type: Literal["EventSeatsChanged"] = "EventSeatsChanged"
 
 
+class EventMailSchedulerSet(Message):
+    type: Literal["EventMailSchedulerSet"] = "EventMailSchedulerSet"
+    scheduler_id: UUID
+    interval_type: str
+
+
+class EventMailSchedulerDropped(Message):
+    type: Literal["EventMailSchedulerDropped"] = "EventMailSchedulerDropped"
+    scheduler_id: UUID
+
+
 EventMessage = Annotated[
     Union[
         EventCreated,
@@ -104,6 +108,8 @@ EventMessage = Annotated[
         EventSessionDetached,
         EventRegistrationsStarted,
         EventSeatsChanged,
+        EventMailSchedulerSet,
+        EventMailSchedulerDropped,
     ],
     Field(discriminator="type"),
 ]
@@ -208,7 +214,8 @@ RegistrationMessage = Annotated[
 ]
 
 AnyMessage = Annotated[
-    Union[EventMessage, SessionMessage, RegistrationMessage], Field(discriminator="type")
+    Union[EventMessage, SessionMessage, RegistrationMessage, MailMessage, CatalogueMessage],
+    Field(discriminator="type"),
 ]
 ANY_MESSAGE: TypeAdapter[AnyMessage] = TypeAdapter(AnyMessage)
 

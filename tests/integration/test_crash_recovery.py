@@ -91,7 +91,7 @@ def _published(container) -> set[tuple[bytes, bytes]]:
     seen: set[tuple[bytes, bytes]] = set()
     consumer = KafkaConsumer(bootstrap_servers=container.endpoints.kafka_bootstrap, enable_auto_commit=False)
     try:
-        for topic in (topics.EVENTS, topics.SESSIONS, topics.REGISTRATIONS):
+        for topic in topics.DOMAIN_TOPICS:
             name = topics.physical(topic, container.settings.topic_prefix)
             parts = [TopicPartition(name, p) for p in consumer.partitions_for_topic(name)]
             consumer.assign(parts)

@@ -1,0 +1,145 @@
+"""Mail scheduling (spec §7): an event's schedulers, each session's copies, and the due-notifications queue.
+
+Sending is not an endpoint: the dispatcher (in ``sessionstream run``, or ``sessionstream notifications
+dispatch --at``) records what is due as sent, and the relay publishes it on ``notifications.outgoing.v1``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from domain.eventsessions.errors import EventNotFoundError, SessionNotFoundError
+from infra.api.auth import bearer
+from infra.api.context import CommandResult, ContainerDep, answer, read_now
+from infra.api.events import MailSchedulerIn
+from infra.api.instants import Instant, UtcInstant
+from infra.api.problems import responses
+from projections import events, mail_schedulers, seat_availability
+
+router = APIRouter(tags=["mail"], dependencies=[Depends(bearer)], responses=responses(401, 403, 404, 409, 422))
+
+
+class MailSchedulerCreate(MailSchedulerIn):
+    id: UUID | None = None
+
+
+class MailSchedulerPatch(BaseModel):
+    """Only the fields sent change; every copy follows at once (§7.2), "sent" is never reset."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    interval_nbr: int = Field(default=None, ge=0)
+    interval_unit: Literal["now", "hours", "days", "weeks", "months"] = Field(default=None)
+    interval_type: Literal["after_sub", "before_event", "after_event"] = Field(default=None)
+    template: str = Field(default=None, min_length=1)
+
+
+class MailScheduleOut(BaseModel):
+    """One copy of a scheduler: a session's own, or the event's (``session_id`` null)."""
+
+    id: UUID
+    version: int
+    scheduler_id: UUID
+    session_id: UUID | None
+    interval_type: str
+    interval_unit: str
+    interval_nbr: int
+    template: str
+    scheduled_date: UtcInstant | None
+    mail_done: bool
+    mail_count_done: int
+    mail_state: Literal["running", "sent", "scheduled"]
+
+
+class Recipient(BaseModel):
+    registration_id: UUID
+    name: str
+    email: str
+
+
+class DueNotification(BaseModel):
+    id: str = Field(description="The copy's id, or `<copy id>:<registration id>` for an after_sub attendee.")
+    kind: str
+    context: Literal["eventsessions"] = "eventsessions"
+    due_at: UtcInstant
+    template: str
+    subject_id: UUID = Field(description="The session (or event) of a one-shot mail; the registration for after_sub.")
+    event_id: UUID
+    session_id: UUID | None
+    recipients: list[Recipient]
+
+
+@router.post("/events/{event_id}/mail-schedulers", status_code=201)
+def add_mail_scheduler(
+    event_id: UUID, body: MailSchedulerCreate, response: Response, container: ContainerDep
+) -> CommandResult:
+    return answer(container.app.add_mail_scheduler(event_id, body.rule(), id=body.id), response)
+
+
+@router.patch("/mail-schedulers/{scheduler_id}")
+def update_mail_scheduler(scheduler_id: UUID, body: MailSchedulerPatch, container: ContainerDep) -> CommandResult:
+    return answer(container.app.update_mail_scheduler(scheduler_id, body.model_dump(exclude_unset=True)))
+
+
+@router.delete("/mail-schedulers/{scheduler_id}", status_code=204, response_class=Response)
+def remove_mail_scheduler(scheduler_id: UUID, container: ContainerDep) -> None:
+    container.app.remove_mail_scheduler(scheduler_id)
+
+
+def _views(rows: list[dict[str, Any]]) -> list[MailScheduleOut]:
+    return [MailScheduleOut(**{k: r[k] for k in MailScheduleOut.model_fields}) for r in rows]
+
+
+@router.get("/sessions/{session_id}/mail-schedulers")
+async def session_mail_schedulers(session_id: UUID, container: ContainerDep) -> list[MailScheduleOut]:
+    """The session's copies with their own dates and "sent" status (§2.7, Q15)."""
+
+    def query(cur: Any) -> list[dict[str, Any]] | None:
+        if seat_availability.get_session(cur, session_id) is None:
+            return None
+        return mail_schedulers.of_owner(cur, session_id=session_id)
+
+    rows = await read_now(container, query)
+    if rows is None:
+        raise SessionNotFoundError(f"Session {session_id} not found.")
+    return _views(rows)
+
+
+@router.get("/events/{event_id}/mail-schedulers")
+async def event_mail_schedulers(event_id: UUID, container: ContainerDep) -> list[MailScheduleOut]:
+    """The event's own schedulers: the templates; their date is empty while the event uses sessions (§2.6)."""
+
+    def query(cur: Any) -> list[dict[str, Any]] | None:
+        if events.get_event(cur, event_id) is None:
+            return None
+        return mail_schedulers.of_owner(cur, event_id=event_id)
+
+    rows = await read_now(container, query)
+    if rows is None:
+        raise EventNotFoundError(f"Event {event_id} not found.")
+    return _views(rows)
+
+
+@router.get("/notifications/due")
+async def due_notifications(
+    container: ContainerDep,
+    at: Annotated[Instant | None, Query(description="The instant to evaluate at (default: now).")] = None,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
+) -> list[DueNotification]:
+    """Everything that should have been sent at or before ``at`` and has not been, oldest first."""
+    when: datetime = at or container.clock.now()
+    rows = await read_now(container, lambda cur: mail_schedulers.due(cur, when, limit))
+    return [
+        DueNotification(
+            id=str(r["schedule_id"]) + (f":{r['registration_id']}" if r["registration_id"] else ""),
+            kind=f"eventsessions.mail.{r['interval_type']}", due_at=r["due_at"], template=r["template"],
+            subject_id=r["subject_id"], event_id=r["event_id"], session_id=r["session_id"],
+            recipients=r["recipients"],
+        )  # fmt: skip
+        for r in rows
+    ]
