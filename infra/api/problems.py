@@ -76,8 +76,9 @@ def problem(
 
 
 def naming_field(field: str, message: str) -> str:
-    """``field: message`` unless the message already starts with the field's name."""
-    return message if message.startswith(field) else f"{field}: {message}"
+    """The message, then the field it is about, unless the message names it already.  The message comes
+    first because clients match the spec's messages by prefix."""
+    return message if field in message else f"{message} (field: {field})"
 
 
 def domain_problem(error: DomainError) -> ProblemResponse:
