@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 import uuid
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
 import httpx
@@ -63,7 +64,7 @@ def demo(
     url: Annotated[str | None, typer.Option(help="A running service; default: start one.")] = None,
     token: Annotated[str, typer.Option(help="A write token of that service.")] = DEMO_TOKEN,
 ) -> None:
-    """Creates an event with sessions, registers people over HTTP and Kafka, prints the read models."""
+    """Generates sessions with the wizard, fills seats over HTTP and Kafka, sends the due mails, prints it all."""
     process = None
     settings = get_settings()
     bootstrap = resolve_endpoints(settings).kafka_bootstrap
@@ -88,16 +89,22 @@ def _ok(response: httpx.Response) -> dict[str, Any]:
 
 def _scenario(http: httpx.Client, bootstrap: str, prefix: str) -> None:
     console.rule("sessionstream demo")
-    event = _ok(http.post("/events", json={"name": "PyCon Workshop", "date_tz": "Europe/Brussels",
-                                           "use_sessions": True, "seats_limited": True, "seats_max": 3,
-                                           "auto_confirm": True}))  # fmt: skip
-    console.print(f"event {event['id']} created")
-    sessions = [
-        _ok(http.post(f"/events/{event['id']}/sessions", json={"date_begin": begin, "date_end": end}))
-        for begin, end in (("2027-03-26 14:00:00", "2027-03-26 16:00:00"), ("2027-03-28T14:00:00Z", "2027-03-28T17:00:00Z"))
-    ]
-    console.print(f"{len(sessions)} sessions added")
-    first = sessions[0]["id"]
+    event = _ok(http.post("/events", json={
+        "name": "PyCon Workshop", "date_tz": "Europe/Brussels", "use_sessions": True, "seats_limited": True,
+        "seats_max": 3, "auto_confirm": True,
+        "mail_schedulers": [
+            {"interval_type": "after_sub", "interval_unit": "now", "interval_nbr": 0, "template": "Registration"},
+            {"interval_type": "before_event", "interval_unit": "days", "interval_nbr": 1, "template": "Reminder"},
+        ],
+    }))  # fmt: skip
+    console.print(f"event {event['id']} created, with two mail schedulers (welcome now, reminder a day before)")
+    start = date.today() + timedelta(days=1)
+    generated = _ok(http.post(f"/events/{event['id']}/sessions/generate", json={
+        "rrule_type": "weekly", "weekdays": ["tue", "thu"], "start": start.isoformat(),
+        "until": (start + timedelta(days=13)).isoformat(), "timeslots": ["18:00"], "duration": 2,
+    }))["sessions"]  # fmt: skip
+    console.print(f"the wizard generated {len(generated)} sessions: Tuesdays and Thursdays, 18:00 Brussels time")
+    first = generated[0]["id"]
     registrations = []
     for name in ("Ada", "Brian", "Chen", "Dana"):
         answer = http.post("/registrations", json={"event_id": event["id"], "session_id": first, "name": name,
@@ -115,7 +122,7 @@ def _scenario(http: httpx.Client, bootstrap: str, prefix: str) -> None:
         {"message_id": str(uuid.uuid4()), "action": "register", "event_id": event["id"], "session_id": first,
          "name": "Dana", "email": "dana@example.org"},
         {"message_id": str(uuid.uuid4()), "action": "register", "event_id": event["id"],
-         "session_id": sessions[1]["id"], "name": "Eve", "email": "eve@example.org", "state": "draft"},
+         "session_id": generated[1]["id"], "name": "Eve", "email": "eve@example.org", "state": "draft"},
         {"message_id": "not-a-uuid", "action": "register"},
     ]  # fmt: skip
     for request in requests:
@@ -132,10 +139,21 @@ def _scenario(http: httpx.Client, bootstrap: str, prefix: str) -> None:
         if len(items) >= 5:
             break
         time.sleep(0.2)
-    time.sleep(0.5)
+    time.sleep(1.5)  # the service's dispatcher sends the welcome mails meanwhile
     _print_sessions(http, event["id"])
     _print_event(http, event["id"])
     _print_registrations(http, event["id"])
+    _print_mail_schedulers(http, first)
+
+    reminder_time = datetime.fromisoformat(generated[0]["date_begin"].replace("Z", "+00:00")) - timedelta(hours=12)
+    at = reminder_time.strftime("%Y-%m-%dT%H:%M:%SZ")
+    _print_due(http, event["id"], at, f"due notifications at {at} (12 hours before the first session)")
+    console.print(f"$ sessionstream notifications dispatch --at {at}")
+    subprocess.run([sys.executable, "-m", "infra.cli.main", "notifications", "dispatch", "--at", at], check=False,
+                   env=dict(os.environ, SESSIONSTREAM_LOG_LEVEL="WARNING"), capture_output=True)  # fmt: skip
+    time.sleep(1.0)
+    _print_due(http, event["id"], at, f"due notifications at {at}, after the dispatch")
+    _print_outgoing(bootstrap, prefix, event["id"])
 
 
 def _print_sessions(http: httpx.Client, event_id: str) -> None:
@@ -168,4 +186,50 @@ def _print_registrations(http: httpx.Client, event_id: str) -> None:
         table.add_column(column)
     for r in items:
         table.add_row(r["name"], (r["session_id"] or "")[:8], r["state"])
+    console.print(table)
+
+
+def _print_mail_schedulers(http: httpx.Client, session_id: str) -> None:
+    table = Table(title="mail schedulers of the first session")
+    for column in ("template", "type", "scheduled", "sent", "# sent", "state"):
+        table.add_column(column)
+    for m in http.get(f"/sessions/{session_id}/mail-schedulers").json():
+        table.add_row(m["template"], m["interval_type"], m["scheduled_date"] or "", str(m["mail_done"]),
+                      str(m["mail_count_done"]), m["mail_state"])  # fmt: skip
+    console.print(table)
+
+
+def _print_due(http: httpx.Client, event_id: str, at: str, title: str) -> None:
+    table = Table(title=title)
+    for column in ("kind", "template", "due at", "recipients"):
+        table.add_column(column)
+    for d in http.get("/notifications/due", params={"at": at}).json():
+        if d["event_id"] == event_id:
+            table.add_row(d["kind"], d["template"], d["due_at"], ", ".join(r["email"] for r in d["recipients"]))
+    console.print(table)
+
+
+def _print_outgoing(bootstrap: str, prefix: str, event_id: str) -> None:
+    """What a mailer would receive: the event's messages on notifications.outgoing.v1."""
+    from kafka import KafkaConsumer, TopicPartition
+
+    name = topics.physical(topics.NOTIFICATIONS_OUTGOING, prefix)
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    table = Table(title="sent: notifications.outgoing.v1")
+    for column in ("kind", "template", "to", "date range", "sent at"):
+        table.add_column(column)
+    try:
+        parts = [TopicPartition(name, p) for p in consumer.partitions_for_topic(name) or ()]
+        consumer.assign(parts)
+        consumer.seek_to_beginning(*parts)
+        ends = consumer.end_offsets(parts)
+        while any(consumer.position(tp) < ends[tp] for tp in parts):
+            for batch in consumer.poll(timeout_ms=500).values():
+                for record in batch:
+                    n = json.loads(record.value)
+                    if n["event_id"] == event_id:
+                        table.add_row(n["kind"], n["template"], ", ".join(r["email"] for r in n["recipients"]),
+                                      n["data"].get("date_range", ""), n["sent_at"])  # fmt: skip
+    finally:
+        consumer.close()
     console.print(table)
