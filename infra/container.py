@@ -118,7 +118,7 @@ class Container:
 
     def prepare(self) -> None:
         """Schema and topics: an empty database and an empty broker are enough to start."""
-        self.app  # creates the event store's tables  # noqa: B018
+        self.app.timeslots()  # creates the event store's tables, and the seeded timeslot catalogue
         prepare_schema(self.pool)
         kafka.ensure_topics(
             self.endpoints.kafka_bootstrap, self.settings.topic_prefix, self.settings.topic_partitions
