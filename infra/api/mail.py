@@ -6,6 +6,7 @@ dispatch --at``) records what is due as sent, and the relay publishes it on ``no
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
@@ -19,6 +20,7 @@ from infra.api.context import CommandResult, ContainerDep, answer, read_now
 from infra.api.events import MailSchedulerIn
 from infra.api.instants import Instant, UtcInstant
 from infra.api.problems import responses
+from infra.container import Container
 from projections import events, mail_schedulers, seat_availability
 
 router = APIRouter(tags=["mail"], dependencies=[Depends(bearer)], responses=responses(401, 403, 404, 409, 422))
@@ -91,38 +93,34 @@ def remove_mail_scheduler(scheduler_id: UUID, container: ContainerDep) -> None:
     container.app.remove_mail_scheduler(scheduler_id)
 
 
-def _views(rows: list[dict[str, Any]]) -> list[MailScheduleOut]:
+async def _copies(container: Container, exists: Callable[[Any], Any], **owner: UUID) -> list[MailScheduleOut] | None:
+    """The owner's copies, or None when the owner is not (yet) in the read models."""
+
+    def query(cur: Any) -> list[dict[str, Any]] | None:
+        return mail_schedulers.of_owner(cur, **owner) if exists(cur) is not None else None
+
+    rows = await read_now(container, query)
+    if rows is None:
+        return None
     return [MailScheduleOut(**{k: r[k] for k in MailScheduleOut.model_fields}) for r in rows]
 
 
 @router.get("/sessions/{session_id}/mail-schedulers")
 async def session_mail_schedulers(session_id: UUID, container: ContainerDep) -> list[MailScheduleOut]:
     """The session's copies with their own dates and "sent" status (§2.7, Q15)."""
-
-    def query(cur: Any) -> list[dict[str, Any]] | None:
-        if seat_availability.get_session(cur, session_id) is None:
-            return None
-        return mail_schedulers.of_owner(cur, session_id=session_id)
-
-    rows = await read_now(container, query)
-    if rows is None:
+    found = await _copies(container, lambda cur: seat_availability.get_session(cur, session_id), session_id=session_id)
+    if found is None:
         raise SessionNotFoundError(f"Session {session_id} not found.")
-    return _views(rows)
+    return found
 
 
 @router.get("/events/{event_id}/mail-schedulers")
 async def event_mail_schedulers(event_id: UUID, container: ContainerDep) -> list[MailScheduleOut]:
     """The event's own schedulers: the templates; their date is empty while the event uses sessions (§2.6)."""
-
-    def query(cur: Any) -> list[dict[str, Any]] | None:
-        if events.get_event(cur, event_id) is None:
-            return None
-        return mail_schedulers.of_owner(cur, event_id=event_id)
-
-    rows = await read_now(container, query)
-    if rows is None:
+    found = await _copies(container, lambda cur: events.get_event(cur, event_id), event_id=event_id)
+    if found is None:
         raise EventNotFoundError(f"Event {event_id} not found.")
-    return _views(rows)
+    return found
 
 
 @router.get("/notifications/due")
