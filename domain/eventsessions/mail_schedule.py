@@ -19,15 +19,24 @@ Invariants held here:
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
+
+from domain.shared.copying import FlatStateCopy
 
 from domain.eventsessions.mail_intervals import MailRule, attendee_scheduled_date, scheduled_date
 
 COPY_NAMESPACE = uuid5(NAMESPACE_URL, "sessionstream:eventsessions:mail-schedule")
 TAKING_STATES = ("open", "done")
+SCHEDULED, SENT = 0, 1  # positions in an attendee's tracking tuple
+
+
+class AttendeeTracking(NamedTuple):
+    scheduled_date: datetime
+    sent: bool
+    registration_created_at: datetime
 
 
 def copy_id(scheduler_id: UUID, owner_id: UUID) -> UUID:
@@ -85,7 +94,7 @@ class MailScheduler(Aggregate):
         self.removed = True
 
 
-class MailSchedule(Aggregate):
+class MailSchedule(FlatStateCopy, Aggregate):
     """One template's copy for one owner (a session, or the event itself)."""
 
     @event("Scheduled")
@@ -119,8 +128,8 @@ class MailSchedule(Aggregate):
         self.mail_done = False
         self.mail_count_done = 0
         self.removed = False
-        # registration id (str) -> {"scheduled_date": ..., "sent": ..., "created_at": ...}
-        self.attendees: dict[str, dict[str, Any]] = {}
+        # registration id (str) -> (scheduled date, sent, registration created at); replaced, never mutated
+        self.attendees: dict[str, tuple[datetime, bool, datetime]] = {}
 
     @classmethod
     def for_owner(
@@ -169,9 +178,9 @@ class MailSchedule(Aggregate):
         attendee_dates: dict[str, datetime] = {}
         if rule != self.rule:
             attendee_dates = {
-                rid: attendee_scheduled_date(rule.interval_unit, rule.interval_nbr, a["created_at"])
-                for rid, a in self.attendees.items()
-                if not a["sent"]
+                rid: attendee_scheduled_date(rule.interval_unit, rule.interval_nbr, created)
+                for rid, (_, sent, created) in self.attendees.items()
+                if not sent
             }
         unchanged = (
             rule == self.rule and (date_begin, date_end) == (self.date_begin, self.date_end)
@@ -205,13 +214,19 @@ class MailSchedule(Aggregate):
         self.date_end = date_end
         self.scheduled_date = scheduled_date
         for rid, at in attendee_dates.items():
-            self.attendees[rid]["scheduled_date"] = at
+            _, sent, created = self.attendees[rid]
+            self.attendees[rid] = (at, sent, created)
 
     @event("Removed")
     def remove(self) -> None:
         self.removed = True
 
     # -- after_sub attendees ---------------------------------------------------------------------
+
+    def attendee(self, registration_id: UUID) -> AttendeeTracking | None:
+        """The tracking record of one attendee (§2.8), if it has one."""
+        tracked = self.attendees.get(str(registration_id))
+        return None if tracked is None else AttendeeTracking(*tracked)
 
     def queue_attendee(self, registration_id: UUID, registration_created_at: datetime) -> bool:
         """§7.4: a registration that takes a seat gets a tracking record (once) and the copy runs again."""
@@ -227,15 +242,13 @@ class MailSchedule(Aggregate):
     def _attendee_queued(
         self, registration_id: UUID, registration_created_at: datetime, scheduled_date: datetime
     ) -> None:
-        self.attendees[str(registration_id)] = {
-            "scheduled_date": scheduled_date, "sent": False, "created_at": registration_created_at,
-        }  # fmt: skip
+        self.attendees[str(registration_id)] = (scheduled_date, False, registration_created_at)
         self.mail_done = False
 
     def drop_attendee(self, registration_id: UUID) -> bool:
         """A registration moved to another session: strictly per session (Q5), it is not mailed here."""
         tracked = self.attendees.get(str(registration_id))
-        if tracked is None or tracked["sent"]:
+        if tracked is None or tracked[SENT]:
             return False
         self._attendee_dropped(registration_id=registration_id)
         return True
@@ -248,7 +261,7 @@ class MailSchedule(Aggregate):
         tracked = self.attendees.get(str(registration_id))
         return (
             not self.removed and self.interval_type == "after_sub" and tracked is not None
-            and not tracked["sent"] and tracked["scheduled_date"] <= at
+            and not tracked[SENT] and tracked[SCHEDULED] <= at
         )  # fmt: skip
 
     def record_attendee_mail(
@@ -258,7 +271,7 @@ class MailSchedule(Aggregate):
         count = self.mail_count_done + 1
         self._attendee_mail_sent(
             registration_id=registration_id, recipient=recipient, sent_at=sent_at,
-            due_at=self.attendees[str(registration_id)]["scheduled_date"], mail_count_done=count,
+            due_at=self.attendees[str(registration_id)][SCHEDULED], mail_count_done=count,
             mail_done=count >= taken, what=self._what(registration_id), context=context,
         )  # fmt: skip
 
@@ -274,7 +287,8 @@ class MailSchedule(Aggregate):
         what: dict[str, Any],
         context: dict[str, Any],
     ) -> None:
-        self.attendees[str(registration_id)]["sent"] = True
+        scheduled, _, created = self.attendees[str(registration_id)]
+        self.attendees[str(registration_id)] = (scheduled, True, created)
         self.mail_count_done = mail_count_done
         self.mail_done = mail_done
 

@@ -17,11 +17,13 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from domain.shared.copying import FlatStateCopy
+
 from domain.eventsessions.seats import RegistrationState, SeatCounts, check_seat_change
 from domain.eventsessions.stages import FIRST_STAGE_ID
 
 
-class ParentEvent(Aggregate):
+class ParentEvent(FlatStateCopy, Aggregate):
     @event("Created")
     def __init__(
         self,

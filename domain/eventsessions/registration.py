@@ -13,10 +13,12 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from domain.shared.copying import FlatStateCopy
+
 from domain.eventsessions.seats import RegistrationState
 
 
-class Registration(Aggregate):
+class Registration(FlatStateCopy, Aggregate):
     @event("Registered")
     def __init__(
         self,

@@ -17,6 +17,8 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from domain.shared.copying import FlatStateCopy
+
 from domain.eventsessions.errors import DatesOutOfOrderError, NotEnoughSeatsError, SessionInUseError
 from domain.eventsessions.seats import RegistrationState, SeatCounts, check_seat_change
 from domain.eventsessions.stages import ENDED_STAGE_ID, FIRST_STAGE_ID
@@ -27,7 +29,7 @@ def check_session_dates(date_begin: datetime, date_end: datetime) -> None:
         raise DatesOutOfOrderError()
 
 
-class Session(Aggregate):
+class Session(FlatStateCopy, Aggregate):
     @event("Scheduled")
     def __init__(
         self,

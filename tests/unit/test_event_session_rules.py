@@ -825,7 +825,7 @@ def test_template_interval_number_change_recomputes_attendee_dates(app, clock):
     scheduler_id = template_id(app, event_id, "after_sub")
     app.update_mail_scheduler(scheduler_id, {"interval_nbr": 5})
     copy = app.get_mail_schedule(copy_id(scheduler_id, session_id))
-    assert copy.attendees[str(registration_id)]["scheduled_date"] == NOW + timedelta(hours=5)
+    assert copy.attendee(registration_id).scheduled_date == NOW + timedelta(hours=5)
     assert copy.scheduled_date == NOW + timedelta(hours=5)  # session created at NOW
 
 
@@ -852,7 +852,7 @@ def test_confirmation_queues_the_attendee_at_registration_creation_plus_interval
     clock.advance(timedelta(hours=1))
     app.change_registration_state(registration_id, OPEN)
     copy = app.get_mail_schedule(copy.id)
-    assert copy.attendees[str(registration_id)]["scheduled_date"] == NOW + timedelta(hours=2)
+    assert copy.attendee(registration_id).scheduled_date == NOW + timedelta(hours=2)
 
 
 def test_after_sub_attendee_mail_waits_for_its_date(app):
@@ -873,7 +873,7 @@ def test_after_sub_mail_is_sent_once_per_attendee(app):
     assert app.send_attendee_mail(copy.id, registration_id).sent is False
     copy = app.get_mail_schedule(copy.id)
     assert (copy.mail_count_done, copy.mail_done) == (1, True)
-    assert copy.attendees[str(registration_id)]["sent"] is True
+    assert copy.attendee(registration_id).sent is True
 
 
 def test_after_sub_mail_is_not_sent_to_a_cancelled_registration(app):
