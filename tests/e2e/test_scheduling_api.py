@@ -45,7 +45,9 @@ def test_an_event_type_gives_its_defaults_and_explicit_values_win(http):
     typed = http.post("/events", json={"name": "Typed", "event_type_id": kind.json()["id"], "seats_max": 5,
                                        "date_begin": "2030-01-01 09:00:00", "date_end": "2030-01-02 09:00:00"})
     assert typed.status_code == 201, typed.text
-    shown = http.get(f"/events/{typed.json()['id']}", params={"min_version": typed.json()["version"]}).json()
+    answer = http.get(f"/events/{typed.json()['id']}", params={"min_version": typed.json()["version"], "wait_ms": 10000})
+    assert answer.status_code == 200, answer.text
+    shown = answer.json()
     assert (shown["use_sessions"], shown["seats_limited"], shown["seats_max"], shown["auto_confirm"],
             shown["date_tz"]) == (True, True, 5, True, "Europe/Paris")  # fmt: skip
     templates = wait_for(lambda: http.get(f"/events/{typed.json()['id']}/mail-schedulers").json())
