@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from domain.eventsessions.errors import EventNotFoundError, SessionNotFoundError
 from domain.eventsessions.stages import STAGES, kanban_state_label
+from domain.shared.errors import InvalidInputError
 from infra.api import ics
 from infra.api.auth import bearer
 from infra.api.context import (
@@ -40,6 +41,19 @@ router = APIRouter(tags=["sessions"], dependencies=[Depends(bearer)], responses=
 ViewerTz = Annotated[
     str, Query(description="The viewer's time zone: `display_name` names the event's zone when it differs.")
 ]
+
+
+TimeFilter = Annotated[str | None, Query(description="`true` or `false`.")]
+_BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
+
+
+def time_filter(field: str, value: str | None) -> bool | None:
+    """Spec §3.5: the time filters take a boolean, and say so in Odoo's words otherwise."""
+    if value is None:
+        return None
+    if value.lower() not in _BOOLEANS:
+        raise InvalidInputError(field, f"Value should be True or False (not {value})")
+    return _BOOLEANS[value.lower()]
 
 
 class SessionCreate(BaseModel):
@@ -143,12 +157,13 @@ async def list_sessions(
     event_id: UUID,
     container: ContainerDep,
     include_archived: bool = False,
-    is_ongoing: bool | None = None,
-    is_finished: bool | None = None,
+    is_ongoing: TimeFilter = None,
+    is_finished: TimeFilter = None,
     tz: ViewerTz = "UTC",
 ) -> list[SessionOut]:
-    """The event's sessions ordered by ``date_begin``; the time filters apply as of now."""
+    """The event's sessions ordered by ``date_begin``; the time filters apply as of now (spec §3.5)."""
     zone(tz, "tz")
+    ongoing, finished = time_filter("is_ongoing", is_ongoing), time_filter("is_finished", is_finished)
     event, rows = await read_now(container, lambda cur: load_event_sessions(cur, event_id, include_archived))
     if event is None:
         raise EventNotFoundError(f"Event {event_id} not found.")
@@ -156,7 +171,7 @@ async def list_sessions(
     views = [session_view(row, event, now, tz) for row in rows]
     return [
         v for v in views
-        if (is_ongoing is None or v.is_ongoing == is_ongoing) and (is_finished is None or v.is_finished == is_finished)
+        if (ongoing is None or v.is_ongoing == ongoing) and (finished is None or v.is_finished == finished)
     ]  # fmt: skip
 
 

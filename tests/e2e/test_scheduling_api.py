@@ -150,3 +150,12 @@ def test_a_session_downloads_as_an_icalendar_file_in_utc(http):
     assert body.startswith("BEGIN:VCALENDAR")
     assert "DTSTART:20170526T200000Z" in body and "DTEND:20170526T220000Z" in body
     assert "SUMMARY:Ical\\, event" in body
+
+
+def test_the_time_filters_take_a_boolean_and_say_so_in_odoo_words(http):
+    event = _event(http)
+    wait_for(lambda: http.get(f"/events/{event['id']}").status_code == 200)
+    assert http.get(f"/events/{event['id']}/sessions", params={"is_finished": "false"}).json() == []
+    problem = _assert_problem(http.get(f"/events/{event['id']}/sessions", params={"is_ongoing": "maybe"}), 422)
+    assert problem["detail"].startswith("Value should be True or False (not maybe)")
+    assert problem["field"] == "is_ongoing"
