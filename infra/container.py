@@ -146,10 +146,11 @@ class Container:
     def inbound_runner(self, **kwargs: Any) -> ConsumerRunner:
         return ConsumerRunner(
             InboundRegistrations(self.app, self.producer, self.settings.topic_prefix),
-            lambda group: kafka.consumer(self.endpoints.kafka_bootstrap, group, max_poll_records=200),
+            lambda group: kafka.consumer(self.endpoints.kafka_bootstrap, group),
             self.pool,
             self.producer,
             schema=LIVE_SCHEMA,
+            max_records=200,
             **kwargs,
         )
 
