@@ -21,7 +21,7 @@ from domain.shared.clock import Clock, SystemClock
 from infra import kafka
 from infra.postgres import eventstore_env, make_pool
 from infra.settings import Settings
-from producers.relay import Relay
+from producers.relay import Relay, Scope
 from projections.base import create_tables
 from projections.catalogue import LIVE_SCHEMA, PROJECTIONS
 
@@ -52,18 +52,25 @@ def resolve_endpoints(settings: Settings) -> Endpoints:
 
 
 class PgPosition:
-    """The relay's position, in PostgreSQL beside the event store."""
+    """The relay's position, in PostgreSQL beside the event store.
 
-    def __init__(self, pool: ConnectionPool, name: str) -> None:
+    A position not recorded yet starts at ``fallback``'s, when that one is: a scoped relay's first
+    start takes over from the unscoped relay that ran before it (everything up to there is published).
+    """
+
+    def __init__(self, pool: ConnectionPool, name: str, fallback: str | None = None) -> None:
         self.pool = pool
         self.name = name
+        self.fallback = fallback
 
     def load(self) -> int:
+        names = [self.name] if self.fallback is None else [self.name, self.fallback]
         with self.pool.connection() as conn:
-            row = conn.execute(
-                "SELECT notification_id FROM public.relay_positions WHERE name = %s", (self.name,)
-            ).fetchone()
-        return int(row[0]) if row else 0
+            rows = dict(conn.execute(
+                "SELECT name, notification_id FROM public.relay_positions WHERE name = ANY(%s)", (names,)
+            ).fetchall())  # fmt: skip
+        found = rows.get(self.name, rows.get(self.fallback or ""))
+        return int(found) if found is not None else 0
 
     def save(self, notification_id: int) -> None:
         with self.pool.connection() as conn, conn.transaction():
@@ -122,13 +129,21 @@ class Container:
             self.endpoints.kafka_bootstrap, self.settings.topic_prefix, self.settings.topic_partitions
         )
 
-    def relay(self, **kwargs: Any) -> Relay:
+    def relay_position_name(self, scope: Scope | None = None) -> str:
+        whole = f"{self.settings.topic_prefix}relay.{self.app.name}"
+        return whole if scope is None else f"{whole}.{scope.name}"
+
+    def relay(self, scope: Scope | None = None, **kwargs: Any) -> Relay:
+        """The relay of the whole log, or of one scope (see ``producers.relay``)."""
+        name = self.relay_position_name(scope)
+        fallback = None if scope is None else self.relay_position_name()
         return Relay(
             self.app,
             self.producer,
-            PgPosition(self.pool, f"{self.settings.topic_prefix}relay.{self.app.name}"),
+            PgPosition(self.pool, name, fallback),
             topic_prefix=self.settings.topic_prefix,
             batch_size=self.settings.relay_batch_size,
+            scope=scope,
             **kwargs,
         )
 
