@@ -74,6 +74,9 @@ class PgPosition:
 
     def save(self, notification_id: int) -> None:
         with self.pool.connection() as conn, conn.transaction():
+            # Not waiting for the WAL flush is safe: a position lost in a database crash is an older
+            # position, and an older position only re-sends what was already acknowledged.
+            conn.execute("SET LOCAL synchronous_commit = off")
             conn.execute(
                 "INSERT INTO public.relay_positions (name, notification_id) VALUES (%s, %s)"
                 " ON CONFLICT (name) DO UPDATE SET notification_id = EXCLUDED.notification_id",
@@ -99,6 +102,8 @@ class Container:
     settings: Settings
     endpoints: Endpoints
     clock: Clock = field(default_factory=SystemClock)
+    #: Off in processes started after ``prepare()`` (concurrent CREATE ... IF NOT EXISTS can fail).
+    create_event_store: bool = True
     _app: EventSessions | None = None
     _pool: ConnectionPool | None = None
     _producer: Any = None
@@ -106,7 +111,8 @@ class Container:
     @property
     def app(self) -> EventSessions:
         if self._app is None:
-            self._app = EventSessions(env=eventstore_env(self.endpoints.database_url), clock=self.clock)
+            env = eventstore_env(self.endpoints.database_url, create_table=self.create_event_store)
+            self._app = EventSessions(env=env, clock=self.clock)
         return self._app
 
     @property

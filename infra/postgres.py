@@ -7,8 +7,9 @@ from urllib.parse import unquote, urlparse
 from psycopg_pool import ConnectionPool
 
 
-def eventstore_env(database_url: str, *, pool_size: int = 10) -> dict[str, str]:
-    """The ``eventsourcing`` environment for a ``postgresql://`` URL."""
+def eventstore_env(database_url: str, *, pool_size: int = 10, create_table: bool = True) -> dict[str, str]:
+    """The ``eventsourcing`` environment for a ``postgresql://`` URL (``create_table``: create the
+    event store's tables if missing; processes started after the service prepared them need not)."""
     url = urlparse(database_url)
     if url.scheme not in ("postgresql", "postgres"):
         raise ValueError("DATABASE_URL must be a postgresql:// URL")
@@ -24,7 +25,7 @@ def eventstore_env(database_url: str, *, pool_size: int = 10) -> dict[str, str]:
         # Off on purpose: with it on, a tailing reader was seen to skip events (DESIGN.md).
         "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
         "POSTGRES_PRE_PING": "y",
-        "CREATE_TABLE": "y",
+        "CREATE_TABLE": "y" if create_table else "n",
     }
 
 

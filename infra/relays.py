@@ -15,8 +15,11 @@ service's child still finishing its batch while a restarted service starts a new
 from __future__ import annotations
 
 import logging
-import multiprocessing
+import os
 import signal
+import socket
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,7 +30,7 @@ import psycopg
 
 from infra.container import Container, Endpoints
 from infra.postgres import NotifyWaiter
-from infra.settings import Settings
+from infra.settings import PROJECT_ROOT, Settings
 from producers.relay import RelayMetrics, Scope, scopes
 
 log = logging.getLogger(__name__)
@@ -60,14 +63,18 @@ class RelayProcess:
         self._reader: threading.Thread | None = None
 
     def start(self) -> None:
-        context = multiprocessing.get_context("spawn")
-        ours, theirs = context.Pipe()
-        self._process = context.Process(
-            target=child_main, args=(self.settings, self.endpoints, self.scope, theirs), name=self.name, daemon=True
-        )
-        self._process.start()
+        # A fresh interpreter (``python -m infra.relays``), not multiprocessing: that would re-run the
+        # parent's main module in the child, which no caller of the service should have to guard.
+        ours, theirs = socket.socketpair()
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(PROJECT_ROOT), env.get("PYTHONPATH", "")) if p)
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "infra.relays", str(theirs.fileno())], pass_fds=[theirs.fileno()], env=env,
+            cwd=PROJECT_ROOT,
+        )  # fmt: skip
         theirs.close()
-        self._conn = ours
+        self._conn = Connection(ours.detach())
+        self._conn.send((self.settings, self.endpoints, self.scope))
         self._reader = threading.Thread(target=self._read, name=f"{self.name}:reader", daemon=True)
         self._reader.start()
 
@@ -117,10 +124,10 @@ class RelayProcess:
                     self.error = RuntimeError(f"{self.name}: {message[1]}")
         except (EOFError, OSError):
             pass
-        self._process.join()
+        code = self._process.wait()
         if self.error is None and not self._stopping:
-            self.error = RuntimeError(f"{self.name} exited with code {self._process.exitcode}")
-            log.error("relay process ended", extra={"worker": self.name, "exitcode": self._process.exitcode})
+            self.error = RuntimeError(f"{self.name} exited with code {code}")
+            log.error("relay process ended", extra={"worker": self.name, "exitcode": code})
         self._conn.close()
         self.ended.set()
 
@@ -185,7 +192,7 @@ def child_main(settings: Settings, endpoints: Endpoints, scope: Scope, conn: Con
         stop()
 
     threading.Thread(target=listen, name="parent", daemon=True).start()
-    container = Container(settings, endpoints)
+    container = Container(settings, endpoints, create_event_store=False)  # the parent prepared them
     try:
         with scope_lock(endpoints.database_url, container.relay_position_name(scope), stopping) as locked:
             if not locked:
@@ -211,3 +218,8 @@ def child_main(settings: Settings, endpoints: Endpoints, scope: Scope, conn: Con
         raise
     finally:
         container.close()
+
+
+if __name__ == "__main__":
+    _conn = Connection(int(sys.argv[1]))
+    child_main(*_conn.recv(), _conn)

@@ -26,6 +26,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from hashlib import sha1
 from typing import Any, NamedTuple, Protocol
@@ -252,15 +253,27 @@ class Relay:
         self._stop.set()
 
     def run(self, idle_wait: float = 0.5) -> None:
-        """Relays until ``stop()``; waits for new notifications when the log is drained."""
-        while not self._stop.is_set():
-            if self.relay_once() == 0:
-                self.wait_for_new(idle_wait)
+        """Relays until ``stop()``; waits for new notifications when the log is drained.
+
+        While a full batch is published, the next one is read in a helper thread (the query's wait
+        overlaps the mapping); batches are still published and recorded one after the other."""
+        with ThreadPoolExecutor(1, thread_name_prefix="relay-read") as reader:
+            ahead: Future[tuple[list[Row], int]] | None = None
+            while not self._stop.is_set():
+                start = self.stats.position
+                rows, horizon = ahead.result() if ahead is not None else self.log.read(start, self.batch_size)
+                ahead = None
+                if len(rows) >= self.batch_size:
+                    ahead = reader.submit(self.log.read, rows[-1].id, self.batch_size)
+                if self._publish(start, rows, horizon) == 0:
+                    self.wait_for_new(idle_wait)
 
     def relay_once(self) -> int:
         """Publishes one batch after the recorded position; returns how many notifications it read."""
         start = self.stats.position
-        rows, horizon = self.log.read(start, self.batch_size)
+        return self._publish(start, *self.log.read(start, self.batch_size))
+
+    def _publish(self, start: int, rows: list[Row], horizon: int) -> int:
         # A short batch is everything up to the horizon; a full one, everything up to its last row.
         end = rows[-1].id if len(rows) >= self.batch_size else max(horizon, start)
         futures = []
