@@ -353,7 +353,7 @@ def relay_rate(container: Container, events: int, timeout: float) -> dict[str, f
         assert all(w.position == 0 for w in workers), "the relay scopes did not start at position 0"
         for w in workers:
             w.release()
-        wait_until(lambda: all(w.position >= events or w.error for w in workers), timeout, 0.001, "the relay")
+        wait_until(lambda: all(w.position >= events or w.error for w in workers), timeout, 0.002, "the relay")
         done = time.perf_counter()
         failed = [w.error for w in workers if w.error]
         if failed:

@@ -31,24 +31,21 @@ class DeliveryFailed(Exception):
 
 
 class Delivery:
-    """The outcome of one ``send``; known once the producer was flushed."""
+    """The outcome of one ``send``, known once ``flush()`` returned (the producer reports failed
+    deliveries only: ``flush()`` raises unless every message was reported, so no report is an ack)."""
 
-    __slots__ = ("done", "error")
+    __slots__ = ("error",)
 
     def __init__(self) -> None:
-        self.done = False
         self.error: Any = None
 
     def __call__(self, error: Any, _message: Any) -> None:  # librdkafka's delivery report
         self.error = error
-        self.done = True
 
     def get(self, timeout: float | None = None) -> None:
         """Raises if the message was not acknowledged (call after ``flush``)."""
         if self.error is not None:
             raise DeliveryFailed(str(self.error))
-        if not self.done:
-            raise DeliveryFailed("no delivery report yet: flush the producer first")
 
 
 class Producer:
@@ -84,6 +81,7 @@ def producer(bootstrap: str, **overrides: Any) -> Producer:
     config: dict[str, Any] = {
         "bootstrap.servers": bootstrap,
         "enable.idempotence": True,  # implies acks=all and in-order retries
+        "delivery.report.only.error": True,  # see Delivery
         "linger.ms": 2,
         "batch.size": 1024 * 1024,
         "message.max.bytes": 4 * 1024 * 1024,

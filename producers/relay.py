@@ -28,11 +28,12 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime
 from hashlib import sha1
 from typing import Any, NamedTuple, Protocol
 from uuid import UUID, SafeUUID
 
-from eventsourcing.persistence import JSONTranscoder, find_id_convertor
+from eventsourcing.persistence import DatetimeAsISO, JSONTranscoder, UUIDAsHex, find_id_convertor
 from eventsourcing.utils import resolve_topic
 from psycopg import sql
 from psycopg.rows import tuple_row
@@ -139,7 +140,7 @@ class NotificationLog:
         ).format(table=table, where=where)
 
     def read(self, start: int, limit: int) -> tuple[list[Row], int]:
-        with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as cur:
+        with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row, binary=True) as cur:
             cur.execute(self.statement, {**self.params, "start": start, "limit": limit}, prepare=True)
             fetched = cur.fetchall()
         if not fetched or fetched[0][0] is None:
@@ -160,8 +161,11 @@ class EventDecoder:
         transcoder = mapper.transcoder
         self.fast = mapper.cipher is None and mapper.compressor is None and type(transcoder) is JSONTranscoder
         decoders = {name: t.decode for name, t in transcoder.names.items()}
-        if "uuid_hex" in decoders:
-            decoders["uuid_hex"] = _uuid_of_hex
+        for name, t in transcoder.names.items():  # the stock transcodings, minus their checks
+            if type(t) is UUIDAsHex:
+                decoders[name] = _uuid_of_hex
+            elif type(t) is DatetimeAsISO:
+                decoders[name] = datetime.fromisoformat
         self._decoders = decoders
         self._json = json.JSONDecoder(object_hook=self._object)
         self._classes: dict[tuple[str, type], tuple[type, Callable[[Any], Any], int]] = {}
@@ -180,7 +184,10 @@ class EventDecoder:
             cls = resolve_topic(row.topic)
             known = self._classes[key] = (cls, find_id_convertor(cls, key[1]), getattr(cls, "class_version", 1))
         cls, convert_id, class_version = known
-        state: dict[str, Any] = self._json.decode(row.state.decode("utf8"))
+        text = row.state.decode("utf8")
+        state, end = self._json.raw_decode(text)  # stored JSON has no surrounding whitespace
+        if end != len(text):
+            state = self._json.decode(text)  # let the full decoder say what is wrong
         state["originator_id"] = convert_id(row.originator_id)
         state["originator_version"] = row.originator_version
         from_version = state.pop("class_version", 1)
@@ -198,8 +205,11 @@ def _uuid_of_hex(data: str) -> UUID:
         return UUID(data)
     value = object.__new__(UUID)
     object.__setattr__(value, "int", int(data, 16))
-    object.__setattr__(value, "is_safe", SafeUUID.unknown)
+    object.__setattr__(value, "is_safe", _UNKNOWN_SAFETY)
     return value
+
+
+_UNKNOWN_SAFETY = SafeUUID.unknown
 
 
 def message_id(aggregate_id: str, version: int) -> str:
@@ -246,7 +256,7 @@ class Relay:
         self._saved_at = time.monotonic()
         self._stop = threading.Event()
         # Cheap repeats: each aggregate's id as str and bytes, each event type and schema version as bytes.
-        self._ids: dict[UUID, tuple[str, bytes]] = {}
+        self._ids: dict[int, tuple[str, bytes]] = {}
         self._bytes: dict[object, bytes] = {}
 
     def stop(self) -> None:
@@ -328,12 +338,12 @@ class Relay:
         )
 
     def _id(self, value: UUID) -> tuple[str, bytes]:
-        known = self._ids.get(value)
+        known = self._ids.get(value.int)  # an int hashes faster than a UUID
         if known is None:
             if len(self._ids) >= 200_000:
                 self._ids.clear()
             text = str(value)
-            known = self._ids[value] = (text, text.encode())
+            known = self._ids[value.int] = (text, text.encode())
         return known
 
     def _as_bytes(self, value: object) -> bytes:
