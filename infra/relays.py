@@ -133,10 +133,33 @@ class RelayProcess:
 
 
 def relay_processes(container: Container, metrics: RelayMetrics | None = None, *, gated: bool = False) -> list[RelayProcess]:
-    """The relays ``sessionstream run`` starts: one process per scope."""
+    """The relays ``sessionstream run`` starts: one process per scope.  ``metrics`` hears every
+    batch, with the position all scopes have reached (the lowest of theirs)."""
+    plan = scopes()
+    lowest = _LowestPosition(metrics, [s.name for s in plan]) if metrics is not None else None
     return [
-        RelayProcess(container.settings, container.endpoints, scope, metrics, gated=gated) for scope in scopes()
+        RelayProcess(container.settings, container.endpoints, scope, lowest and lowest.of(scope.name), gated=gated)
+        for scope in plan
     ]
+
+
+class _LowestPosition:
+    def __init__(self, metrics: RelayMetrics, names: list[str]) -> None:
+        self.metrics = metrics
+        self.positions = dict.fromkeys(names, 0)
+        self.lock = threading.Lock()
+
+    def of(self, name: str) -> RelayMetrics:
+        lowest = self
+
+        class Scoped:
+            def on_published(self, count: int, position: int) -> None:
+                with lowest.lock:
+                    lowest.positions[name] = position
+                    everywhere = min(lowest.positions.values())
+                lowest.metrics.on_published(count, everywhere)
+
+        return Scoped()
 
 
 class _PipeMetrics:
