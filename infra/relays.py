@@ -6,8 +6,9 @@ core, and each topic still has a single relay, which keeps its per-key order (se
 
 Parent and child talk over a pipe.  The child builds its relay (position loaded, producer created),
 says ``("ready", position)`` and waits for ``"go"``; then it reports ``("published", count,
-position)`` after every batch (the parent feeds its metrics).  ``"stop"``, SIGTERM/SIGINT, or the
-pipe closing (the parent died) make it finish its batch and exit.  A scope's relay holds a
+position)`` after every batch (the parent feeds its metrics).  ``"stop"``, SIGTERM, or the pipe
+closing (the parent died) make it finish its batch and exit; it ignores SIGINT, which a terminal
+sends to the whole process group: the parent decides.  A scope's relay holds a
 PostgreSQL advisory lock while it runs, so two relays never publish one scope at once (say, a killed
 service's child still finishing its batch while a restarted service starts a new one).
 """
@@ -203,7 +204,8 @@ def child_main(settings: Settings, endpoints: Endpoints, scope: Scope, conn: Con
             relay.stop()
 
     signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
+    # Ctrl+C reaches the whole process group: the parent decides, and says "stop" (or goes away).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     def listen() -> None:
         try:
