@@ -66,7 +66,7 @@ class PgPosition:
     def load(self) -> int:
         names = [self.name] if self.fallback is None else [self.name, self.fallback]
         with self.pool.connection() as conn:
-            rows = dict(conn.execute(
+            rows: dict[str, int] = dict(conn.execute(
                 "SELECT name, notification_id FROM public.relay_positions WHERE name = ANY(%s)", (names,)
             ).fetchall())  # fmt: skip
         found = rows.get(self.name, rows.get(self.fallback or ""))

@@ -139,7 +139,9 @@ def relay_processes(container: Container, metrics: RelayMetrics | None = None, *
     plan = scopes()
     lowest = _LowestPosition(metrics, [s.name for s in plan]) if metrics is not None else None
     return [
-        RelayProcess(container.settings, container.endpoints, scope, lowest and lowest.of(scope.name), gated=gated)
+        RelayProcess(
+            container.settings, container.endpoints, scope, lowest.of(scope.name) if lowest else None, gated=gated
+        )
         for scope in plan
     ]
 
@@ -247,4 +249,5 @@ def child_main(settings: Settings, endpoints: Endpoints, scope: Scope, conn: Con
 
 if __name__ == "__main__":
     _conn = Connection(int(sys.argv[1]))
-    child_main(*_conn.recv(), _conn)
+    _settings, _endpoints, _scope = _conn.recv()
+    child_main(_settings, _endpoints, _scope, _conn)

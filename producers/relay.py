@@ -25,12 +25,12 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from hashlib import sha1
-from typing import Any, NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol, cast
 from uuid import UUID, SafeUUID
 
 from eventsourcing.persistence import DatetimeAsISO, JSONTranscoder, UUIDAsHex, find_id_convertor
@@ -122,6 +122,7 @@ class NotificationLog:
         self.datastore = recorder.datastore
         table = sql.Identifier(recorder.datastore.schema, recorder.events_table_name)
         params: dict[str, Any] = {}
+        where: sql.Composable
         if scope is None:
             where = sql.SQL("true")
         else:
@@ -182,7 +183,7 @@ class EventDecoder:
         known = self._classes.get(key)
         if known is None:
             cls = resolve_topic(row.topic)
-            known = self._classes[key] = (cls, find_id_convertor(cls, key[1]), getattr(cls, "class_version", 1))
+            known = self._classes[key] = (cls, find_id_convertor(cls, cast(Hashable, key[1])), getattr(cls, "class_version", 1))
         cls, convert_id, class_version = known
         text = row.state.decode("utf8")
         state, end = self._json.raw_decode(text)  # stored JSON has no surrounding whitespace
@@ -194,7 +195,7 @@ class EventDecoder:
         while from_version < class_version:
             getattr(cls, f"upcast_v{from_version}_v{from_version + 1}")(state)
             from_version += 1
-        event = object.__new__(cls)
+        event: Any = object.__new__(cls)
         object.__setattr__(event, "__dict__", state)
         return event
 
