@@ -24,8 +24,9 @@ What it measures, in this order (each step's events stay in the store for the ne
    events from the event store into a similar table (one upsert and one tracking row per event, one
    transaction per event, as that runner works), timed over the first ``stock_events`` of them.
 4. ``lag_p50_ms`` / ``lag_p99_ms``: the relay processes (woken by ``NotifyWaiter``) and the
-   ``seat_availability`` runner in a thread; registrations at a steady rate over 50 sessions; a poller reads the sessions'
-   read-model versions every few ms and notes when each command became visible.  The lag of a
+   ``seat_availability`` runner in a thread; registrations at a steady rate over 50 sessions; a
+   poller reads the sessions' read-model versions every few ms and notes when each command became
+   visible.  The lag of a
    command is (first poll that shows it) - (``register`` returned).  The sessions scope's reports
    split it into commit -> published (acked and position saved) and published -> visible.
 """
@@ -946,7 +947,8 @@ ROWS: list[tuple[str, str]] = [  # key, unit
 ]
 DETAILS = (
     "commands_1t", "commands_4t", "store_events", "fill_seconds", "relay_batch_size", "relay_processes",
-    "relay_published", "relay_startup_seconds", "relay_seconds", "message_value_bytes_mean", "session_messages", "projection_rows", "projection_version_sum",
+    "relay_published", "relay_startup_seconds", "relay_seconds", "message_value_bytes_mean", "session_messages",
+    "projection_rows", "projection_version_sum",
     "projection_seconds",
     "projection_startup_seconds", "projection_apply_seconds", "projection_batches", "stock_runner_events",
     "stock_runner_seconds", "lag_commands", "lag_commands_per_s", "lag_issue_behind_schedule_p99_ms",

@@ -61,7 +61,9 @@ class Producer:
         delivery = Delivery()
         while True:
             try:
-                self._producer.produce(topic, value, key, headers=headers, on_delivery=delivery)  # type: ignore[arg-type]
+                self._producer.produce(
+                    topic, value, key, headers=headers, on_delivery=delivery  # type: ignore[arg-type]
+                )
                 return delivery
             except BufferError:  # the local queue is full: let librdkafka deliver some first
                 self._producer.poll(0.05)

@@ -133,7 +133,9 @@ class RelayProcess:
         self.ended.set()
 
 
-def relay_processes(container: Container, metrics: RelayMetrics | None = None, *, gated: bool = False) -> list[RelayProcess]:
+def relay_processes(
+    container: Container, metrics: RelayMetrics | None = None, *, gated: bool = False
+) -> list[RelayProcess]:
     """The relays ``sessionstream run`` starts: one process per scope.  ``metrics`` hears every
     batch, with the position all scopes have reached (the lowest of theirs)."""
     plan = scopes()

@@ -183,7 +183,8 @@ class EventDecoder:
         known = self._classes.get(key)
         if known is None:
             cls = resolve_topic(row.topic)
-            known = self._classes[key] = (cls, find_id_convertor(cls, cast(Hashable, key[1])), getattr(cls, "class_version", 1))
+            convert_id = find_id_convertor(cls, cast(Hashable, key[1]))
+            known = self._classes[key] = (cls, convert_id, getattr(cls, "class_version", 1))
         cls, convert_id, class_version = known
         text = row.state.decode("utf8")
         state, end = self._json.raw_decode(text)  # stored JSON has no surrounding whitespace
@@ -201,7 +202,8 @@ class EventDecoder:
 
 
 def _uuid_of_hex(data: str) -> UUID:
-    """``UUID(data)`` for the 32 hex digits ``UUIDAsHex`` stores, without ``UUID.__init__``'s parsing."""
+    """``UUID(data)`` for the 32 hex digits ``UUIDAsHex`` stores (``UUID.hex``), without
+    ``UUID.__init__``'s parsing; anything else goes through ``UUID``."""
     if len(data) != 32:
         return UUID(data)
     value = object.__new__(UUID)

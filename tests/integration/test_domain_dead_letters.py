@@ -17,8 +17,10 @@ def test_a_garbled_session_record_is_dead_lettered_and_the_next_one_applied(app,
     session = app.add_session(event.id, date_begin=START, date_end=START + timedelta(hours=1))
     dlt = TopicReader(container, topics.dead_letter_topic(topics.SESSIONS))
     producer = kafka.producer(container.endpoints.kafka_bootstrap)
-    producer.send(topics.physical(topics.SESSIONS, container.settings.topic_prefix), key=str(event.id).encode(),
-                  value=b'{"type": "SessionSeatsChanged", "garbled', headers=[("ce_type", b"SessionSeatsChanged")])  # fmt: skip
+    producer.send(
+        topics.physical(topics.SESSIONS, container.settings.topic_prefix), key=str(event.id).encode(),
+        value=b'{"type": "SessionSeatsChanged", "garbled', headers=[("ce_type", b"SessionSeatsChanged")],
+    )  # fmt: skip
     producer.flush()
     producer.close()
     app.register(event_id=event.id, session_id=session.id, name="Ada", email="ada@example.org", state="open")

@@ -77,7 +77,8 @@ def test_the_relay_and_its_scopes_publish_what_the_first_relay_published(contain
     app.update_event(event.id, {"name": "Contract v2"})
     prefix = container.settings.topic_prefix
     notifications = app.recorder.select_notifications(start=None, limit=100_000)
-    expected = [reference(n, o, prefix) for n, o in mapping.messages_of(app, notifications, mapping.ParentIndex(app.repository))]
+    parents = mapping.ParentIndex(app.repository)
+    expected = [reference(n, o, prefix) for n, o in mapping.messages_of(app, notifications, parents)]
 
     def relayed(scope: Any, batch_size: int) -> list:
         capture = Capture()

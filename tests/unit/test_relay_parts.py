@@ -25,8 +25,11 @@ def app() -> EventSessions:
     app = EventSessions(env={"PERSISTENCE_MODULE": "eventsourcing.popo"}, clock=FrozenClock(NOW))
     event = app.create_event(name="Relay", use_sessions=True, seats_limited=True, seats_max=10)
     first = app.add_session(event.id, date_begin=BEGIN, date_end=BEGIN + timedelta(hours=1))
-    second = app.add_session(event.id, date_begin=BEGIN + timedelta(days=1), date_end=BEGIN + timedelta(days=1, hours=1))
-    registration = app.register(event_id=event.id, session_id=first.id, name="Ada", email="ada@example.org", state="open")
+    later = BEGIN + timedelta(days=1)
+    second = app.add_session(event.id, date_begin=later, date_end=later + timedelta(hours=1))
+    registration = app.register(
+        event_id=event.id, session_id=first.id, name="Ada", email="ada@example.org", state="open"
+    )
     app.register(event_id=event.id, session_id=first.id, name="Bo", email="bo@example.org", state="draft")
     app.change_registration_state(registration.id, RegistrationState.DONE)
     app.move_registration(registration.id, second.id)
