@@ -566,7 +566,8 @@ def issuer(stdin: Any, stdout: Any) -> None:
         stdout.flush()
 
     config = json.loads(stdin.readline())
-    app = EventSessions(env=eventstore_env(config["database_url"]))
+    # The tables exist (the parent made them); two issuers creating them at once can fail.
+    app = EventSessions(env=eventstore_env(config["database_url"], create_table=False))
     try:
         parents = {UUID(s): UUID(e) for s, e in config["sessions"]}
         order = list(parents)
