@@ -6,6 +6,9 @@
 - A record the handler cannot decode is dead-lettered (and acked by the broker) before the
   transaction commits; the runner goes on with the next record.
 - ``stop()`` (SIGTERM) lets the current batch finish, then closes the consumer.
+
+The consumer is confluent-kafka's (see ``infra.kafka``): the seek to stored offsets happens in its
+``on_assign`` callback, which assigns the partitions at those offsets.
 """
 
 from __future__ import annotations
@@ -16,8 +19,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
-from kafka import ConsumerRebalanceListener, KafkaConsumer, TopicPartition
-from kafka.structs import OffsetAndMetadata
+from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaException, Message, TopicPartition
 from psycopg import Connection, Cursor, sql
 from psycopg_pool import ConnectionPool
 
@@ -53,22 +55,30 @@ def save_offsets(cur: Cursor[Any], group: str, next_offsets: dict[tuple[str, int
     )
 
 
-class _SeekToStoredOffsets(ConsumerRebalanceListener):  # type: ignore[misc]
-    def __init__(self, runner: ConsumerRunner) -> None:
-        self.runner = runner
+class Record:
+    """One consumed record, with the attribute names the handlers and ``DeadLetter`` use."""
 
-    def on_partitions_revoked(self, revoked: Any) -> None:
-        pass  # nothing to flush: every applied batch already recorded its offsets
+    __slots__ = ("topic", "partition", "offset", "key", "value", "_message")
 
-    def on_partitions_assigned(self, assigned: Any) -> None:
-        self.runner.seek_to_stored(list(assigned))
+    def __init__(self, message: Message) -> None:
+        self._message = message
+        self.topic: str = message.topic()  # type: ignore[assignment]
+        self.partition: int = message.partition()  # type: ignore[assignment]
+        self.offset: int = message.offset()  # type: ignore[assignment]
+        self.key: bytes | None = message.key()  # type: ignore[assignment]
+        self.value: bytes | None = message.value()  # type: ignore[assignment]
+
+    @property
+    def headers(self) -> list[tuple[str, bytes]]:
+        """Parsed on demand: only dead letters need them."""
+        return list(self._message.headers() or [])  # type: ignore[arg-type]
 
 
 class ConsumerRunner:
     def __init__(
         self,
         handler: BatchHandler,
-        make_consumer: Callable[[str], KafkaConsumer],
+        make_consumer: Callable[[str], Consumer],
         pool: ConnectionPool,
         dlt_producer: Any,
         *,
@@ -86,7 +96,7 @@ class ConsumerRunner:
         self.poll_timeout_ms = poll_timeout_ms
         self.max_records = max_records
         self._stop = threading.Event()
-        self.consumer: KafkaConsumer | None = None
+        self.consumer: Consumer | None = None
         self.last_batch_at = time.monotonic()
         self.failed: BaseException | None = None
         self.applied = 0
@@ -103,26 +113,25 @@ class ConsumerRunner:
         cur.execute(sql.SQL("SET LOCAL search_path TO {}").format(sql.Identifier(self.schema)))
         return cur
 
-    def seek_to_stored(self, partitions: list[TopicPartition]) -> None:
-        assert self.consumer is not None
+    def seek_to_stored(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        """``on_assign``: every assigned partition starts at our stored offset (or the beginning)."""
         with self.pool.connection() as conn, conn.transaction():
             stored = load_offsets(self._transaction_cursor(conn), self.handler.group)
         for tp in partitions:
-            offset = stored.get((tp.topic, tp.partition))
-            if offset is None:
-                self.consumer.seek_to_beginning(tp)
-            else:
-                self.consumer.seek(tp, offset)
+            tp.offset = stored.get((tp.topic, tp.partition), OFFSET_BEGINNING)
+        consumer.assign(partitions)
         log.info("partitions assigned", extra={"group": self.handler.group, "partitions": len(partitions)})
+
+    def _revoked(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        pass  # nothing to flush: every applied batch already recorded its offsets
 
     def run(self) -> None:
         """Consumes until ``stop()``; a failure that is not transient stops the runner (see ``failed``)."""
-        self.consumer = self.make_consumer(self.handler.group)
-        self.consumer.subscribe(list(self.handler.topics), listener=_SeekToStoredOffsets(self))
+        consumer = self.consumer = self.make_consumer(self.handler.group)
+        consumer.subscribe(list(self.handler.topics), on_assign=self.seek_to_stored, on_revoke=self._revoked)
         try:
             while not self._stop.is_set():
-                polled = self.consumer.poll(timeout_ms=self.poll_timeout_ms, max_records=self.max_records)
-                records = [r for batch in polled.values() for r in batch]
+                records = self._poll(consumer)
                 self.last_batch_at = time.monotonic()
                 if records:
                     self._process(records)
@@ -131,9 +140,29 @@ class ConsumerRunner:
             log.exception("consumer stopped", extra={"group": self.handler.group})
             raise
         finally:
-            self.consumer.close(autocommit=False)
+            consumer.close()  # commits nothing: enable.auto.commit is off
 
-    def _process(self, records: list[Any]) -> None:
+    def _poll(self, consumer: Consumer) -> list[Record]:
+        """Waits up to the poll timeout for a first record, then takes what is already fetched, up to
+        ``max_records`` (``consume`` alone would wait for a full batch)."""
+        first = consumer.poll(self.poll_timeout_ms / 1000)
+        if first is None:
+            return []
+        messages = [first]
+        if self.max_records > 1:
+            messages += consumer.consume(self.max_records - 1, 0)
+        records = []
+        for message in messages:
+            error = message.error()
+            if error is None:
+                records.append(Record(message))
+            elif error.fatal():
+                raise KafkaException(error)
+            else:
+                log.warning("consumer error", extra={"group": self.handler.group, "error": str(error)})
+        return records
+
+    def _process(self, records: list[Record]) -> None:
         started = time.perf_counter()
         next_offsets: dict[tuple[str, int], int] = {}
         for r in records:
@@ -162,8 +191,8 @@ class ConsumerRunner:
                 time.sleep(min(0.1 * attempt, 2.0))
         self.applied += len(records)
         assert self.consumer is not None
-        self.consumer.commit_async(
-            {TopicPartition(t, p): OffsetAndMetadata(o, "", -1) for (t, p), o in next_offsets.items()}
+        self.consumer.commit(
+            offsets=[TopicPartition(t, p, o) for (t, p), o in next_offsets.items()], asynchronous=True
         )
         if self.metrics:
             self.metrics.on_batch(self.handler.group, len(records), time.perf_counter() - started, self.lag())
@@ -173,8 +202,8 @@ class ConsumerRunner:
         if self.consumer is None:
             return 0
         total = 0
-        for tp in self.consumer.assignment():
-            highwater = self.consumer.highwater(tp)
-            if highwater is not None:
-                total += max(0, highwater - self.consumer.position(tp))
+        for tp in self.consumer.position(self.consumer.assignment()):
+            _low, highwater = self.consumer.get_watermark_offsets(tp, cached=True) or (-1, -1)
+            if highwater >= 0 and tp.offset >= 0:
+                total += max(0, highwater - tp.offset)
         return total

@@ -13,7 +13,9 @@ What it measures, in this order (each step's events stay in the store for the ne
    version conflicts between them; ``commands_per_s_4t_same_session`` is the contended variant).
    ``raw_save_per_s``: ``app.save()`` of a trivial aggregate (one event per save), same database.
 2. ``relay_events_per_s``: the store is filled to N events (registrations built by the domain model,
-   saved 100 at a time), then ``Relay.relay_once()`` runs from position 0 until caught up.
+   saved 100 at a time), then the relay runs as ``sessionstream run`` runs it (one process per
+   scope, ``infra.relays``) from position 0 until every scope's position reached the last
+   notification; timed from the moment every process is ready (``relay_startup_seconds`` apart).
    ``raw_producer_per_s``: the project's producer config sending N messages of the relay's sizes
    (sample values, keys and headers built in advance) to a fresh topic, then ``flush()``.
 3. ``projection_events_per_s``: the ``seat_availability`` consumer runner from offset 0 until it has
@@ -21,11 +23,12 @@ What it measures, in this order (each step's events stay in the store for the ne
    ``stock_runner_events_per_s``: eventsourcing's ``ProjectionRunner`` projecting the same session
    events from the event store into a similar table (one upsert and one tracking row per event, one
    transaction per event, as that runner works), timed over the first ``stock_events`` of them.
-4. ``lag_p50_ms`` / ``lag_p99_ms``: relay (woken by ``NotifyWaiter``) and the ``seat_availability``
-   runner in threads; registrations at a steady rate over 50 sessions; a poller reads the sessions'
-   read-model versions every few ms and notes when each command became visible.  The lag of a
-   command is (first poll that shows it) - (``register`` returned).  The relay's metrics hook splits
-   it into commit -> published (acked and position saved) and published -> visible.
+4. ``lag_p50_ms`` / ``lag_p99_ms``: the relay processes (woken by ``NotifyWaiter``) and the
+   ``seat_availability`` runner in a thread; registrations at a steady rate over 50 sessions; a
+   poller reads the sessions' read-model versions every few ms and notes when each command became
+   visible.  The lag of a
+   command is (first poll that shows it) - (``register`` returned).  The sessions scope's reports
+   split it into commit -> published (acked and position saved) and published -> visible.
 """
 
 from __future__ import annotations
@@ -65,10 +68,11 @@ from domain.eventsessions.seats import RegistrationState
 from domain.eventsessions.session import Session
 from infra import kafka as kafka_wiring
 from infra.container import Container, Endpoints, resolve_endpoints
-from infra.postgres import NotifyWaiter, eventstore_env
+from infra.postgres import eventstore_env
+from infra.relays import RelayProcess, relay_processes
 from infra.settings import get_settings
 from producers import topics
-from producers.relay import Relay
+from producers.relay import Relay, scopes
 
 log = logging.getLogger(__name__)
 console = Console()
@@ -319,7 +323,7 @@ def raw_producer_rate(bootstrap: str, prefix: str, partitions: int, samples: lis
     name = "bench.raw-producer"
     kafka_wiring.ensure_topics(bootstrap, prefix, partitions, names=[name])
     topic = topics.physical(name, prefix)
-    producer = kafka_wiring.producer(bootstrap, client_id="sessionstream-bench")
+    producer = kafka_wiring.producer(bootstrap, **{"client.id": "sessionstream-bench"})
     try:
         producer.send(topic, key=samples[0].key, value=samples[0].value, headers=samples[0].headers)
         producer.flush()  # metadata and the idempotent producer id, outside the timing
@@ -334,6 +338,39 @@ def raw_producer_rate(bootstrap: str, prefix: str, partitions: int, samples: lis
         return count / (time.perf_counter() - started)
     finally:
         producer.close(timeout=10)
+
+
+def relay_rate(container: Container, events: int, timeout: float) -> dict[str, float]:
+    """The relay as ``sessionstream run`` runs it (one process per scope), from position 0 until every
+    scope's position reached the last notification.  Timed from the moment every process is ready
+    (built, position loaded) and released; process start-up is reported apart."""
+    workers = relay_processes(container, gated=True)
+    started = time.perf_counter()
+    for w in workers:
+        w.start()
+    try:
+        wait_until(lambda: all(w.ready.is_set() or w.error for w in workers), 120, 0.005, "the relay processes")
+        ready = time.perf_counter()
+        assert all(w.position == 0 for w in workers), "the relay scopes did not start at position 0"
+        for w in workers:
+            w.release()
+        wait_until(lambda: all(w.position >= events or w.error for w in workers), timeout, 0.002, "the relay")
+        done = time.perf_counter()
+        failed = [w.error for w in workers if w.error]
+        if failed:
+            raise RuntimeError(f"a relay process failed: {failed[0]}")
+    finally:
+        for w in workers:
+            w.stop()
+        for w in workers:
+            w.join(30)
+    return {
+        "rate": events / (done - ready),
+        "seconds": done - ready,
+        "startup_seconds": ready - started,
+        "published": sum(w.published for w in workers),
+        "processes": len(workers),
+    }
 
 
 def topic_size(bootstrap: str, topic: str) -> int:
@@ -529,7 +566,8 @@ def issuer(stdin: Any, stdout: Any) -> None:
         stdout.flush()
 
     config = json.loads(stdin.readline())
-    app = EventSessions(env=eventstore_env(config["database_url"]))
+    # The tables exist (the parent made them); two issuers creating them at once can fail.
+    app = EventSessions(env=eventstore_env(config["database_url"], create_table=False))
     try:
         parents = {UUID(s): UUID(e) for s, e in config["sessions"]}
         order = list(parents)
@@ -658,14 +696,16 @@ def lag_run(container: Container, sizes: Sizes) -> dict[str, float]:
         parents.update({s: event_id for s in session_ids})
     session_ids = list(parents)
 
-    waiter = NotifyWaiter(container.endpoints.database_url, app.recorder.channel_name)  # type: ignore[attr-defined]
-    published = PublishLog()
-    relay = container.relay(wait_for_new=waiter, metrics=published)
+    # The relay as the service runs it; the split below uses the sessions scope's positions.
+    logs = {scope.name: PublishLog() for scope in scopes()}
+    relays = [RelayProcess(container.settings, container.endpoints, scope, logs[scope.name]) for scope in scopes()]
+    published = logs[topics.SESSIONS]
+    for relay in relays:
+        relay.start()
     batches = BatchLog()
     runner = container.projection_runner("seat_availability", metrics=batches)
     watch = VersionWatch(container.endpoints.database_url, session_ids)
     threads = [
-        start_thread(relay.run, "bench-relay"),
         start_thread(runner.run, "bench-projection"),
         start_thread(watch.run, "bench-poller"),
     ]
@@ -698,13 +738,18 @@ def lag_run(container: Container, sizes: Sizes) -> dict[str, float]:
                    60, 0.01, "every command to be visible")  # fmt: skip
         if runner.failed is not None:
             raise RuntimeError("the projection runner failed") from runner.failed
+        failed = [r.error for r in relays if r.error]
+        if failed:
+            raise RuntimeError(f"a relay process failed: {failed[0]}")
     finally:
         watch.stop()
-        relay.stop()
+        for relay in relays:
+            relay.stop()
         runner.stop()
         for t in threads:
             t.join(timeout=30)
-        waiter.close()
+        for relay in relays:
+            relay.join(30)
         for child in children:
             child.close()
 
@@ -799,16 +844,13 @@ def run(json_path: Path | None = None, quick: bool = False) -> dict[str, float]:
             results["store_events"] = fill_store(app, sizes.store_events)
             results["fill_seconds"] = time.perf_counter() - t
             status.update("2/4 relay from position 0")
-            relay = container.relay()
-            assert relay.stats.position == 0
-            results["relay_batch_size"] = relay.batch_size
-            t = time.perf_counter()
-            read = 0
-            while (n := relay.relay_once()) > 0:
-                read += n
-            results["relay_seconds"] = time.perf_counter() - t
-            results["relay_events_per_s"] = read / results["relay_seconds"]
-            results["relay_published"] = relay.stats.published
+            relayed = relay_rate(container, int(results["store_events"]), timeout=600)
+            results["relay_batch_size"] = settings.relay_batch_size
+            results["relay_processes"] = relayed["processes"]
+            results["relay_startup_seconds"] = relayed["startup_seconds"]
+            results["relay_seconds"] = relayed["seconds"]
+            results["relay_events_per_s"] = relayed["rate"]
+            results["relay_published"] = relayed["published"]
             sessions_topic = topics.physical(topics.SESSIONS, prefix)
             results["session_messages"] = session_messages = topic_size(endpoints.kafka_bootstrap, sessions_topic)
 
@@ -816,7 +858,7 @@ def run(json_path: Path | None = None, quick: bool = False) -> dict[str, float]:
             samples = sample_messages(app, 4000)
             results["message_value_bytes_mean"] = sum(len(s.value) for s in samples) / len(samples)
             results["raw_producer_per_s"] = raw_producer_rate(
-                endpoints.kafka_bootstrap, prefix, settings.topic_partitions, samples, relay.stats.published
+                endpoints.kafka_bootstrap, prefix, settings.topic_partitions, samples, int(results["relay_published"])
             )
 
             phase = "projection"
@@ -843,9 +885,9 @@ def run(json_path: Path | None = None, quick: bool = False) -> dict[str, float]:
             results["stock_runner_seconds"] = stock["seconds"]
             results["projection_speedup_vs_stock"] = results["projection_events_per_s"] / stock["rate"]
             notes.append(
-                "relay: notifications read per second by relay_once() from position 0 (batch "
-                f"{results['relay_batch_size']:.0f}); raw producer: the same number of messages with the relay's "
-                "own keys, values and headers, built in advance"
+                f"relay: notifications per second from position 0 ({results['relay_processes']:.0f} processes, "
+                f"batch {results['relay_batch_size']:.0f}, process start-up not timed); raw producer: the same "
+                "number of messages with the relay's own keys, values and headers, built in advance"
             )
             notes.append(
                 "catch-up: from starting the runner (consumer start and group join included) to the batch that "
@@ -857,7 +899,8 @@ def run(json_path: Path | None = None, quick: bool = False) -> dict[str, float]:
             status.update(f"4/4 lag: {sizes.lag_rate:.0f} registrations/s for {sizes.lag_seconds:.0f} s")
             results.update(lag_run(container, sizes))
             notes.append(
-                f"lag: relay, runner and a read-model poller (every ~2 ms) are threads of this process; the "
+                "lag: the relay runs in its processes (one per scope), the runner and a read-model poller (every "
+                "~2 ms) are threads of this process; the "
                 f"registrations come from {sizes.lag_issuers} separate processes ({sizes.lag_sessions} sessions "
                 "over 5 events); lag = first poll showing the session's version - register() returned"
             )
@@ -904,8 +947,9 @@ ROWS: list[tuple[str, str]] = [  # key, unit
     ("lag_published_to_visible_p99_ms", "ms"),
 ]
 DETAILS = (
-    "commands_1t", "commands_4t", "store_events", "fill_seconds", "relay_batch_size", "relay_published",
-    "relay_seconds", "message_value_bytes_mean", "session_messages", "projection_rows", "projection_version_sum",
+    "commands_1t", "commands_4t", "store_events", "fill_seconds", "relay_batch_size", "relay_processes",
+    "relay_published", "relay_startup_seconds", "relay_seconds", "message_value_bytes_mean", "session_messages",
+    "projection_rows", "projection_version_sum",
     "projection_seconds",
     "projection_startup_seconds", "projection_apply_seconds", "projection_batches", "stock_runner_events",
     "stock_runner_seconds", "lag_commands", "lag_commands_per_s", "lag_issue_behind_schedule_p99_ms",

@@ -21,9 +21,9 @@ from consumers.runner import ConsumerRunner
 from domain.eventsessions.application import EventSessions
 from domain.shared.clock import Clock, SystemClock
 from infra import kafka
-from infra.postgres import Leadership, eventstore_env, make_pool
+from infra.postgres import eventstore_env, make_pool
 from infra.settings import Settings
-from producers.relay import Relay
+from producers.relay import Relay, Scope
 from projections.base import create_tables
 from projections.catalogue import LIVE_SCHEMA, PROJECTIONS
 
@@ -54,21 +54,31 @@ def resolve_endpoints(settings: Settings) -> Endpoints:
 
 
 class PgPosition:
-    """The relay's position, in PostgreSQL beside the event store."""
+    """The relay's position, in PostgreSQL beside the event store.
 
-    def __init__(self, pool: ConnectionPool, name: str) -> None:
+    A position not recorded yet starts at ``fallback``'s, when that one is: a scoped relay's first
+    start takes over from the unscoped relay that ran before it (everything up to there is published).
+    """
+
+    def __init__(self, pool: ConnectionPool, name: str, fallback: str | None = None) -> None:
         self.pool = pool
         self.name = name
+        self.fallback = fallback
 
     def load(self) -> int:
+        names = [self.name] if self.fallback is None else [self.name, self.fallback]
         with self.pool.connection() as conn:
-            row = conn.execute(
-                "SELECT notification_id FROM public.relay_positions WHERE name = %s", (self.name,)
-            ).fetchone()
-        return int(row[0]) if row else 0
+            rows: dict[str, int] = dict(conn.execute(
+                "SELECT name, notification_id FROM public.relay_positions WHERE name = ANY(%s)", (names,)
+            ).fetchall())  # fmt: skip
+        found = rows.get(self.name, rows.get(self.fallback or ""))
+        return int(found) if found is not None else 0
 
     def save(self, notification_id: int) -> None:
         with self.pool.connection() as conn, conn.transaction():
+            # Not waiting for the WAL flush is safe: a position lost in a database crash is an older
+            # position, and an older position only re-sends what was already acknowledged.
+            conn.execute("SET LOCAL synchronous_commit = off")
             conn.execute(
                 "INSERT INTO public.relay_positions (name, notification_id) VALUES (%s, %s)"
                 " ON CONFLICT (name) DO UPDATE SET notification_id = EXCLUDED.notification_id",
@@ -94,6 +104,8 @@ class Container:
     settings: Settings
     endpoints: Endpoints
     clock: Clock = field(default_factory=SystemClock)
+    #: Off in processes started after ``prepare()`` (concurrent CREATE ... IF NOT EXISTS can fail).
+    create_event_store: bool = True
     _app: EventSessions | None = None
     _pool: ConnectionPool | None = None
     _producer: Any = None
@@ -101,7 +113,8 @@ class Container:
     @property
     def app(self) -> EventSessions:
         if self._app is None:
-            self._app = EventSessions(env=eventstore_env(self.endpoints.database_url), clock=self.clock)
+            env = eventstore_env(self.endpoints.database_url, create_table=self.create_event_store)
+            self._app = EventSessions(env=env, clock=self.clock)
         return self._app
 
     @property
@@ -124,22 +137,23 @@ class Container:
             self.endpoints.kafka_bootstrap, self.settings.topic_prefix, self.settings.topic_partitions
         )
 
-    def relay(self, **kwargs: Any) -> Relay:
+    def relay_position_name(self, scope: Scope | None = None) -> str:
+        whole = f"{self.settings.topic_prefix}relay.{self.app.name}"
+        return whole if scope is None else f"{whole}.{scope.name}"
+
+    def relay(self, scope: Scope | None = None, **kwargs: Any) -> Relay:
+        """The relay of the whole log, or of one scope (see ``producers.relay``)."""
+        name = self.relay_position_name(scope)
+        fallback = None if scope is None else self.relay_position_name()
         return Relay(
             self.app,
             self.producer,
-            PgPosition(self.pool, f"{self.settings.topic_prefix}relay.{self.app.name}"),
+            PgPosition(self.pool, name, fallback),
             topic_prefix=self.settings.topic_prefix,
             batch_size=self.settings.relay_batch_size,
+            scope=scope,
             **kwargs,
         )
-
-    def relay_leadership(self) -> Leadership:
-        """Only the holder relays: a second service instance (or a one-shot command) waits its turn."""
-        return Leadership(self.endpoints.database_url, f"{self.settings.topic_prefix}relay.{self.app.name}")
-
-    def relay_position(self) -> int:
-        return PgPosition(self.pool, f"{self.settings.topic_prefix}relay.{self.app.name}").load()
 
     def dispatcher(self) -> Dispatcher:
         return Dispatcher(self.app, self.pool, LIVE_SCHEMA, self.clock, self.settings.dispatch_interval_s)
@@ -161,10 +175,11 @@ class Container:
     def inbound_runner(self, **kwargs: Any) -> ConsumerRunner:
         return ConsumerRunner(
             InboundRegistrations(self.app, self.producer, self.settings.topic_prefix),
-            lambda group: kafka.consumer(self.endpoints.kafka_bootstrap, group, max_poll_records=200),
+            lambda group: kafka.consumer(self.endpoints.kafka_bootstrap, group),
             self.pool,
             self.producer,
             schema=LIVE_SCHEMA,
+            max_records=200,
             **kwargs,
         )
 

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from urllib.parse import unquote, urlparse
 
 from psycopg_pool import ConnectionPool
 
 
-def eventstore_env(database_url: str, *, pool_size: int = 10) -> dict[str, str]:
-    """The ``eventsourcing`` environment for a ``postgresql://`` URL."""
+def eventstore_env(database_url: str, *, pool_size: int = 10, create_table: bool = True) -> dict[str, str]:
+    """The ``eventsourcing`` environment for a ``postgresql://`` URL (``create_table``: create the
+    event store's tables if missing; processes started after the service prepared them need not)."""
     url = urlparse(database_url)
     if url.scheme not in ("postgresql", "postgres"):
         raise ValueError("DATABASE_URL must be a postgresql:// URL")
@@ -26,7 +25,7 @@ def eventstore_env(database_url: str, *, pool_size: int = 10) -> dict[str, str]:
         # Off on purpose: with it on, a tailing reader was seen to skip events (DESIGN.md).
         "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
         "POSTGRES_PRE_PING": "y",
-        "CREATE_TABLE": "y",
+        "CREATE_TABLE": "y" if create_table else "n",
     }
 
 
@@ -56,36 +55,3 @@ class NotifyWaiter:
     def close(self) -> None:
         self._conn.close()
 
-
-class Leadership:
-    """A session-level advisory lock: one holder at a time across processes, released when the holder's
-    connection ends (a crashed process included).  Keeps two relays from publishing the same log."""
-
-    def __init__(self, database_url: str, name: str) -> None:
-        self.database_url = database_url
-        self.name = name
-        self._conn: object | None = None
-
-    def try_acquire(self) -> bool:
-        import psycopg
-
-        conn = psycopg.connect(self.database_url, autocommit=True)
-        row = conn.execute("SELECT pg_try_advisory_lock(hashtext(%s))", (f"leader:{self.name}",)).fetchone()
-        if row and row[0]:
-            self._conn = conn
-            return True
-        conn.close()
-        return False
-
-    def acquire(self, stopping: Callable[[], bool], poll_s: float = 1.0) -> bool:
-        """Waits until this process leads (True) or ``stopping()`` says to give up (False)."""
-        while not stopping():
-            if self.try_acquire():
-                return True
-            time.sleep(poll_s)
-        return False
-
-    def release(self) -> None:
-        if self._conn is not None:
-            self._conn.close()  # type: ignore[attr-defined]
-            self._conn = None

@@ -1,7 +1,8 @@
-"""The running service: HTTP API, relay and consumers in one process, or any part of it alone.
+"""The running service: HTTP API, relay and consumers, or any part of it alone.
 
-Each worker runs in a thread; SIGTERM (or Ctrl+C) asks every worker to finish its current batch and
-stop; a second signal exits at once.  ``readiness`` feeds ``/readyz``.
+Consumers run in threads of this process; the relay runs as one child process per scope
+(``infra.relays``).  SIGTERM (or Ctrl+C) asks every worker to finish its current batch and stop; a
+second signal exits at once.  ``readiness`` feeds ``/readyz``.
 """
 
 from __future__ import annotations
@@ -12,14 +13,25 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from infra.container import Container
 from infra.metrics import PrometheusMetrics
-from infra.postgres import NotifyWaiter
+from infra.relays import relay_processes
 from projections.catalogue import PROJECTIONS
 
 log = logging.getLogger(__name__)
+
+
+class Runs(Protocol):
+    name: str
+    error: BaseException | None
+
+    def start(self) -> None: ...
+    def stop(self) -> None: ...
+    def join(self, timeout: float | None = None) -> None: ...
+    @property
+    def healthy(self) -> bool: ...
 
 
 @dataclass
@@ -41,28 +53,19 @@ class Worker:
         self.thread = threading.Thread(target=body, name=self.name, daemon=True)
         self.thread.start()
 
+    def join(self, timeout: float | None = None) -> None:
+        if self.thread is not None:
+            self.thread.join(timeout)
+
     @property
     def healthy(self) -> bool:
         return self.error is None and self.thread is not None and self.thread.is_alive()
 
 
-def lead(container: Container, body: Callable[[], None], stopping: threading.Event) -> None:
-    """Runs ``body`` once this process holds the relay's leadership (see ``Leadership``)."""
-    leadership = container.relay_leadership()
-    if not leadership.try_acquire():
-        log.info("another relay leads; waiting for its turn")
-        if not leadership.acquire(stopping.is_set):
-            return
-    try:
-        body()
-    finally:
-        leadership.release()
-
-
 @dataclass
 class Service:
     container: Container
-    workers: list[Worker] = field(default_factory=list)
+    workers: list[Runs] = field(default_factory=list)
     stopping: threading.Event = field(default_factory=threading.Event)
 
     @classmethod
@@ -74,9 +77,7 @@ class Service:
         service = cls(container)
         metrics = PrometheusMetrics()
         if relay:
-            waiter = NotifyWaiter(container.endpoints.database_url, f"{container.app.name.lower()}_events")
-            r = container.relay(wait_for_new=waiter, metrics=metrics)
-            service.workers.append(Worker("relay", lambda: lead(container, r.run, service.stopping), r.stop))
+            service.workers.extend(relay_processes(container, metrics))
         for name in PROJECTIONS if projections is None else projections:
             runner = container.projection_runner(name, metrics=metrics)
             service.workers.append(Worker(f"projection:{name}", runner.run, runner.stop))
@@ -103,8 +104,7 @@ class Service:
             worker.stop()
         deadline = time.monotonic() + timeout
         for worker in self.workers:
-            if worker.thread is not None:
-                worker.thread.join(max(0.0, deadline - time.monotonic()))
+            worker.join(max(0.0, deadline - time.monotonic()))
         log.info("service stopped")
 
     def run(self, *, api: bool = True) -> None:

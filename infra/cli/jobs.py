@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from datetime import datetime
 from typing import Annotated
@@ -13,8 +14,10 @@ from rich.table import Table
 
 from domain.shared.clock import FrozenClock, SystemClock, as_utc
 from infra import logging as logs
-from infra.container import Container, build
+from infra.container import Container, PgPosition, build
+from infra.relays import scope_lock
 from infra.settings import get_settings
+from producers.relay import scopes
 
 notifications = typer.Typer(no_args_is_help=True)
 sessions = typer.Typer(no_args_is_help=True)
@@ -36,23 +39,27 @@ def _container(at: datetime | None) -> Container:
 
 
 def publish_recorded(container: Container, timeout_s: float = 30.0) -> str:
-    """Makes sure what was just recorded reaches Kafka: relays it here, or waits for the service's relay."""
+    """Makes sure what was just recorded reaches Kafka: each scope's relay runs here, or, when the
+    service's relay holds that scope, this waits for it to pass what was recorded."""
     last = container.app.recorder.max_notification_id() or 0
-    leadership = container.relay_leadership()
-    if leadership.try_acquire():
-        try:
-            relay = container.relay()
-            while relay.relay_once():
-                pass
-        finally:
-            leadership.release()
-        return "published by this command"
-    deadline = time.monotonic() + timeout_s
-    while container.relay_position() < last:
-        if time.monotonic() > deadline:
-            raise typer.Exit(f"The running service's relay has not published notification {last} yet.")
-        time.sleep(0.1)
-    return "published by the running service's relay"
+    try_once = threading.Event()
+    try_once.set()
+    waited = False
+    for scope in scopes():
+        name = container.relay_position_name(scope)
+        with scope_lock(container.endpoints.database_url, name, try_once) as ours:
+            if ours:
+                relay = container.relay(scope)
+                while relay.stats.position < last:
+                    relay.relay_once()
+                continue
+        waited = True
+        deadline = time.monotonic() + timeout_s
+        while PgPosition(container.pool, name).load() < last:
+            if time.monotonic() > deadline:
+                raise typer.Exit(f"The running service's relay of {scope.name} has not reached {last} yet.")
+            time.sleep(0.1)
+    return "published by the running service's relay" if waited else "published by this command"
 
 
 @notifications.command("dispatch")

@@ -13,6 +13,7 @@ from kafka import KafkaConsumer, TopicPartition
 
 from infra.rebuild import verify
 from producers import topics
+from producers.relay import scopes
 from projections.catalogue import PROJECTIONS
 from tests.conftest import read_row, wait_for
 
@@ -107,6 +108,16 @@ def _published(container) -> set[tuple[bytes, bytes]]:
     return seen
 
 
+def _positions(container) -> list[int]:
+    """Each relay scope's recorded position (0 when it has recorded none yet)."""
+    names = [container.relay_position_name(scope) for scope in scopes()]
+    with container.pool.connection() as conn:
+        rows = dict(conn.execute(
+            "SELECT name, notification_id FROM public.relay_positions WHERE name = ANY(%s)", (names,)
+        ).fetchall())  # fmt: skip
+    return [rows.get(name, 0) for name in names]
+
+
 def test_a_relay_killed_mid_batch_and_restarted_publishes_every_event(container_factory):
     container = container_factory()
     container.prepare()
@@ -115,19 +126,14 @@ def test_a_relay_killed_mid_batch_and_restarted_publishes_every_event(container_
     last = app.recorder.max_notification_id()
     relay = _spawn(container, "--no-projections")
 
-    def some_published() -> bool:
-        row = read_row(container, "SELECT notification_id FROM public.relay_positions")
-        return row is not None and row[0] > 0
-
     try:
-        _kill_when(relay, some_published)
+        _kill_when(relay, lambda: max(_positions(container)) > 0)
     finally:
         relay.kill()
-    position = read_row(container, "SELECT notification_id FROM public.relay_positions")[0]
-    assert position < last, "the relay finished before it was killed; the test proved nothing"
+    assert min(_positions(container)) < last, "the relay finished before it was killed; the test proved nothing"
     restarted = _spawn(container, "--no-projections")
     try:
-        wait_for(lambda: read_row(container, "SELECT notification_id FROM public.relay_positions")[0] == last, timeout=60)
+        wait_for(lambda: _positions(container) == [last] * len(scopes()), timeout=60)
     finally:
         restarted.send_signal(signal.SIGTERM)
         restarted.wait(timeout=30)
