@@ -95,7 +95,7 @@ class Sizes:
     lag_seconds: float
     lag_rate: float  # registrations per second
     lag_sessions: int = 50
-    lag_issuers: int = 2
+    lag_issuers: int = 4  # each issues one command at a time: more of them keep the rate when commands slow
 
     @classmethod
     def full(cls) -> Sizes:

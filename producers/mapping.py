@@ -225,6 +225,13 @@ _BY_AGGREGATE: dict[type, tuple[str, Callable[[Any, dict[str, Any]], v1.Message 
     EventType: (topics.CATALOGUES, _catalogue),
     TimeslotCatalogue: (topics.CATALOGUES, _catalogue),
 }
+
+
+def aggregate_topics() -> dict[type, str]:
+    """Each published aggregate and the domain topic its messages go to."""
+    return {aggregate: topic for aggregate, (topic, _build) in _BY_AGGREGATE.items()}
+
+
 #: Aggregates keyed by their own id rather than by a parent event.
 _SELF_KEYED = (ParentEvent, EventType, TimeslotCatalogue)
 

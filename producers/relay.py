@@ -39,6 +39,7 @@ from psycopg import sql
 from psycopg.rows import tuple_row
 
 from producers import mapping
+from producers import topics
 from producers.topics import physical
 
 log = logging.getLogger(__name__)
@@ -92,11 +93,17 @@ def _prefix(aggregate: type) -> str:
     return f"{aggregate.__module__}:{aggregate.__qualname__}."
 
 
+#: Topics too quiet for a relay process of their own: the first scope publishes them (as "others").
+QUIET_TOPICS = (topics.CATALOGUES,)
+
+
 def scopes() -> list[Scope]:
-    """One scope per domain topic, over the aggregates that publish to it (``mapping``)."""
+    """One scope per busy domain topic, over the aggregates that publish to it (``mapping``).  Every idle
+    relay still wakes on each commit to look, so the quiet topics share the first scope's process."""
     by_topic: dict[str, list[type]] = {}
-    for aggregate, (topic, _build) in mapping._BY_AGGREGATE.items():
-        by_topic.setdefault(topic, []).append(aggregate)
+    for aggregate, topic in mapping.aggregate_topics().items():
+        if topic not in QUIET_TOPICS:
+            by_topic.setdefault(topic, []).append(aggregate)
     known = tuple(_prefix(a) for aggregates in by_topic.values() for a in aggregates)
     return [
         Scope(topic, tuple(_prefix(a) for a in aggregates), others=known if i == 0 else None)
