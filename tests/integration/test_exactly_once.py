@@ -4,32 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from kafka import KafkaConsumer, TopicPartition
-
 from infra import kafka
 from infra.rebuild import verify
 from producers import topics
 from projections.catalogue import PROJECTIONS
-from tests.conftest import read_row, wait_for
+from tests.conftest import all_records, read_row, wait_for
 
 START = datetime(2027, 4, 1, 9, tzinfo=timezone.utc)
-
-
-def _all_records(container, topic: str) -> list:
-    name = topics.physical(topic, container.settings.topic_prefix)
-    consumer = KafkaConsumer(bootstrap_servers=container.endpoints.kafka_bootstrap, enable_auto_commit=False)
-    try:
-        parts = [TopicPartition(name, p) for p in consumer.partitions_for_topic(name)]
-        consumer.assign(parts)
-        consumer.seek_to_beginning(*parts)
-        ends = consumer.end_offsets(parts)
-        records = []
-        while any(consumer.position(tp) < ends[tp] for tp in parts):
-            for batch in consumer.poll(timeout_ms=500).values():
-                records += batch
-        return records
-    finally:
-        consumer.close()
 
 
 def test_records_delivered_twice_are_counted_once(app, container):
@@ -45,7 +26,7 @@ def test_records_delivered_twice_are_counted_once(app, container):
     producer = kafka.producer(container.endpoints.kafka_bootstrap)
     resent = 0
     for topic in (topics.SESSIONS, topics.REGISTRATIONS, topics.EVENTS):
-        for record in _all_records(container, topic):
+        for record in all_records(container, topic):
             if record.key == str(event.id).encode():
                 producer.send(record.topic, key=record.key, value=record.value, headers=record.headers)
                 resent += 1

@@ -9,8 +9,6 @@ import threading
 from collections import Counter
 from datetime import timedelta
 
-from kafka import KafkaConsumer, TopicPartition
-
 from consumers.dispatcher import Dispatcher
 from domain.eventsessions.mail_intervals import MailRule
 from domain.eventsessions.mail_schedule import copy_id
@@ -18,24 +16,11 @@ from domain.eventsessions.seats import RegistrationState
 from infra.rebuild import verify
 from producers import topics
 from projections.catalogue import LIVE_SCHEMA, PROJECTIONS
-from tests.conftest import read_row, wait_for
+from tests.conftest import all_records, read_row, wait_for
 
 
 def _notifications(container) -> list[dict]:
-    name = topics.physical(topics.NOTIFICATIONS_OUTGOING, container.settings.topic_prefix)
-    consumer = KafkaConsumer(bootstrap_servers=container.endpoints.kafka_bootstrap, enable_auto_commit=False)
-    try:
-        parts = [TopicPartition(name, p) for p in consumer.partitions_for_topic(name)]
-        consumer.assign(parts)
-        consumer.seek_to_beginning(*parts)
-        ends = consumer.end_offsets(parts)
-        found = []
-        while any(consumer.position(tp) < ends[tp] for tp in parts):
-            for batch in consumer.poll(timeout_ms=500).values():
-                found += [json.loads(r.value) for r in batch]
-        return found
-    finally:
-        consumer.close()
+    return [json.loads(r.value) for r in all_records(container, topics.NOTIFICATIONS_OUTGOING)]
 
 
 def _of_event(container, event_id) -> list[dict]:
