@@ -289,13 +289,13 @@ class Sample:
     headers: list[tuple[str, bytes]]
 
 
-class _Capture:
+class CapturingSender:
     """A Sender and Position for a Relay that only records what it would publish."""
 
     def __init__(self) -> None:
         self.samples: list[Sample] = []
 
-    def send(self, topic: str, *, key: bytes, value: bytes, headers: list[tuple[str, bytes]]) -> _Capture:
+    def send(self, topic: str, *, key: bytes, value: bytes, headers: list[tuple[str, bytes]]) -> CapturingSender:
         self.samples.append(Sample(topic, key, value, headers))
         return self
 
@@ -314,7 +314,7 @@ class _Capture:
 
 def sample_messages(app: EventSessions, count: int) -> list[Sample]:
     """What the relay publishes (topic, key, value, headers) for the first ``count`` notifications."""
-    capture = _Capture()
+    capture = CapturingSender()
     Relay(app, capture, capture, batch_size=count).relay_once()
     return capture.samples
 

@@ -153,3 +153,23 @@ def _wait_until_led(admin: KafkaAdminClient, names: list[str], timeout: float = 
         if time.monotonic() > deadline:
             raise TimeoutError(f"topics without leaders after {timeout}s: {names}")
         time.sleep(0.1)
+
+
+def read_topic(bootstrap: str, name: str) -> list[Any]:
+    """Every record of the topic ``name`` (physical), from its beginning to its end as of now, for tools
+    and tests that read a topic whole (the demo, audits); kafka-python records, headers as pairs."""
+    from kafka import KafkaConsumer, TopicPartition
+
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    try:
+        parts = [TopicPartition(name, p) for p in consumer.partitions_for_topic(name) or ()]
+        consumer.assign(parts)
+        consumer.seek_to_beginning(*parts)
+        ends = consumer.end_offsets(parts)
+        records: list[Any] = []
+        while any(consumer.position(tp) < ends[tp] for tp in parts):
+            for batch in consumer.poll(timeout_ms=500).values():
+                records += batch
+        return records
+    finally:
+        consumer.close()

@@ -93,21 +93,7 @@ def read_row(container: Container, query: str, *params: Any) -> Any:
 
 def all_records(container: Container, topic: str) -> list[Any]:
     """Every record of a domain topic (logical name) of this container, from the beginning to its end."""
-    from kafka import KafkaConsumer, TopicPartition
-
+    from infra.kafka import read_topic
     from producers import topics
 
-    name = topics.physical(topic, container.settings.topic_prefix)
-    consumer = KafkaConsumer(bootstrap_servers=container.endpoints.kafka_bootstrap, enable_auto_commit=False)
-    try:
-        parts = [TopicPartition(name, p) for p in consumer.partitions_for_topic(name)]
-        consumer.assign(parts)
-        consumer.seek_to_beginning(*parts)
-        ends = consumer.end_offsets(parts)
-        records: list[Any] = []
-        while any(consumer.position(tp) < ends[tp] for tp in parts):
-            for batch in consumer.poll(timeout_ms=500).values():
-                records += batch
-        return records
-    finally:
-        consumer.close()
+    return read_topic(container.endpoints.kafka_bootstrap, topics.physical(topic, container.settings.topic_prefix))

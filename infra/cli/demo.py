@@ -149,8 +149,12 @@ def _scenario(http: httpx.Client, bootstrap: str, prefix: str) -> None:
     at = reminder_time.strftime("%Y-%m-%dT%H:%M:%SZ")
     _print_due(http, event["id"], at, f"due notifications at {at} (12 hours before the first session)")
     console.print(f"$ sessionstream notifications dispatch --at {at}")
-    subprocess.run([sys.executable, "-m", "infra.cli.main", "notifications", "dispatch", "--at", at], check=False,
-                   env=dict(os.environ, SESSIONSTREAM_LOG_LEVEL="WARNING"), capture_output=True)  # fmt: skip
+    dispatched = subprocess.run([sys.executable, "-m", "infra.cli.main", "notifications", "dispatch", "--at", at],
+                                env=dict(os.environ, SESSIONSTREAM_LOG_LEVEL="WARNING"), capture_output=True,
+                                text=True, check=False)  # fmt: skip
+    console.print((dispatched.stdout.strip().splitlines() or [""])[-1])
+    if dispatched.returncode != 0:
+        console.print(f"[red]the dispatch failed ({dispatched.returncode}):[/red] {dispatched.stderr.strip()}")
     time.sleep(1.0)
     _print_due(http, event["id"], at, f"due notifications at {at}, after the dispatch")
     _print_outgoing(bootstrap, prefix, event["id"])
@@ -211,25 +215,12 @@ def _print_due(http: httpx.Client, event_id: str, at: str, title: str) -> None:
 
 def _print_outgoing(bootstrap: str, prefix: str, event_id: str) -> None:
     """What a mailer would receive: the event's messages on notifications.outgoing.v1."""
-    from kafka import KafkaConsumer, TopicPartition
-
-    name = topics.physical(topics.NOTIFICATIONS_OUTGOING, prefix)
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     table = Table(title="sent: notifications.outgoing.v1")
     for column in ("kind", "template", "to", "date range", "sent at"):
         table.add_column(column)
-    try:
-        parts = [TopicPartition(name, p) for p in consumer.partitions_for_topic(name) or ()]
-        consumer.assign(parts)
-        consumer.seek_to_beginning(*parts)
-        ends = consumer.end_offsets(parts)
-        while any(consumer.position(tp) < ends[tp] for tp in parts):
-            for batch in consumer.poll(timeout_ms=500).values():
-                for record in batch:
-                    n = json.loads(record.value)
-                    if n["event_id"] == event_id:
-                        table.add_row(n["kind"], n["template"], ", ".join(r["email"] for r in n["recipients"]),
-                                      n["data"].get("date_range", ""), n["sent_at"])  # fmt: skip
-    finally:
-        consumer.close()
+    for record in kafka.read_topic(bootstrap, topics.physical(topics.NOTIFICATIONS_OUTGOING, prefix)):
+        n = json.loads(record.value)
+        if n["event_id"] == event_id:
+            table.add_row(n["kind"], n["template"], ", ".join(r["email"] for r in n["recipients"]),
+                          n["data"].get("date_range", ""), n["sent_at"])  # fmt: skip
     console.print(table)

@@ -9,13 +9,12 @@ import sys
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
-from kafka import KafkaConsumer, TopicPartition
 
 from infra.rebuild import verify
 from producers import topics
 from producers.relay import scopes
 from projections.catalogue import PROJECTIONS
-from tests.conftest import read_row, wait_for
+from tests.conftest import all_records, read_row, wait_for
 
 START = datetime(2027, 6, 1, 9, tzinfo=timezone.utc)
 
@@ -90,21 +89,10 @@ def test_a_consumer_killed_mid_batch_and_restarted_equals_a_rebuild(container_fa
 
 def _published(container) -> set[tuple[bytes, bytes]]:
     seen: set[tuple[bytes, bytes]] = set()
-    consumer = KafkaConsumer(bootstrap_servers=container.endpoints.kafka_bootstrap, enable_auto_commit=False)
-    try:
-        for topic in topics.DOMAIN_TOPICS:
-            name = topics.physical(topic, container.settings.topic_prefix)
-            parts = [TopicPartition(name, p) for p in consumer.partitions_for_topic(name)]
-            consumer.assign(parts)
-            consumer.seek_to_beginning(*parts)
-            ends = consumer.end_offsets(parts)
-            while any(consumer.position(tp) < ends[tp] for tp in parts):
-                for batch in consumer.poll(timeout_ms=500).values():
-                    for r in batch:
-                        headers = dict(r.headers)
-                        seen.add((headers["aggregate_id"], headers["aggregate_version"]))
-    finally:
-        consumer.close()
+    for topic in topics.DOMAIN_TOPICS:
+        for record in all_records(container, topic):
+            headers = dict(record.headers)
+            seen.add((headers["aggregate_id"], headers["aggregate_version"]))
     return seen
 
 

@@ -12,31 +12,11 @@ from uuid import uuid5
 
 from domain.eventsessions.seats import RegistrationState
 from producers import mapping
+from infra.bench import CapturingSender
 from producers.relay import CE_SOURCE, MESSAGE_ID_NAMESPACE, QUIET_TOPICS, Relay, scopes
 from producers.topics import physical
 
 START = datetime(2027, 8, 1, 9, tzinfo=timezone.utc)
-
-
-class Capture:
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, bytes, bytes, list[tuple[str, bytes]]]] = []
-
-    def send(self, topic: str, *, key: bytes, value: bytes, headers: list[tuple[str, bytes]]) -> Any:
-        self.sent.append((topic, key, value, headers))
-        return self
-
-    def get(self, timeout: float | None = None) -> None:
-        pass
-
-    def flush(self, timeout: float | None = None) -> None:
-        pass
-
-    def load(self) -> int:
-        return 0
-
-    def save(self, notification_id: int) -> None:
-        pass
 
 
 def reference(notification: Any, outgoing: mapping.Outgoing, prefix: str) -> tuple[str, bytes, bytes, list]:
@@ -81,12 +61,12 @@ def test_the_relay_and_its_scopes_publish_what_the_first_relay_published(contain
     expected = [reference(n, o, prefix) for n, o in mapping.messages_of(app, notifications, parents)]
 
     def relayed(scope: Any, batch_size: int) -> list:
-        capture = Capture()
+        capture = CapturingSender()
         relay = Relay(app, capture, capture, topic_prefix=prefix, batch_size=batch_size, scope=scope)
         while relay.relay_once():
             pass
         assert relay.stats.position == notifications[-1].id
-        return capture.sent
+        return [(s.topic, s.key, s.value, s.headers) for s in capture.samples]
 
     assert relayed(None, 7) == expected
     for scope in scopes():
