@@ -2,24 +2,19 @@
 
 Every command loads what it needs, lets the aggregates decide, and saves all of them in one
 ``save()`` (one transaction).  A concurrent writer makes the save fail on a version conflict; the
-command is then run again from fresh state (``_retrying``), so invariants spanning two aggregates
+command is then run again from fresh state (``retrying``, in ``domain.shared.application``), so invariants spanning two aggregates
 (a session's seats and a registration) hold under any concurrency.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import random
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Any
 from uuid import UUID, uuid4, uuid5
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from domain.eventsessions.catalogues import TIMESLOT_CATALOGUE_ID, EventType, TimeslotCatalogue
@@ -27,7 +22,6 @@ from domain.eventsessions.errors import (
     DatesOutOfOrderError,
     EventNotFoundError,
     EventTypeNotFoundError,
-    IdReusedError,
     NotEnoughSeatsError,
     RegistrationNotFoundError,
     SessionNotFoundError,
@@ -44,20 +38,12 @@ from domain.eventsessions.session import Session, check_session_dates
 from domain.eventsessions.stages import ENDED_STAGE_ID, KANBAN_STATES, STAGES
 from domain.eventsessions.timeslots import check_timeslot_range
 from domain.eventsessions.wizard import WizardRequest, default_duration, default_start, generate, validate
-from domain.shared.clock import Clock, SystemClock, as_utc
-from domain.shared.errors import ConcurrencyError, InvalidInputError
+from domain.shared.application import ContextApplication, Outcome, fingerprint
+from domain.shared.clock import as_utc
+from domain.shared.errors import InvalidInputError
+from domain.shared.timezones import check_timezone
 
-T = TypeVar("T")
-MAX_ATTEMPTS = 200
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What a command answers: the aggregate it touched, its version after, and whether it was new."""
-
-    id: UUID
-    version: int
-    created: bool = False
+__all__ = ["EventSessions", "Outcome", "fingerprint", "check_timezone"]
 
 
 @dataclass(frozen=True)
@@ -91,92 +77,26 @@ class EventDefaults:
         )  # fmt: skip
 
 
-def fingerprint(values: Mapping[str, Any]) -> str:
-    """A stable digest of a create's values, so a repeated create can be told from a different one."""
-    canonical = json.dumps(values, sort_keys=True, default=str, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def check_timezone(name: str, *, field: str = "date_tz") -> str:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidInputError(field, f"Unknown time zone: {name!r}.") from None
-    return name
-
-
-class EventSessions(MailingCommands, Application):
+class EventSessions(MailingCommands, ContextApplication):
     """Parent events, sessions, registrations, mail schedulers and the catalogues, stored in one event
     store (one notification log)."""
 
-    name = "EventSessions"
+    context = "eventsessions"
     snapshotting_intervals = {ParentEvent: 100, Session: 100, MailSchedule: 100, TimeslotCatalogue: 100}
-    env = {"AGGREGATE_CACHE_MAXSIZE": "5000", "DEEPCOPY_FROM_AGGREGATE_CACHE": "y"}
-
-    def __init__(self, env: Mapping[str, str] | None = None, clock: Clock | None = None) -> None:
-        super().__init__(env=dict(env) if env else None)
-        self.clock: Clock = clock or SystemClock()
 
     # -- loading -----------------------------------------------------------------------------------
 
     def get_event(self, event_id: UUID) -> ParentEvent:
-        return self._get(event_id, ParentEvent, EventNotFoundError, "Event")
+        return self.get_as(event_id, ParentEvent, EventNotFoundError, "Event")
 
     def get_session(self, session_id: UUID) -> Session:
-        session = self._get(session_id, Session, SessionNotFoundError, "Session")
+        session = self.get_as(session_id, Session, SessionNotFoundError, "Session")
         if session.deleted:
             raise SessionNotFoundError(f"Session {session_id} not found.")
         return session
 
     def get_registration(self, registration_id: UUID) -> Registration:
-        return self._get(registration_id, Registration, RegistrationNotFoundError, "Registration")
-
-    def _get(self, aggregate_id: UUID, kind: type[T], error: type[Exception], label: str) -> T:
-        try:
-            aggregate = self.repository.get(aggregate_id)
-        except AggregateNotFoundError:
-            raise error(f"{label} {aggregate_id} not found.") from None
-        if not isinstance(aggregate, kind):
-            raise error(f"{label} {aggregate_id} not found.")
-        return aggregate
-
-    def _exists(self, aggregate_id: UUID) -> bool:
-        try:
-            self.repository.get(aggregate_id)
-        except AggregateNotFoundError:
-            return False
-        return True
-
-    def _retrying(self, command: Callable[[], T]) -> T:
-        """Runs a command until its save wins the optimistic-concurrency race."""
-        for attempt in range(MAX_ATTEMPTS):
-            try:
-                return command()
-            except IntegrityError:
-                # Jittered backoff keeps many writers of one session from colliding in lock-step.
-                time.sleep(random.uniform(0, min(0.002 * (attempt + 1), 0.05)))
-        raise ConcurrencyError("The command kept conflicting with concurrent writers; try again.")
-
-    def _create_once(
-        self,
-        aggregate_id: UUID | None,
-        kind: type[Any],
-        label: str,
-        digest: str,
-        create: Callable[[UUID], Outcome],
-    ) -> Outcome:
-        """Create with an optional client-chosen id: a repeat with the same values answers the first."""
-        new_id = aggregate_id or uuid4()
-
-        def attempt() -> Outcome:
-            if aggregate_id is not None and self._exists(new_id):
-                existing = self.repository.get(new_id)
-                if isinstance(existing, kind) and existing.fingerprint == digest:
-                    return Outcome(existing.id, existing.version, created=False)
-                raise IdReusedError(label)
-            return create(new_id)
-
-        return self._retrying(attempt)
+        return self.get_as(registration_id, Registration, RegistrationNotFoundError, "Registration")
 
     # -- events ------------------------------------------------------------------------------------
 
@@ -238,7 +158,7 @@ class EventSessions(MailingCommands, Application):
             self.save(parent, *self._new_templates(parent, rules, ids, digest))
             return Outcome(parent.id, parent.version, created=True)
 
-        return self._create_once(id, ParentEvent, "event", digest, create)
+        return self.create_once(id, ParentEvent, "event", digest, create)
 
     def update_event(self, event_id: UUID, changes: Mapping[str, Any]) -> Outcome:
         """PATCH semantics: only the given fields change, all of them or none."""
@@ -293,7 +213,7 @@ class EventSessions(MailingCommands, Application):
             self.save(*touched)
             return Outcome(parent.id, parent.version)
 
-        return self._retrying(attempt)
+        return self.retrying(attempt)
 
     def _change_capacity(self, parent: ParentEvent, seats_limited: bool, seats_max: int) -> list[Session]:
         """C1 over every session (or the event's own ledger), then the new capacity everywhere."""
@@ -331,7 +251,7 @@ class EventSessions(MailingCommands, Application):
             self.save(session, parent, *self.copies_for_new_session(parent, session))
             return Outcome(session.id, session.version, created=True)
 
-        return self._create_once(id, Session, "session", digest, create)
+        return self.create_once(id, Session, "session", digest, create)
 
     def update_session(
         self, session_id: UUID, changes: Mapping[str, Any], session_update: str = "this"
@@ -370,7 +290,7 @@ class EventSessions(MailingCommands, Application):
             self.save(*touched.values(), *copies)
             return Outcome(session.id, session.version)
 
-        return self._retrying(attempt)
+        return self.retrying(attempt)
 
     def mark_session_done(self, session_id: UUID) -> Outcome:
         def attempt() -> Outcome:
@@ -379,7 +299,7 @@ class EventSessions(MailingCommands, Application):
             self.save(session)
             return Outcome(session.id, session.version)
 
-        return self._retrying(attempt)
+        return self.retrying(attempt)
 
     def delete_session(self, session_id: UUID) -> Outcome:
         def attempt() -> Outcome:
@@ -390,7 +310,7 @@ class EventSessions(MailingCommands, Application):
             self.save(session, parent, *self.remove_copies(parent, session.id))
             return Outcome(session.id, session.version)
 
-        return self._retrying(attempt)
+        return self.retrying(attempt)
 
     # -- registrations -----------------------------------------------------------------------------
 
@@ -431,7 +351,7 @@ class EventSessions(MailingCommands, Application):
             self.save(*touched, *self.queue_attendee(parent, ledger, registration))
             return Outcome(registration.id, registration.version, created=True)
 
-        return self._create_once(id, Registration, "registration", digest, create)
+        return self.create_once(id, Registration, "registration", digest, create)
 
     def _session_for(self, parent: ParentEvent, session_id: UUID | None) -> Session | None:
         """Spec Q1/Q2: a session event's registration needs a session, and one of that event."""
@@ -469,7 +389,7 @@ class EventSessions(MailingCommands, Application):
             self.save(registration, ledger, *queued)
             return Outcome(registration.id, registration.version)
 
-        return self._retrying(attempt)
+        return self.retrying(attempt)
 
     def move_registration(self, registration_id: UUID, to_session_id: UUID) -> Outcome:
         """Moves a registration to another session of its event: C1/C2 on the target session."""
@@ -492,7 +412,7 @@ class EventSessions(MailingCommands, Application):
             self.save(*touched, *self.queue_attendee(parent, target, registration))
             return Outcome(registration.id, registration.version)
 
-        return self._retrying(attempt)
+        return self.retrying(attempt)
 
     # -- the session wizard (spec §8) --------------------------------------------------------------
 
@@ -527,7 +447,7 @@ class EventSessions(MailingCommands, Application):
             self.save(parent, *created)
             return outcomes
 
-        result: list[GeneratedSession] = self._retrying(attempt)
+        result: list[GeneratedSession] = self.retrying(attempt)
         return result
 
     # -- stages over time (spec §6.9) --------------------------------------------------------------
@@ -543,7 +463,7 @@ class EventSessions(MailingCommands, Application):
             self.save(session)
             return True
 
-        result: bool = self._retrying(attempt)
+        result: bool = self.retrying(attempt)
         return result
 
     def end_event_if_finished(self, event_id: UUID, at: datetime) -> bool:
@@ -567,7 +487,7 @@ class EventSessions(MailingCommands, Application):
             self.save(parent)
             return True
 
-        result: bool = self._retrying(attempt)
+        result: bool = self.retrying(attempt)
         return result
 
     # -- catalogues ------------------------------------------------------------------------------
@@ -602,11 +522,11 @@ class EventSessions(MailingCommands, Application):
             self.save(event_type)
             return Outcome(event_type.id, event_type.version, created=True)
 
-        return self._create_once(id, EventType, "event type", digest, create)
+        return self.create_once(id, EventType, "event type", digest, create)
 
     def get_event_type(self, event_type_id: UUID, *, field: str | None = None) -> EventType:
         try:
-            return self._get(event_type_id, EventType, EventTypeNotFoundError, "Event type")
+            return self.get_as(event_type_id, EventType, EventTypeNotFoundError, "Event type")
         except EventTypeNotFoundError:
             if field is None:
                 raise
@@ -636,7 +556,7 @@ class EventSessions(MailingCommands, Application):
             self.save(catalogue)
             return Outcome(slot_id, catalogue.version, created=True)
 
-        return self._retrying(attempt)
+        return self.retrying(attempt)
 
     def remove_timeslot(self, slot_id: UUID) -> Outcome:
         def attempt() -> Outcome:
@@ -646,7 +566,7 @@ class EventSessions(MailingCommands, Application):
             self.save(catalogue)
             return Outcome(slot_id, catalogue.version)
 
-        return self._retrying(attempt)
+        return self.retrying(attempt)
 
 
 

@@ -1,8 +1,8 @@
-"""Errors of the event-sessions context.  Messages are the spec's (``specs/event-sessions.md`` §5)."""
+"""Errors of the event-sessions context (``IdReusedError`` is shared, re-exported here).  Messages are the spec's (``specs/event-sessions.md`` §5)."""
 
 from __future__ import annotations
 
-from domain.shared.errors import InvalidInputError, NotFoundError, RuleViolationError
+from domain.shared.errors import IdReusedError, InvalidInputError, NotFoundError, RuleViolationError
 
 NO_MORE_SEATS = "No more seats available for this session."
 CLOSING_BEFORE_BEGINNING = "The closing date cannot be earlier than the beginning date."
@@ -49,15 +49,6 @@ class SessionInUseError(EventSessionsError):
 
     def __init__(self) -> None:
         super().__init__(SESSION_HAS_REGISTRATIONS)
-
-
-class IdReusedError(EventSessionsError):
-    """A create repeated a client-chosen id with a different body."""
-
-    code = "conflict.id_reused"
-
-    def __init__(self, kind: str) -> None:
-        super().__init__(f"A {kind} with this id already exists with different values.")
 
 
 class DatesOutOfOrderError(InvalidInputError):

@@ -52,8 +52,8 @@ class MailingCommands:
     get_event: Callable[[UUID], ParentEvent]
     get_session: Callable[[UUID], Session]
     get_registration: Callable[[UUID], Registration]
-    _retrying: Callable[[Callable[[], Any]], Any]
-    _create_once: Callable[..., Any]
+    retrying: Callable[[Callable[[], Any]], Any]
+    create_once: Callable[..., Any]
 
     # -- loading ---------------------------------------------------------------------------------
 
@@ -138,7 +138,7 @@ class MailingCommands:
             self.save(*touched)
             return Outcome(scheduler.id, scheduler.version, created=True)
 
-        return self._create_once(id, MailScheduler, "mail scheduler", digest, create)
+        return self.create_once(id, MailScheduler, "mail scheduler", digest, create)
 
     def update_mail_scheduler(self, scheduler_id: UUID, changes: Mapping[str, Any]) -> Any:
         from domain.eventsessions.application import Outcome
@@ -164,7 +164,7 @@ class MailingCommands:
             self.save(*touched)
             return Outcome(scheduler.id, scheduler.version)
 
-        return self._retrying(attempt)
+        return self.retrying(attempt)
 
     def remove_mail_scheduler(self, scheduler_id: UUID) -> Any:
         """Deleting a template deletes its copies (§7.2); what was sent stays in the history."""
@@ -182,7 +182,7 @@ class MailingCommands:
             self.save(scheduler, parent, *live)
             return Outcome(scheduler.id, scheduler.version)
 
-        return self._retrying(attempt)
+        return self.retrying(attempt)
 
     def _sessions(self, parent: ParentEvent) -> list[Session]:
         return [self.get_session(sid) for sid in parent.session_ids]
@@ -246,7 +246,7 @@ class MailingCommands:
             self.save(copy)
             return Dispatch(copy.id, True, copy.version)
 
-        result: Dispatch = self._retrying(attempt)
+        result: Dispatch = self.retrying(attempt)
         return result
 
     def send_attendee_mail(self, schedule_id: UUID, registration_id: UUID, at: datetime | None = None) -> Dispatch:
@@ -271,7 +271,7 @@ class MailingCommands:
             self.save(copy)
             return Dispatch(copy.id, True, copy.version)
 
-        result: Dispatch = self._retrying(attempt)
+        result: Dispatch = self.retrying(attempt)
         return result
 
     def _owner_of(self, parent: ParentEvent, copy: MailSchedule) -> Owner:

@@ -41,3 +41,12 @@ class ConcurrencyError(DomainError):
     """A command kept losing optimistic-concurrency races and gave up."""
 
     code = "concurrency.retries_exhausted"
+
+
+class IdReusedError(RuleViolationError):
+    """A create repeated a client-chosen id with a different body (409)."""
+
+    code = "conflict.id_reused"
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(f"A {kind} with this id already exists with different values.")
