@@ -19,7 +19,7 @@ from psycopg_pool import ConnectionPool
 from consumers.periodic import PeriodicJob, read_model
 from domain.eventsessions.mailing import Dispatch
 from domain.shared.clock import Clock
-from projections import mail_schedulers
+from projections.eventsessions import mail_schedulers
 
 log = logging.getLogger(__name__)
 

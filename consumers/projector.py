@@ -9,7 +9,8 @@ from psycopg import Cursor
 
 from consumers.dead_letters import DeadLetter
 from consumers.error_policy import Action, classify
-from producers.schemas.eventsessions_v1 import Message, decode
+from producers.catalogue import decoder_for
+from producers.messages import Message
 from producers.topics import physical
 from projections.base import Projection, fresh, lock_projection
 
@@ -19,13 +20,15 @@ class Projector:
         self.projection = projection
         self.group = f"{topic_prefix}sessionstream.projection.{projection.name}"
         self.topics = tuple(physical(t, topic_prefix) for t in projection.topics)
+        # Each topic has its own message types: a record is decoded by its topic's decoder.
+        self.decoders = {physical(t, topic_prefix): decoder_for(t) for t in projection.topics}
 
     def handle(self, cur: Cursor[Any], records: Sequence[Any]) -> list[DeadLetter]:
         messages: list[Message] = []
         dead: list[DeadLetter] = []
         for record in records:
             try:
-                messages.append(decode(record.value))
+                messages.append(self.decoders[record.topic](record.value))
             except Exception as error:
                 if classify(error) is not Action.DEAD_LETTER:
                     raise

@@ -72,7 +72,9 @@ from infra.postgres import eventstore_env
 from infra.relays import RelayProcess, relay_processes
 from infra.settings import get_settings
 from producers import topics
-from producers.relay import Relay, scopes
+from producers.eventsessions import topics as es_topics
+from producers.catalogue import REGISTRY, relay_scopes
+from producers.relay import Relay
 
 log = logging.getLogger(__name__)
 console = Console()
@@ -315,7 +317,7 @@ class CapturingSender:
 def sample_messages(app: EventSessions, count: int) -> list[Sample]:
     """What the relay publishes (topic, key, value, headers) for the first ``count`` notifications."""
     capture = CapturingSender()
-    Relay(app, capture, capture, batch_size=count).relay_once()
+    Relay(app, capture, capture, REGISTRY, batch_size=count).relay_once()
     return capture.samples
 
 
@@ -697,9 +699,9 @@ def lag_run(container: Container, sizes: Sizes) -> dict[str, float]:
     session_ids = list(parents)
 
     # The relay as the service runs it; the split below uses the sessions scope's positions.
-    logs = {scope.name: PublishLog() for scope in scopes()}
-    relays = [RelayProcess(container.settings, container.endpoints, scope, logs[scope.name]) for scope in scopes()]
-    published = logs[topics.SESSIONS]
+    logs = {scope.name: PublishLog() for scope in relay_scopes()}
+    relays = [RelayProcess(container.settings, container.endpoints, scope, logs[scope.name]) for scope in relay_scopes()]
+    published = logs[es_topics.SESSIONS]
     for relay in relays:
         relay.start()
     batches = BatchLog()
@@ -851,7 +853,7 @@ def run(json_path: Path | None = None, quick: bool = False) -> dict[str, float]:
             results["relay_seconds"] = relayed["seconds"]
             results["relay_events_per_s"] = relayed["rate"]
             results["relay_published"] = relayed["published"]
-            sessions_topic = topics.physical(topics.SESSIONS, prefix)
+            sessions_topic = topics.physical(es_topics.SESSIONS, prefix)
             results["session_messages"] = session_messages = topic_size(endpoints.kafka_bootstrap, sessions_topic)
 
             status.update("2/4 raw producer")

@@ -1,7 +1,9 @@
-"""Assembles the system from settings: the application, the pool, the relay, the consumers.
+"""Assembles the system from settings: the applications, the pool, the relay, the consumers.
 
 Everything that runs (``sessionstream run``, the API, tests, the benchmark) builds its parts here,
-so they are wired one way only.
+so they are wired one way only.  There is one application per context, all over one event store
+(``domain.shared.application``): they share its connection pool and its notification log.  A new
+context is one entry in ``CONTEXT_APPLICATIONS``.
 """
 
 from __future__ import annotations
@@ -13,21 +15,26 @@ from typing import Any
 from psycopg import sql
 from psycopg_pool import ConnectionPool
 
-from consumers.auto_end import AutoEnd
+from consumers.eventsessions.auto_end import AutoEnd
 from consumers.dispatcher import Dispatcher
-from consumers.inbound_registrations import InboundRegistrations
+from consumers.eventsessions.inbound_registrations import InboundRegistrations
 from consumers.projector import Projector
 from consumers.runner import ConsumerRunner
 from domain.eventsessions.application import EventSessions
+from domain.shared.application import ContextApplication
 from domain.shared.clock import Clock, SystemClock
 from infra import kafka
 from infra.postgres import eventstore_env, make_pool
 from infra.settings import Settings
+from producers.catalogue import REGISTRY, TOPICS
 from producers.relay import Relay, Scope
 from projections.base import create_tables
 from projections.catalogue import LIVE_SCHEMA, PROJECTIONS
 
 log = logging.getLogger(__name__)
+
+#: Every context's application class; the first one builds the event store's infrastructure.
+CONTEXT_APPLICATIONS: tuple[type[ContextApplication], ...] = (EventSessions,)
 
 SERVICE_DDL = """
 CREATE TABLE IF NOT EXISTS public.relay_positions (
@@ -106,16 +113,38 @@ class Container:
     clock: Clock = field(default_factory=SystemClock)
     #: Off in processes started after ``prepare()`` (concurrent CREATE ... IF NOT EXISTS can fail).
     create_event_store: bool = True
-    _app: EventSessions | None = None
+    _apps: dict[str, ContextApplication] | None = None
     _pool: ConnectionPool | None = None
     _producer: Any = None
 
     @property
-    def app(self) -> EventSessions:
-        if self._app is None:
+    def apps(self) -> dict[str, ContextApplication]:
+        """Each context's application by context name, all over one event store and one pool."""
+        if self._apps is None:
             env = eventstore_env(self.endpoints.database_url, create_table=self.create_event_store)
-            self._app = EventSessions(env=env, clock=self.clock)
-        return self._app
+            first, *others = CONTEXT_APPLICATIONS
+            store = first(env=env, clock=self.clock)
+            apps = {store.context: store}
+            for cls in others:
+                apps[cls.context] = cls(env=env, clock=self.clock, factory=store.factory)
+            self._apps = apps
+        return self._apps
+
+    @property
+    def event_store(self) -> ContextApplication:
+        """An application whose recorder and mapper read the whole shared log (any context's events)."""
+        return next(iter(self.apps.values()))
+
+    @property
+    def eventsessions(self) -> EventSessions:
+        app = self.apps[EventSessions.context]
+        assert isinstance(app, EventSessions)
+        return app
+
+    @property
+    def app(self) -> EventSessions:
+        """The event-sessions application (the name older callers use)."""
+        return self.eventsessions
 
     @property
     def pool(self) -> ConnectionPool:
@@ -131,14 +160,15 @@ class Container:
 
     def prepare(self) -> None:
         """Schema and topics: an empty database and an empty broker are enough to start."""
-        self.app.timeslots()  # creates the event store's tables, and the seeded timeslot catalogue
+        self.eventsessions.timeslots()  # creates the event store's tables, and the seeded timeslot catalogue
         prepare_schema(self.pool)
         kafka.ensure_topics(
-            self.endpoints.kafka_bootstrap, self.settings.topic_prefix, self.settings.topic_partitions
+            self.endpoints.kafka_bootstrap, self.settings.topic_prefix, self.settings.topic_partitions,
+            [t.name for t in TOPICS],
         )
 
     def relay_position_name(self, scope: Scope | None = None) -> str:
-        whole = f"{self.settings.topic_prefix}relay.{self.app.name}"
+        whole = f"{self.settings.topic_prefix}relay.{self.event_store.name}"
         return whole if scope is None else f"{whole}.{scope.name}"
 
     def relay(self, scope: Scope | None = None, **kwargs: Any) -> Relay:
@@ -146,9 +176,10 @@ class Container:
         name = self.relay_position_name(scope)
         fallback = None if scope is None else self.relay_position_name()
         return Relay(
-            self.app,
+            self.event_store,
             self.producer,
             PgPosition(self.pool, name, fallback),
+            REGISTRY,
             topic_prefix=self.settings.topic_prefix,
             batch_size=self.settings.relay_batch_size,
             scope=scope,
@@ -188,8 +219,9 @@ class Container:
             self._producer.close(timeout=10)
         if self._pool is not None:
             self._pool.close()
-        if self._app is not None:
-            self._app.close()
+        if self._apps is not None:
+            for app in reversed(list(self._apps.values())):  # the first one closes the shared pool
+                app.close()
 
 
 def build(settings: Settings, clock: Clock | None = None) -> Container:

@@ -20,7 +20,7 @@ from kafka import KafkaAdminClient
 from kafka.admin import NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
-from producers import topics
+from producers import catalogue, topics
 
 log = logging.getLogger(__name__)
 _client_log = logging.getLogger("confluent_kafka")
@@ -119,7 +119,7 @@ def consumer(bootstrap: str, group_id: str, **overrides: Any) -> confluent_kafka
 
 def ensure_topics(bootstrap: str, prefix: str, partitions: int, names: Iterable[str] | None = None) -> None:
     """Creates the catalogue's topics that are missing (an empty broker is enough to start)."""
-    wanted = [topics.physical(n, prefix) for n in (names or [t.name for t in topics.CATALOGUE])]
+    wanted = [topics.physical(n, prefix) for n in (names or [t.name for t in catalogue.TOPICS])]
     admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="sessionstream-admin")
     try:
         existing = set(admin.list_topics())

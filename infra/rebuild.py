@@ -16,8 +16,7 @@ from typing import Any
 from psycopg import sql
 from psycopg_pool import ConnectionPool
 
-from producers.mapping import ParentIndex, messages_of
-from producers.schemas.eventsessions_v1 import decode
+from producers.catalogue import REGISTRY, decoder_for
 from projections.base import Projection, create_tables, fresh, lock_projection
 from projections.catalogue import LIVE_SCHEMA
 
@@ -35,10 +34,10 @@ class Replay:
     batch_size: int = 1000
     position: int = 0
     applied: int = 0
-    parents: ParentIndex = field(init=False)
+    messages_of: Callable[[Any], list[Any]] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.parents = ParentIndex(self.app.repository)
+        self.messages_of = REGISTRY.bind(self.app.repository)
 
     def run(self, progress: Progress | None = None) -> int:
         """Replays up to the end of the log as it is now; returns the number of messages applied."""
@@ -49,9 +48,11 @@ class Replay:
             )
             if not notifications:
                 return self.applied
+            # The same JSON round trip as the live consumers: the read model sees what Kafka carries.
             messages = [
-                decode(out.message.model_dump_json().encode())
-                for _, out in messages_of(self.app, notifications, self.parents)
+                decoder_for(out.topic)(out.message.__pydantic_serializer__.to_json(out.message))
+                for notification in notifications
+                for out in self.messages_of(self.app.mapper.to_domain_event(notification))
                 if out.topic in topics
             ]
             with self.pool.connection() as conn, conn.transaction():

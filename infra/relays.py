@@ -32,7 +32,8 @@ import psycopg
 from infra.container import Container, Endpoints
 from infra.postgres import NotifyWaiter
 from infra.settings import PROJECT_ROOT, Settings
-from producers.relay import RelayMetrics, Scope, scopes
+from producers.catalogue import relay_scopes
+from producers.relay import RelayMetrics, Scope
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +139,7 @@ def relay_processes(
 ) -> list[RelayProcess]:
     """The relays ``sessionstream run`` starts: one process per scope.  ``metrics`` hears every
     batch, with the position all scopes have reached (the lowest of theirs)."""
-    plan = scopes()
+    plan = relay_scopes()
     lowest = _LowestPosition(metrics, [s.name for s in plan]) if metrics is not None else None
     return [
         RelayProcess(
@@ -226,7 +227,7 @@ def child_main(settings: Settings, endpoints: Endpoints, scope: Scope, conn: Con
         with scope_lock(endpoints.database_url, container.relay_position_name(scope), stopping) as locked:
             if not locked:
                 return
-            waiter = NotifyWaiter(endpoints.database_url, f"{container.app.name.lower()}_events")
+            waiter = NotifyWaiter(endpoints.database_url, f"{container.event_store.name.lower()}_events")
             try:
                 relay = container.relay(scope, wait_for_new=waiter, metrics=_PipeMetrics(conn))
                 relays.append(relay)

@@ -38,15 +38,16 @@ from eventsourcing.utils import resolve_topic
 from psycopg import sql
 from psycopg.rows import tuple_row
 
-from producers import mapping
-from producers import topics
+from producers.eventsessions import mapping
+from producers.eventsessions import topics
 from producers.topics import physical
 
 log = logging.getLogger(__name__)
 
 #: Namespace of the message ids: the same event always gets the same id, resent or not.
 MESSAGE_ID_NAMESPACE = UUID("6b1f0c52-8d0e-4a53-9d0c-5f3c0f4a2f11")
-CE_SOURCE = b"sessionstream/eventsessions"
+#: ``ce_source`` is ``sessionstream/<context>``.
+CE_SOURCE_PREFIX = "sessionstream/"
 #: Seconds between saves of a position that moved only because the scope had nothing to publish.
 SCAN_SAVE_INTERVAL = 1.0
 
@@ -88,26 +89,17 @@ class Scope:
     others: tuple[str, ...] | None = None
 
 
-def _prefix(aggregate: type) -> str:
-    """Event-store topics of an aggregate's events (classes nested in it) start with this."""
-    return f"{aggregate.__module__}:{aggregate.__qualname__}."
-
-
-#: Topics too quiet for a relay process of their own: the first scope publishes them (as "others").
-QUIET_TOPICS = (topics.CATALOGUES,)
-
-
-def scopes() -> list[Scope]:
-    """One scope per busy domain topic, over the aggregates that publish to it (``mapping``).  Every idle
-    relay still wakes on each commit to look, so the quiet topics share the first scope's process."""
-    by_topic: dict[str, list[type]] = {}
-    for aggregate, topic in mapping.aggregate_topics().items():
-        if topic not in QUIET_TOPICS:
-            by_topic.setdefault(topic, []).append(aggregate)
-    known = tuple(_prefix(a) for aggregates in by_topic.values() for a in aggregates)
+def scopes(registry: Registry, quiet_topics: Sequence[str] = ()) -> list[Scope]:
+    """One scope per busy domain topic, over the aggregates that publish to it (``registry``).  Every
+    idle relay still wakes on each commit to look, so the quiet topics share the first scope's process."""
+    by_topic: dict[str, list[str]] = {}
+    for prefix, topic in registry.topics_by_aggregate().items():
+        if topic not in quiet_topics:
+            by_topic.setdefault(topic, []).append(prefix)
+    known = tuple(p for prefixes in by_topic.values() for p in prefixes)
     return [
-        Scope(topic, tuple(_prefix(a) for a in aggregates), others=known if i == 0 else None)
-        for i, (topic, aggregates) in enumerate(by_topic.items())
+        Scope(topic, tuple(prefixes), others=known if i == 0 else None)
+        for i, (topic, prefixes) in enumerate(by_topic.items())
     ]
 
 
@@ -243,6 +235,7 @@ class Relay:
         app: Any,
         sender: Sender,
         position: Position,
+        registry: Registry,
         *,
         topic_prefix: str = "",
         batch_size: int = 2000,
@@ -259,7 +252,7 @@ class Relay:
         self.wait_for_new = wait_for_new or (lambda timeout: threading.Event().wait(min(timeout, 0.005)))
         self.metrics = metrics
         self.stats = RelayStats(position=position.load())
-        self.parents = mapping.ParentIndex(app.repository)
+        self.messages_of = registry.bind(app.repository)
         self.log = NotificationLog(app.recorder, scope)
         self.decode = EventDecoder(app.mapper)
         self._saved = self.stats.position
@@ -298,9 +291,7 @@ class Relay:
         end = rows[-1].id if len(rows) >= self.batch_size else max(horizon, start)
         futures = []
         for row in rows:
-            event = self.decode(row)
-            self.parents.see(event)
-            for outgoing in mapping.to_messages(event, self.parents):
+            for outgoing in self.messages_of(self.decode(row)):
                 futures.append(self._send(row.id, outgoing))
         if futures:
             self.sender.flush()
@@ -319,25 +310,25 @@ class Relay:
             self.metrics.on_published(len(futures), end)
         return len(rows)
 
-    def _send(self, notification_id: int, outgoing: mapping.Outgoing) -> Delivered:
+    def _send(self, notification_id: int, outgoing: Outgoing) -> Delivered:
         message = outgoing.message
         aggregate_id, aggregate_id_bytes = self._id(message.aggregate_id)
         version = message.version
         version_bytes = str(version).encode()
-        key = self._id(outgoing.key)[1]
+        key = self._id(outgoing.key)[1] if isinstance(outgoing.key, UUID) else outgoing.key.encode()
         headers = [
             ("ce_specversion", b"1.0"),
             # A notification has its own id; a domain message's derives from its aggregate and version.
             ("ce_id", str(outgoing.message_id).encode() if outgoing.message_id else message_id(aggregate_id, version).encode()),
             ("ce_type", self._as_bytes(outgoing.event_type)),
-            ("ce_source", CE_SOURCE),
+            ("ce_source", self._as_bytes(CE_SOURCE_PREFIX + outgoing.context)),
             ("ce_subject", aggregate_id_bytes),
             ("ce_time", message.occurred_at.isoformat().encode()),
             ("schema_version", self._as_bytes(message.schema_version)),
             ("aggregate_id", aggregate_id_bytes),
             ("aggregate_version", version_bytes),
             ("notification_id", str(notification_id).encode()),
-            # Commands do not carry a correlation id yet: the parent event groups what belongs together.
+            # Commands do not carry a correlation id yet: the message key groups what belongs together.
             ("correlation_id", key),
         ]
         return self.sender.send(

@@ -1,22 +1,14 @@
-"""The topic catalogue: every topic's logical name, its key, and what it carries.
+"""Topic naming shared by every context: physical names, outcome and dead-letter topics.
 
-Keys are chosen so each read model can be built from per-key order alone: everything of the
-event-sessions context is keyed by the parent event's id, so a parent's sessions and registrations
-stay in one partition, in the order they were recorded.
+Each context lists its own topics in ``producers/<context>/topics.py``; ``producers.catalogue``
+gathers them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-EVENTS = "eventsessions.events.v1"
-SESSIONS = "eventsessions.sessions.v1"
-REGISTRATIONS = "eventsessions.registrations.v1"
-MAIL = "eventsessions.mail.v1"
-CATALOGUES = "eventsessions.catalogues.v1"
-#: Every topic the relay publishes domain messages on.
-DOMAIN_TOPICS = (EVENTS, SESSIONS, REGISTRATIONS, MAIL, CATALOGUES)
-INBOUND_REGISTRATIONS = "inbound.registrations.v1"
+#: Notifications of every context, for a mailer to deliver (keyed by the notification's subject).
 NOTIFICATIONS_OUTGOING = "notifications.outgoing.v1"
 
 
@@ -35,19 +27,7 @@ class TopicSpec:
     carries: str
 
 
-CATALOGUE: tuple[TopicSpec, ...] = (
-    TopicSpec(EVENTS, "parent event id", "ParentEvent events"),
-    TopicSpec(SESSIONS, "parent event id", "Session events"),
-    TopicSpec(REGISTRATIONS, "parent event id", "Registration events"),
-    TopicSpec(MAIL, "parent event id", "MailScheduler (templates) and MailSchedule (per-owner copies) events"),
-    TopicSpec(CATALOGUES, "event type or catalogue id", "EventType and TimeslotCatalogue events"),
-    TopicSpec(INBOUND_REGISTRATIONS, "registration or event id", "upstream registration requests"),
-    TopicSpec(outcomes_topic(INBOUND_REGISTRATIONS), "same as the request", "one outcome per request"),
-    TopicSpec(dead_letter_topic(INBOUND_REGISTRATIONS), "same as the request", "undecodable requests"),
-    TopicSpec(dead_letter_topic(EVENTS), "same as the record", "undecodable domain records"),
-    TopicSpec(dead_letter_topic(SESSIONS), "same as the record", "undecodable domain records"),
-    TopicSpec(dead_letter_topic(REGISTRATIONS), "same as the record", "undecodable domain records"),
-    TopicSpec(dead_letter_topic(MAIL), "same as the record", "undecodable domain records"),
+SHARED: tuple[TopicSpec, ...] = (
     TopicSpec(NOTIFICATIONS_OUTGOING, "subject id", "notifications for a mailer to deliver"),
 )
 

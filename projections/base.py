@@ -18,7 +18,7 @@ from uuid import UUID
 
 from psycopg import Cursor, sql
 
-from producers.schemas.eventsessions_v1 import Message
+from producers.messages import Message
 
 log = logging.getLogger(__name__)
 

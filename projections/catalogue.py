@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from projections.attendance import AttendanceProjection
+from projections.eventsessions.attendance import AttendanceProjection
 from projections.base import Projection
-from projections.event_dates import EventDatesProjection
-from projections.events import EventsProjection
-from projections.mail_schedulers import MailSchedulersProjection
-from projections.registrations import RegistrationsProjection
-from projections.seat_availability import SeatAvailabilityProjection
+from projections.eventsessions.event_dates import EventDatesProjection
+from projections.eventsessions.events import EventsProjection
+from projections.eventsessions.mail_schedulers import MailSchedulersProjection
+from projections.eventsessions.registrations import RegistrationsProjection
+from projections.eventsessions.seat_availability import SeatAvailabilityProjection
 
 LIVE_SCHEMA = "readmodels"
 

@@ -17,11 +17,12 @@ import hashlib
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import date, time
 from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import InfrastructureFactory, IntegrityError
+from eventsourcing.persistence import InfrastructureFactory, IntegrityError, JSONTranscoder, Transcoding
 from eventsourcing.utils import Environment
 from tenacity import RetryError, Retrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 
@@ -62,6 +63,28 @@ def concurrency_retries() -> Retrying:
     )
 
 
+class DateAsISO(Transcoding):
+    type = date
+    name = "date_iso"
+
+    def encode(self, obj: date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> date:
+        return date.fromisoformat(data)
+
+
+class TimeAsISO(Transcoding):
+    type = time
+    name = "time_iso"
+
+    def encode(self, obj: time) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> time:
+        return time.fromisoformat(data)
+
+
 class ContextApplication(Application):
     """The base of every context's application (see the module docstring)."""
 
@@ -83,6 +106,14 @@ class ContextApplication(Application):
     def construct_factory(self, env: Environment) -> InfrastructureFactory:
         """The given factory (so every context uses one pool), else a new one from ``env``."""
         return self._shared_factory if self._shared_factory is not None else super().construct_factory(env)
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        """One set for every context (eventsourcing's UUID, Decimal and datetime, plus date and time):
+        whatever reads the shared log (the relay, the audit) decodes any context's events with any
+        context's mapper.  A context never registers transcodings of its own."""
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())
+        transcoder.register(TimeAsISO())
 
     def close(self) -> None:
         if self._shared_factory is None:  # a shared factory is closed by whoever made it

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from infra.api import catalogues, events, health, mail, problems, registrations, sessions, wizard
+from infra.api import health, problems
+
+from infra.api.eventsessions import catalogues, events, mail, registrations, sessions, wizard
 from infra.api.auth import BearerAuth
 from infra.api.health import Readiness, RequestMetrics, no_checks
 from infra.container import Container

@@ -26,6 +26,7 @@ from infra import kafka
 from infra.container import resolve_endpoints
 from infra.settings import get_settings
 from producers import topics
+from producers.eventsessions import topics as es_topics
 
 console = Console()
 DEMO_TOKEN = "demo-write-token"
@@ -126,7 +127,7 @@ def _scenario(http: httpx.Client, bootstrap: str, prefix: str) -> None:
         {"message_id": "not-a-uuid", "action": "register"},
     ]  # fmt: skip
     for request in requests:
-        producer.send(topics.physical(topics.INBOUND_REGISTRATIONS, prefix), key=event["id"].encode(),
+        producer.send(topics.physical(es_topics.INBOUND_REGISTRATIONS, prefix), key=event["id"].encode(),
                       value=json.dumps(request).encode())  # fmt: skip
     producer.flush()
     producer.close()

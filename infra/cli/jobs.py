@@ -17,7 +17,7 @@ from infra import logging as logs
 from infra.container import Container, PgPosition, build
 from infra.relays import scope_lock
 from infra.settings import get_settings
-from producers.relay import scopes
+from producers.catalogue import relay_scopes
 
 notifications = typer.Typer(no_args_is_help=True)
 sessions = typer.Typer(no_args_is_help=True)
@@ -45,7 +45,7 @@ def publish_recorded(container: Container, timeout_s: float = 30.0) -> str:
     try_once = threading.Event()
     try_once.set()
     waited = False
-    for scope in scopes():
+    for scope in relay_scopes():
         name = container.relay_position_name(scope)
         with scope_lock(container.endpoints.database_url, name, try_once) as ours:
             if ours:

@@ -11,8 +11,8 @@ from datetime import datetime, timedelta, timezone
 
 
 from infra.rebuild import verify
-from producers import topics
-from producers.relay import scopes
+from producers.eventsessions import topics
+from producers.catalogue import relay_scopes
 from projections.catalogue import PROJECTIONS
 from tests.conftest import all_records, read_row, wait_for
 
@@ -98,7 +98,7 @@ def _published(container) -> set[tuple[bytes, bytes]]:
 
 def _positions(container) -> list[int]:
     """Each relay scope's recorded position (0 when it has recorded none yet)."""
-    names = [container.relay_position_name(scope) for scope in scopes()]
+    names = [container.relay_position_name(scope) for scope in relay_scopes()]
     with container.pool.connection() as conn:
         rows = dict(conn.execute(
             "SELECT name, notification_id FROM public.relay_positions WHERE name = ANY(%s)", (names,)
@@ -121,7 +121,7 @@ def test_a_relay_killed_mid_batch_and_restarted_publishes_every_event(container_
     assert min(_positions(container)) < last, "the relay finished before it was killed; the test proved nothing"
     restarted = _spawn(container, "--no-projections")
     try:
-        wait_for(lambda: _positions(container) == [last] * len(scopes()), timeout=60)
+        wait_for(lambda: _positions(container) == [last] * len(relay_scopes()), timeout=60)
     finally:
         restarted.send_signal(signal.SIGTERM)
         restarted.wait(timeout=30)

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 from infra import kafka
 from producers import topics
+from producers.eventsessions import topics as es_topics
 from tests.conftest import read_row, wait_for
 from tests.integration.test_inbound_registrations import TopicReader
 
@@ -15,10 +16,10 @@ START = datetime(2027, 9, 1, 9, tzinfo=timezone.utc)
 def test_a_garbled_session_record_is_dead_lettered_and_the_next_one_applied(app, container):
     event = app.create_event(name="Garbled", use_sessions=True, seats_limited=True, seats_max=5)
     session = app.add_session(event.id, date_begin=START, date_end=START + timedelta(hours=1))
-    dlt = TopicReader(container, topics.dead_letter_topic(topics.SESSIONS))
+    dlt = TopicReader(container, topics.dead_letter_topic(es_topics.SESSIONS))
     producer = kafka.producer(container.endpoints.kafka_bootstrap)
     producer.send(
-        topics.physical(topics.SESSIONS, container.settings.topic_prefix), key=str(event.id).encode(),
+        topics.physical(es_topics.SESSIONS, container.settings.topic_prefix), key=str(event.id).encode(),
         value=b'{"type": "SessionSeatsChanged", "garbled', headers=[("ce_type", b"SessionSeatsChanged")],
     )  # fmt: skip
     producer.flush()
@@ -30,5 +31,5 @@ def test_a_garbled_session_record_is_dead_lettered_and_the_next_one_applied(app,
     letters = wait_for(lambda: [r for r in dlt.read() if r.key == str(event.id).encode()])
     headers = dict(letters[0].headers)
     assert headers["ce_type"] == b"SessionSeatsChanged"
-    assert headers["dlt.origin.topic"] == topics.physical(topics.SESSIONS, container.settings.topic_prefix).encode()
+    assert headers["dlt.origin.topic"] == topics.physical(es_topics.SESSIONS, container.settings.topic_prefix).encode()
     assert headers["dlt.exception.class"] in (b"ValidationError", b"ValueError", b"JSONDecodeError")

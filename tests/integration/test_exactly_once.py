@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 from infra import kafka
 from infra.rebuild import verify
-from producers import topics
+from producers.eventsessions import topics
 from projections.catalogue import PROJECTIONS
 from tests.conftest import all_records, read_row, wait_for
 

@@ -10,6 +10,7 @@ from kafka import KafkaConsumer
 
 from infra import kafka
 from producers import topics
+from producers.eventsessions import topics as es_topics
 from tests.conftest import wait_for
 
 START = datetime(2027, 5, 1, 9, tzinfo=timezone.utc)
@@ -32,7 +33,7 @@ class TopicReader:
 
 def _send(container, value: bytes, key: bytes = b"k") -> None:
     producer = kafka.producer(container.endpoints.kafka_bootstrap)
-    producer.send(topics.physical(topics.INBOUND_REGISTRATIONS, container.settings.topic_prefix), key=key, value=value,
+    producer.send(topics.physical(es_topics.INBOUND_REGISTRATIONS, container.settings.topic_prefix), key=key, value=value,
                   headers=[("origin", b"ticketing")])  # fmt: skip
     producer.flush()
     producer.close()
@@ -45,8 +46,8 @@ def _request(**fields) -> bytes:
 def test_a_malformed_message_lands_in_the_dead_letter_topic_and_the_next_is_processed(app, container):
     event = app.create_event(name="Inbound", use_sessions=True, seats_limited=True, seats_max=5)
     session = app.add_session(event.id, date_begin=START, date_end=START + timedelta(hours=1))
-    dlt = TopicReader(container, topics.dead_letter_topic(topics.INBOUND_REGISTRATIONS))
-    outcomes = TopicReader(container, topics.outcomes_topic(topics.INBOUND_REGISTRATIONS))
+    dlt = TopicReader(container, topics.dead_letter_topic(es_topics.INBOUND_REGISTRATIONS))
+    outcomes = TopicReader(container, topics.outcomes_topic(es_topics.INBOUND_REGISTRATIONS))
     malformed = b'{"action": "register", "not json'
     good = _request(action="register", event_id=event.id, session_id=session.id, name="Ada", email="ada@example.org")
 
@@ -56,7 +57,7 @@ def test_a_malformed_message_lands_in_the_dead_letter_topic_and_the_next_is_proc
     letter = wait_for(lambda: [r for r in dlt.read() if r.key == b"bad-key"])[0]
     assert letter.value == malformed
     headers = dict(letter.headers)
-    origin = topics.physical(topics.INBOUND_REGISTRATIONS, container.settings.topic_prefix)
+    origin = topics.physical(es_topics.INBOUND_REGISTRATIONS, container.settings.topic_prefix)
     assert headers["dlt.origin.topic"] == origin.encode()
     assert int(headers["dlt.origin.offset"]) >= 0 and "dlt.origin.partition" in headers
     assert headers["dlt.exception.class"] == b"ValidationError"
@@ -71,7 +72,7 @@ def test_a_malformed_message_lands_in_the_dead_letter_topic_and_the_next_is_proc
 def test_a_message_processed_twice_has_the_effect_of_once_and_one_outcome(app, container):
     event = app.create_event(name="Idempotent", use_sessions=True, seats_limited=True, seats_max=5)
     session = app.add_session(event.id, date_begin=START, date_end=START + timedelta(hours=1))
-    outcomes = TopicReader(container, topics.outcomes_topic(topics.INBOUND_REGISTRATIONS))
+    outcomes = TopicReader(container, topics.outcomes_topic(es_topics.INBOUND_REGISTRATIONS))
     request = _request(action="register", event_id=event.id, session_id=session.id, name="Bo", email="bo@example.org",
                        state="open")  # fmt: skip
     _send(container, request)
@@ -90,7 +91,7 @@ def test_a_full_session_is_a_rejected_outcome_not_a_dead_letter(app, container):
     event = app.create_event(name="Full", use_sessions=True, seats_limited=True, seats_max=1)
     session = app.add_session(event.id, date_begin=START, date_end=START + timedelta(hours=1))
     app.register(event_id=event.id, session_id=session.id, name="first", email="f@example.org", state="open")
-    outcomes = TopicReader(container, topics.outcomes_topic(topics.INBOUND_REGISTRATIONS))
+    outcomes = TopicReader(container, topics.outcomes_topic(es_topics.INBOUND_REGISTRATIONS))
     request = _request(action="register", event_id=event.id, session_id=session.id, name="late", email="l@example.org")
     _send(container, request)
     message_id = json.loads(request)["message_id"]

@@ -11,22 +11,24 @@ from typing import Any
 from uuid import uuid5
 
 from domain.eventsessions.seats import RegistrationState
-from producers import mapping
+from producers.eventsessions import mapping
 from infra.bench import CapturingSender
-from producers.relay import CE_SOURCE, MESSAGE_ID_NAMESPACE, QUIET_TOPICS, Relay, scopes
+from producers.catalogue import QUIET_TOPICS, REGISTRY, relay_scopes
+from producers.registry import Outgoing
+from producers.relay import MESSAGE_ID_NAMESPACE, Relay
 from producers.topics import physical
 
 START = datetime(2027, 8, 1, 9, tzinfo=timezone.utc)
 
 
-def reference(notification: Any, outgoing: mapping.Outgoing, prefix: str) -> tuple[str, bytes, bytes, list]:
+def reference(notification: Any, outgoing: Outgoing, prefix: str) -> tuple[str, bytes, bytes, list]:
     message = outgoing.message
     aggregate_id = str(message.aggregate_id)
     headers = [
         ("ce_specversion", b"1.0"),
         ("ce_id", str(uuid5(MESSAGE_ID_NAMESPACE, f"{aggregate_id}:{message.version}")).encode()),
         ("ce_type", outgoing.event_type.encode()),
-        ("ce_source", CE_SOURCE),
+        ("ce_source", b"sessionstream/eventsessions"),
         ("ce_subject", aggregate_id.encode()),
         ("ce_time", message.occurred_at.isoformat().encode()),
         ("schema_version", str(message.schema_version).encode()),
@@ -58,18 +60,22 @@ def test_the_relay_and_its_scopes_publish_what_the_first_relay_published(contain
     prefix = container.settings.topic_prefix
     notifications = app.recorder.select_notifications(start=None, limit=100_000)
     parents = mapping.ParentIndex(app.repository)
-    expected = [reference(n, o, prefix) for n, o in mapping.messages_of(app, notifications, parents)]
+    expected = []
+    for notification in notifications:
+        event = app.mapper.to_domain_event(notification)
+        parents.see(event)
+        expected += [reference(notification, o, prefix) for o in mapping.to_messages(event, parents)]
 
     def relayed(scope: Any, batch_size: int) -> list:
         capture = CapturingSender()
-        relay = Relay(app, capture, capture, topic_prefix=prefix, batch_size=batch_size, scope=scope)
+        relay = Relay(app, capture, capture, REGISTRY, topic_prefix=prefix, batch_size=batch_size, scope=scope)
         while relay.relay_once():
             pass
         assert relay.stats.position == notifications[-1].id
         return [(s.topic, s.key, s.value, s.headers) for s in capture.samples]
 
     assert relayed(None, 7) == expected
-    for scope in scopes():
+    for scope in relay_scopes():
         # The first scope also publishes the quiet topics, which have no relay process of their own.
         covered = {scope.name, *(QUIET_TOPICS if scope.others is not None else ())}
         mine = [m for m in expected if m[0] in {physical(t, prefix) for t in covered}]

@@ -22,9 +22,9 @@ from domain.shared.clock import FrozenClock
 from domain.shared.errors import ConcurrencyError
 from infra.api import context
 from infra.api.app import create_app
-from infra.api.events import event_view
+from infra.api.eventsessions.events import event_view
 from infra.api.instants import Instant, format_located, iso_z
-from infra.api.sessions import SessionOut, display_name
+from infra.api.eventsessions.sessions import SessionOut, display_name
 from infra.container import Container
 from infra.settings import Settings
 

@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 from domain.eventsessions.application import EventSessions
 from domain.eventsessions.seats import RegistrationState
 from domain.shared.clock import FrozenClock
-from producers import mapping
-from producers.relay import MESSAGE_ID_NAMESPACE, EventDecoder, Row, covers, message_id, scopes
+from producers.eventsessions import mapping
+from producers.catalogue import relay_scopes
+from producers.relay import MESSAGE_ID_NAMESPACE, EventDecoder, Row, covers, message_id
 
 NOW = datetime(2027, 1, 10, 8, tzinfo=timezone.utc)
 BEGIN = datetime(2027, 2, 1, 9, tzinfo=timezone.utc)
@@ -60,7 +61,7 @@ def test_message_ids_are_the_uuid5_of_aggregate_and_version(aggregate_id: UUID, 
 
 
 def test_every_event_falls_in_exactly_one_scope_the_scope_of_its_topic(app):
-    plan = scopes()
+    plan = relay_scopes()
     assert len({s.name for s in plan}) == len(plan)
     parents = mapping.ParentIndex(app.repository)
     for n in _notifications(app):

@@ -9,8 +9,8 @@ from uuid import UUID
 
 from psycopg import Cursor
 
-from producers import topics
-from producers.schemas import eventsessions_v1 as v1
+from producers.eventsessions import topics
+from producers.eventsessions import messages as v1
 from projections.base import Row, fold
 
 COLUMNS = (

@@ -21,7 +21,7 @@ from infra.api.auth import bearer
 from infra.api.context import DEFAULT_WAIT_MS, CommandResult, ContainerDep, MinVersion, WaitMs, answer, read_row
 from infra.api.instants import Instant, UtcInstant
 from infra.api.problems import responses
-from projections import event_dates, events, seat_availability
+from projections.eventsessions import event_dates, events, seat_availability
 from projections.base import Row
 
 router = APIRouter(tags=["events"], dependencies=[Depends(bearer)], responses=responses(401, 403, 404, 409, 422, 503))

@@ -14,10 +14,10 @@ from uuid import UUID
 from psycopg import Cursor
 
 from domain.eventsessions.seats import RegistrationState
-from producers import topics
-from producers.schemas import eventsessions_v1 as v1
+from producers.eventsessions import topics
+from producers.eventsessions import messages as v1
 from projections.base import Row, fold
-from projections.registrations import apply_message as apply_registration
+from projections.eventsessions.registrations import apply_message as apply_registration
 
 COLUMNS = ("id", "version", "event_id", "session_id", "name", "email", "state", "created_at", "date_closed")
 

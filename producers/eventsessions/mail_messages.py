@@ -14,7 +14,7 @@ from uuid import UUID
 
 from pydantic import Field
 
-from producers.schemas.base import Message
+from producers.eventsessions.base import Message
 
 
 class Rule(Message):

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from domain.eventsessions.timeslots import parse_timeslot, timeslot_name
 from infra.api.auth import bearer
 from infra.api.context import CommandResult, ContainerDep, answer
-from infra.api.events import MailSchedulerIn
+from infra.api.eventsessions.events import MailSchedulerIn
 from infra.api.problems import responses
 
 router = APIRouter(tags=["catalogues"], dependencies=[Depends(bearer)], responses=responses(401, 403, 404, 409, 422))

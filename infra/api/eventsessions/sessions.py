@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from domain.eventsessions.errors import EventNotFoundError, SessionNotFoundError
 from domain.eventsessions.stages import STAGES, kanban_state_label
 from domain.shared.errors import InvalidInputError
-from infra.api import ics
+from infra.api.eventsessions import ics
 from infra.api.auth import bearer
 from infra.api.context import (
     DEFAULT_WAIT_MS,
@@ -32,9 +32,9 @@ from infra.api.context import (
 )
 from infra.api.instants import Instant, UtcInstant, format_located, zone
 from infra.api.problems import responses
-from projections import attendance, events, seat_availability
+from projections.eventsessions import attendance, events, seat_availability
 from projections.base import Row
-from projections.seat_availability import figures
+from projections.eventsessions.seat_availability import figures
 
 router = APIRouter(tags=["sessions"], dependencies=[Depends(bearer)], responses=responses(401, 403, 404, 409, 422, 503))
 

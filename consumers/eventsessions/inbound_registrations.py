@@ -23,9 +23,10 @@ from consumers.error_policy import Action, classify
 from domain.eventsessions.application import EventSessions, Outcome
 from domain.eventsessions.seats import RegistrationState
 from domain.shared.errors import DomainError
-from producers.schemas.inbound_registrations_v1 import Outcome as OutcomeMessage
-from producers.schemas.inbound_registrations_v1 import RegistrationRequest
-from producers.topics import INBOUND_REGISTRATIONS, outcomes_topic, physical
+from producers.eventsessions.inbound import Outcome as OutcomeMessage
+from producers.eventsessions.inbound import RegistrationRequest
+from producers.eventsessions.topics import INBOUND_REGISTRATIONS
+from producers.topics import outcomes_topic, physical
 
 REGISTRATION_ID_NAMESPACE = UUID("0c7d3b8e-52a4-4f61-a1f7-3d1f4b8e9a20")
 STATE_OF_ACTION = {

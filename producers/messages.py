@@ -11,12 +11,12 @@ SCHEMA_VERSION = 1
 
 
 class Message(BaseModel):
-    """``aggregate_id``/``version`` order the message; ``event_id`` is the parent event (the Kafka key)."""
+    """A domain message of any context: ``aggregate_id``/``version`` order it (read models drop what they
+    have seen and record gaps by them); each context adds its own fields (``producers/<context>``)."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     schema_version: int = SCHEMA_VERSION
     aggregate_id: UUID
     version: int = Field(ge=1)
-    event_id: UUID
     occurred_at: datetime

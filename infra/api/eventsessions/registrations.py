@@ -30,7 +30,7 @@ from infra.api.context import (
 from infra.api.instants import UtcInstant
 from infra.api.problems import responses
 from infra.container import Container
-from projections import events, registrations, seat_availability
+from projections.eventsessions import events, registrations, seat_availability
 from projections.base import Row
 
 router = APIRouter(

@@ -17,11 +17,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from domain.eventsessions.errors import EventNotFoundError, SessionNotFoundError
 from infra.api.auth import bearer
 from infra.api.context import CommandResult, ContainerDep, answer, read_now
-from infra.api.events import MailSchedulerIn
+from infra.api.eventsessions.events import MailSchedulerIn
 from infra.api.instants import Instant, UtcInstant
 from infra.api.problems import responses
 from infra.container import Container
-from projections import events, mail_schedulers, seat_availability
+from projections.eventsessions import events, mail_schedulers, seat_availability
 
 router = APIRouter(tags=["mail"], dependencies=[Depends(bearer)], responses=responses(401, 403, 404, 409, 422))
 

@@ -19,9 +19,9 @@ from uuid import UUID
 from psycopg import Cursor
 
 from domain.eventsessions.mail_intervals import mail_state
-from producers import topics
-from producers.schemas import eventsessions_mail_v1 as mail
-from producers.schemas import eventsessions_v1 as v1
+from producers.eventsessions import topics
+from producers.eventsessions import mail_messages as mail
+from producers.eventsessions import messages as v1
 from projections.base import Row, fold
 
 COLUMNS = (

@@ -1,14 +1,14 @@
-"""Domain event -> Kafka message: the one place that knows both sides.
+"""Event-session domain events -> Kafka messages: the one place that knows both sides.
 
-``to_message`` returns the topic, the key (the parent event's id) and the message.  Events after an
-aggregate's first one do not repeat the parent's id, so the caller passes ``parent_of`` to look it up.
+``MAPPING.routes`` names every published event class and its topic.  The key of every message is the
+parent event's id (self-keyed catalogues use their own); events after an aggregate's first one do not
+repeat the parent's id, so a ``ParentIndex`` looks it up.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 from uuid import UUID, uuid5
@@ -21,18 +21,11 @@ from domain.eventsessions.session import Session
 from domain.eventsessions.stages import FIRST_STAGE_ID
 from domain.eventsessions.timeslots import timeslot_name
 from producers import topics
-from producers.schemas import eventsessions_mail_v1 as mail
-from producers.schemas import eventsessions_v1 as v1
-from producers.schemas.notifications_v1 import OutgoingNotification
-
-
-@dataclass(frozen=True)
-class Outgoing:
-    topic: str  # logical name, without the instance prefix
-    key: UUID
-    message: Any  # a v1.Message, or an OutgoingNotification
-    event_type: str
-    message_id: UUID | None = None  # set when the message has its own id (notifications)
+from producers.eventsessions import topics as es_topics
+from producers.eventsessions import mail_messages as mail
+from producers.eventsessions import messages as v1
+from producers.notifications import OutgoingNotification
+from producers.registry import Outgoing, UnmappedEventError, leaf_event_classes
 
 
 ParentLookup = Callable[[UUID], UUID]
@@ -216,24 +209,21 @@ def _catalogue(event: Any, c: dict[str, Any]) -> v1.Message | None:
     return None
 
 
-_BY_AGGREGATE: dict[type, tuple[str, Callable[[Any, dict[str, Any]], v1.Message | None]]] = {
-    ParentEvent: (topics.EVENTS, _parent_event),
-    Session: (topics.SESSIONS, _session),
-    Registration: (topics.REGISTRATIONS, _registration),
-    MailScheduler: (topics.MAIL, _mail_scheduler),
-    MailSchedule: (topics.MAIL, _mail_schedule),
-    EventType: (topics.CATALOGUES, _catalogue),
-    TimeslotCatalogue: (topics.CATALOGUES, _catalogue),
+Builder = Callable[[Any, dict[str, Any]], v1.Message | None]
+_BY_AGGREGATE: dict[type, tuple[str, Builder]] = {
+    ParentEvent: (es_topics.EVENTS, _parent_event),
+    Session: (es_topics.SESSIONS, _session),
+    Registration: (es_topics.REGISTRATIONS, _registration),
+    MailScheduler: (es_topics.MAIL, _mail_scheduler),
+    MailSchedule: (es_topics.MAIL, _mail_schedule),
+    EventType: (es_topics.CATALOGUES, _catalogue),
+    TimeslotCatalogue: (es_topics.CATALOGUES, _catalogue),
 }
-
-
-def aggregate_topics() -> dict[type, str]:
-    """Each published aggregate and the domain topic its messages go to."""
-    return {aggregate: topic for aggregate, (topic, _build) in _BY_AGGREGATE.items()}
 
 
 #: Aggregates keyed by their own id rather than by a parent event.
 _SELF_KEYED = (ParentEvent, EventType, TimeslotCatalogue)
+CONTEXT = "eventsessions"
 
 
 def parent_id_of_created(event: Any) -> UUID | None:
@@ -247,20 +237,19 @@ def parent_id_of_created(event: Any) -> UUID | None:
     return None
 
 
-def to_message(event: Any, parent_of: ParentLookup) -> Outgoing | None:
-    """The domain message for one domain event, or None for events that are not published."""
-    aggregate_class = type(event).__qualname__.split(".")[0]
-    for cls, (topic, build) in _BY_AGGREGATE.items():
-        if cls.__name__ == aggregate_class:
-            if cls in _SELF_KEYED:
-                parent_id = event.originator_id
-            else:
-                parent_id = parent_id_of_created(event) or parent_of(event.originator_id)
-            message = build(event, _common(event, parent_id))
-            if message is None:
-                return None
-            return Outgoing(topic, parent_id, message, message.type)  # type: ignore[attr-defined]
-    return None
+def to_message(event: Any, parent_of: ParentLookup) -> Outgoing:
+    """The domain message of one published event (``UnmappedEventError`` for any other)."""
+    route = _ROUTE_OF.get(type(event))
+    message = None
+    if route is not None:
+        aggregate, topic, build = route
+        parent_id = event.originator_id if aggregate in _SELF_KEYED else (
+            parent_id_of_created(event) or parent_of(event.originator_id)
+        )  # fmt: skip
+        message = build(event, _common(event, parent_id))
+    if message is None:
+        raise UnmappedEventError(type(event))
+    return Outgoing(topic, parent_id, message, message.type, CONTEXT)  # type: ignore[attr-defined]
 
 
 NOTIFICATION_NAMESPACE = UUID("a4f1c1de-6a3f-4a7e-9d55-2f4e3b7c8d10")
@@ -285,14 +274,15 @@ def notification_of(event: Any, key: UUID) -> Outgoing | None:
         scheduler_id=what["scheduler_id"], schedule_id=event.originator_id, recipients=recipients,
         due_at=_optional_utc(event.due_at), sent_at=_utc(event.sent_at), data=data,
     )  # fmt: skip
-    return Outgoing(topics.NOTIFICATIONS_OUTGOING, message.subject_id, message, message.type, notification_id)
+    return Outgoing(
+        topics.NOTIFICATIONS_OUTGOING, message.subject_id, message, message.type, CONTEXT, notification_id
+    )
 
 
 def to_messages(event: Any, parent_of: ParentLookup) -> list[Outgoing]:
     """Every message one domain event makes: its domain message, and a notification for a "sent"."""
     domain = to_message(event, parent_of)
-    if domain is None:
-        return []
+    assert isinstance(domain.key, UUID)
     notification = notification_of(event, domain.key)
     return [domain] if notification is None else [domain, notification]
 
@@ -323,10 +313,29 @@ class ParentIndex:
             self._parents.popitem(last=False)
 
 
-def messages_of(app: Any, notifications: Iterable[Any], parents: ParentIndex) -> Iterator[tuple[Any, Outgoing]]:
-    """(notification, outgoing message) for each published notification, in order."""
-    for notification in notifications:
-        event = app.mapper.to_domain_event(notification)
-        parents.see(event)
-        for outgoing in to_messages(event, parents):
-            yield notification, outgoing
+_ROUTE_OF: dict[type, tuple[type, str, Builder]] = {
+    event_class: (aggregate, topic, build)
+    for aggregate, (topic, build) in _BY_AGGREGATE.items()
+    for event_class in leaf_event_classes([aggregate])
+}
+#: Every published event class -> its topic (``producers.registry.ContextMapping.routes``).
+ROUTES: dict[type, str] = {event_class: route[1] for event_class, route in _ROUTE_OF.items()}
+
+
+class EventSessionsMapping:
+    """The event-sessions ``ContextMapping`` (see ``producers.registry``)."""
+
+    context = CONTEXT
+    routes = ROUTES
+
+    def bind(self, repository: Any) -> Callable[[Any], list[Outgoing]]:
+        parents = ParentIndex(repository)
+
+        def messages(event: Any) -> list[Outgoing]:
+            parents.see(event)
+            return to_messages(event, parents)
+
+        return messages
+
+
+MAPPING = EventSessionsMapping()

@@ -15,9 +15,10 @@ from uuid import UUID
 
 from pydantic import Field, TypeAdapter
 
-from producers.schemas.base import SCHEMA_VERSION as SCHEMA_VERSION  # re-exported: the contract's version
-from producers.schemas.base import Message as Message
-from producers.schemas.eventsessions_mail_v1 import CatalogueMessage, MailMessage
+from producers.eventsessions import topics
+from producers.eventsessions.base import SCHEMA_VERSION as SCHEMA_VERSION  # re-exported: the contract's version
+from producers.eventsessions.base import Message as Message
+from producers.eventsessions.mail_messages import CatalogueMessage, MailMessage
 
 
 class SeatFigures(Message):
@@ -223,3 +224,7 @@ ANY_MESSAGE: TypeAdapter[AnyMessage] = TypeAdapter(AnyMessage)
 def decode(value: bytes) -> AnyMessage:
     """Parses and validates one message value; raises pydantic's ValidationError when it is not one."""
     return ANY_MESSAGE.validate_json(value)
+
+
+#: Every event-sessions domain topic -> its decoder (``producers.catalogue``).
+DECODERS = dict.fromkeys(topics.DOMAIN_TOPICS, decode)

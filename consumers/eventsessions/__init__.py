@@ -1,0 +1,1 @@
+"""Event sessions: the inbound registrations handler and the auto-end job."""

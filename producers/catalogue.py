@@ -1,0 +1,40 @@
+"""Every context's producers side in one place: message mappings, topics, and message decoders.
+
+A new context adds one line to each tuple below (its ``mapping.MAPPING``, its ``topics.CATALOGUE``,
+its ``messages.DECODERS``); the relay, the topic creation and the consumers then serve it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from producers import topics
+from producers.eventsessions import mapping as eventsessions_mapping
+from producers.eventsessions import messages as eventsessions_messages
+from producers.eventsessions import topics as eventsessions_topics
+from producers.registry import Registry
+
+#: Domain event -> messages, for every context.
+REGISTRY = Registry([eventsessions_mapping.MAPPING])
+
+#: Every topic the service reads or writes.
+TOPICS: tuple[topics.TopicSpec, ...] = (*topics.SHARED, *eventsessions_topics.CATALOGUE)
+
+#: Domain topics too quiet for a relay process of their own (they share the first scope's).
+QUIET_TOPICS: tuple[str, ...] = (*eventsessions_topics.QUIET_TOPICS,)
+
+#: Logical domain topic -> the function that parses and validates one message value from it.
+DECODERS: dict[str, Callable[[bytes], Any]] = {**eventsessions_messages.DECODERS}
+
+
+def decoder_for(topic: str) -> Callable[[bytes], Any]:
+    """The decoder of a logical domain topic (``KeyError`` for a topic that carries no domain messages)."""
+    return DECODERS[topic]
+
+
+def relay_scopes() -> list[Any]:
+    """The relay's scopes over every context (``producers.relay.scopes``)."""
+    from producers.relay import scopes
+
+    return scopes(REGISTRY, QUIET_TOPICS)

@@ -1,0 +1,1 @@
+"""Event sessions on Kafka: message schemas, topics, and the domain-event -> message mapping."""

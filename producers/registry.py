@@ -1,0 +1,119 @@
+"""Domain event -> Kafka messages, for every context: the registry the relay publishes through.
+
+Each context has one ``ContextMapping`` (``producers/<context>/mapping.py``) that names, by class,
+every event it publishes and the topic it goes to.  ``Registry`` gathers them (``producers.catalogue``)
+and answers, for any stored event, the messages it makes.  An event whose class no mapping names is
+an error (``UnmappedEventError``), never a silent skip: the relay stops on it and a test proves that
+every event class of every context has a route.
+
+Stable type names (``eventsessions.Registration.StateChanged``) come from the event class, not from
+its Python module, so moving a module does not rename history for auditors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+from uuid import UUID
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message to publish: logical topic, key, the pydantic message, and its ``ce_type``."""
+
+    topic: str  # logical name, without the instance prefix
+    key: UUID | str
+    message: Any  # a producers.messages.Message, or a notification
+    event_type: str
+    context: str
+    message_id: UUID | None = None  # set when the message has its own id (notifications)
+
+
+class UnmappedEventError(LookupError):
+    """A stored event whose class no context mapping names: a bug to fix, never to skip."""
+
+    def __init__(self, event_class: type) -> None:
+        super().__init__(f"no message mapping for event class {event_class.__module__}:{event_class.__qualname__}")
+        self.event_class = event_class
+
+
+#: Builds the messages of one event, with whatever state the binding keeps (a parent index, ...).
+BoundMapping = Callable[[Any], list[Outgoing]]
+
+
+class ContextMapping(Protocol):
+    context: str
+    #: Every published event class -> the domain topic its message goes to.
+    routes: Mapping[type, str]
+
+    def bind(self, repository: Any) -> BoundMapping:
+        """The mapping for one relay: ``repository`` answers lookups the events do not carry."""
+        ...
+
+
+def type_name(event_class: type) -> str:
+    """The stable dotted name of an event class: ``<context>.<Aggregate>.<Event>``."""
+    parts = event_class.__module__.split(".")
+    context = parts[1] if len(parts) > 1 and parts[0] == "domain" else parts[0]
+    return f"{context}.{event_class.__qualname__}"
+
+
+def aggregate_prefix(event_class: type) -> str:
+    """What the event store's topics of the event's aggregate start with (``module:Aggregate.``)."""
+    return f"{event_class.__module__}:{event_class.__qualname__.split('.')[0]}."
+
+
+class Registry:
+    def __init__(self, mappings: Sequence[ContextMapping]) -> None:
+        self.mappings = tuple(mappings)
+        self.topic_of: dict[type, str] = {}
+        for mapping in self.mappings:
+            for event_class, topic in mapping.routes.items():
+                if event_class in self.topic_of:
+                    raise ValueError(f"{type_name(event_class)} is mapped twice")
+                self.topic_of[event_class] = topic
+
+    def event_classes(self) -> set[type]:
+        return set(self.topic_of)
+
+    def topics_by_aggregate(self) -> dict[str, str]:
+        """Each aggregate's event-store topic prefix -> the domain topic its messages go to."""
+        return {aggregate_prefix(cls): topic for cls, topic in self.topic_of.items()}
+
+    def bind(self, repository: Any) -> Callable[[Any], list[Outgoing]]:
+        bound: dict[type, BoundMapping] = {}
+        for mapping in self.mappings:
+            one = mapping.bind(repository)
+            bound.update(dict.fromkeys(mapping.routes, one))
+
+        def messages(event: Any) -> list[Outgoing]:
+            build = bound.get(type(event))
+            if build is None:
+                raise UnmappedEventError(type(event))
+            return build(event)
+
+        return messages
+
+
+def leaf_event_classes(aggregates: Iterable[type]) -> set[type]:
+    """The event classes of ``aggregates`` that can be stored: those no other event of the same
+    aggregate extends (``Event`` is a base), minus the generated ``Created`` of an aggregate that
+    names its own creation event (``@event("Registered") def __init__``)."""
+    from eventsourcing.domain import CanInitAggregate, DomainEvent
+
+    found: set[type] = set()
+    for aggregate in aggregates:
+        nested = [v for v in vars(aggregate).values() if isinstance(v, type) and issubclass(v, DomainEvent)]
+        inherited = [
+            v for name in dir(aggregate)
+            if isinstance(v := getattr(aggregate, name), type) and issubclass(v, DomainEvent)
+            and v.__qualname__.startswith(f"{aggregate.__qualname__}.")
+        ]  # fmt: skip
+        classes = set(nested) | set(inherited)
+        leaves = {c for c in classes if not any(o is not c and issubclass(o, c) for o in classes)}
+        creations = {c for c in leaves if issubclass(c, CanInitAggregate)}
+        if len(creations) > 1:
+            leaves -= {c for c in creations if c.__name__ == "Created"}
+        found |= leaves
+    return found

@@ -1,1 +1,0 @@
-"""The public message contract, versioned per topic.  Additive changes only within a ``vN``."""

@@ -1,0 +1,1 @@
+"""Event-session read models: events, seats, dates, registrations, attendance, mail schedules."""
