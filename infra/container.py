@@ -16,6 +16,7 @@ from psycopg import sql
 from psycopg_pool import ConnectionPool
 
 from consumers.eventsessions.auto_end import AutoEnd
+from consumers.eventsessions.notifications import EventSessionsSender
 from consumers.dispatcher import Dispatcher
 from consumers.eventsessions.inbound_registrations import InboundRegistrations
 from consumers.projector import Projector
@@ -29,7 +30,7 @@ from infra.settings import Settings
 from producers.catalogue import REGISTRY, TOPICS
 from producers.relay import Relay, Scope
 from projections.base import create_tables
-from projections.catalogue import LIVE_SCHEMA, PROJECTIONS
+from projections.catalogue import DUE_QUERIES, LIVE_SCHEMA, PROJECTIONS
 
 log = logging.getLogger(__name__)
 
@@ -187,7 +188,8 @@ class Container:
         )
 
     def dispatcher(self) -> Dispatcher:
-        return Dispatcher(self.app, self.pool, LIVE_SCHEMA, self.clock, self.settings.dispatch_interval_s)
+        senders = {"eventsessions": EventSessionsSender(self.eventsessions)}
+        return Dispatcher(DUE_QUERIES, senders, self.pool, LIVE_SCHEMA, self.clock, self.settings.dispatch_interval_s)
 
     def auto_end(self) -> AutoEnd:
         return AutoEnd(self.app, self.pool, LIVE_SCHEMA, self.clock, self.settings.auto_end_interval_s)
@@ -203,9 +205,15 @@ class Container:
             **kwargs,
         )
 
-    def inbound_runner(self, **kwargs: Any) -> ConsumerRunner:
+    def inbound_handlers(self) -> dict[str, Any]:
+        """Every context's inbound-topic handler, by worker name (a new context adds its own here)."""
+        return {
+            "inbound:registrations": InboundRegistrations(self.eventsessions, self.producer, self.settings.topic_prefix),
+        }
+
+    def inbound_runner(self, handler: Any, **kwargs: Any) -> ConsumerRunner:
         return ConsumerRunner(
-            InboundRegistrations(self.app, self.producer, self.settings.topic_prefix),
+            handler,
             lambda group: kafka.consumer(self.endpoints.kafka_bootstrap, group),
             self.pool,
             self.producer,
@@ -213,6 +221,11 @@ class Container:
             max_records=200,
             **kwargs,
         )
+
+    def jobs(self) -> list[Any]:
+        """The clock-driven jobs ``sessionstream run`` runs: the dispatcher of every context's
+        notifications, then each context's own (a new context adds its own here)."""
+        return [self.dispatcher(), self.auto_end()]
 
     def close(self) -> None:
         if self._producer is not None:

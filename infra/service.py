@@ -71,7 +71,7 @@ class Service:
     @classmethod
     def assemble(
         cls, container: Container, *, relay: bool = True, projections: Iterable[str] | None = None,
-        inbound: bool = True, dispatcher: bool = True, auto_end: bool = True,
+        inbound: bool = True, jobs: bool = True,
     ) -> Service:  # fmt: skip
         container.prepare()  # schema and topics first: the workers read them as they are built
         service = cls(container)
@@ -82,12 +82,12 @@ class Service:
             runner = container.projection_runner(name, metrics=metrics)
             service.workers.append(Worker(f"projection:{name}", runner.run, runner.stop))
         if inbound:
-            runner = container.inbound_runner(metrics=metrics)
-            service.workers.append(Worker("inbound:registrations", runner.run, runner.stop))
-        for wanted, job in ((dispatcher, container.dispatcher), (auto_end, container.auto_end)):
-            if wanted:
-                j = job()
-                service.workers.append(Worker(j.name, j.run, j.stop))
+            for name, handler in container.inbound_handlers().items():
+                runner = container.inbound_runner(handler, metrics=metrics)
+                service.workers.append(Worker(name, runner.run, runner.stop))
+        if jobs:
+            for job in container.jobs():
+                service.workers.append(Worker(job.name, job.run, job.stop))
         return service
 
     def start(self) -> None:

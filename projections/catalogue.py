@@ -1,9 +1,15 @@
-"""Every read model by name, for the consumers, ``rebuild`` and ``verify``."""
+"""Every read model by name, for the consumers, ``rebuild`` and ``verify``; every due-notifications query.
+
+A new context adds its read models to ``PROJECTIONS`` and its ``DueQuery`` (if it sends anything) to
+``DUE_QUERIES``.
+"""
 
 from __future__ import annotations
 
 from projections.eventsessions.attendance import AttendanceProjection
 from projections.base import Projection
+from projections.due import DueQuery
+from projections.eventsessions.due import EventSessionsDue
 from projections.eventsessions.event_dates import EventDatesProjection
 from projections.eventsessions.events import EventsProjection
 from projections.eventsessions.mail_schedulers import MailSchedulersProjection
@@ -19,3 +25,5 @@ PROJECTIONS: dict[str, Projection] = {
         AttendanceProjection(), MailSchedulersProjection(),
     )
 }
+
+DUE_QUERIES: tuple[DueQuery, ...] = (EventSessionsDue(),)

@@ -25,7 +25,7 @@ def _projection(name: str):  # type: ignore[no-untyped-def]
 
 
 def _progress_bar(container):  # type: ignore[no-untyped-def]
-    total = container.app.recorder.max_notification_id() or 0
+    total = container.event_store.recorder.max_notification_id() or 0
     bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), console=console)
     task = bar.add_task("events", total=total)
     return bar, lambda read, position: bar.update(task, completed=min(position, total))
@@ -49,7 +49,7 @@ def rebuild(name: str) -> None:
         container.prepare()
         bar, progress = _progress_bar(container)
         with bar:
-            applied = rebuilding.rebuild(container.app, container.pool, projection, progress)
+            applied = rebuilding.rebuild(container.event_store, container.pool, projection, progress)
         console.print(f"rebuilt [bold]{name}[/bold]: {applied} messages applied")
     finally:
         container.close()
@@ -68,7 +68,7 @@ def verify(
         bar, progress = _progress_bar(container)
         with bar:
             found = rebuilding.verify(
-                container.app, container.pool, projection, settle_seconds=settle, progress=progress
+                container.event_store, container.pool, projection, settle_seconds=settle, progress=progress
             )
     finally:
         container.close()

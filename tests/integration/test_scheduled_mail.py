@@ -72,15 +72,15 @@ def test_three_sessions_two_schedulers_each_due_mail_is_sent_exactly_once(app, c
     at = begins[0] - timedelta(hours=12)
     schedule = copy_id(reminder, sessions[0])
     wait_for(lambda: read_row(container, f"SELECT 1 FROM {LIVE_SCHEMA}.mail_schedules WHERE id = %s", schedule))
-    dispatchers = [Dispatcher(app, container.pool, LIVE_SCHEMA, container.clock) for _ in range(3)]
+    dispatchers = [container.dispatcher() for _ in range(3)]
     sent = _race(dispatchers, at)
-    assert [s.copy_id for s in sent] == [schedule]
+    assert [s.item_id for s in sent] == [str(schedule)]
     assert _race(dispatchers, at) == []  # nothing is due twice
 
     # Four days later: the second session's reminder; the first is not sent again, the third not yet.
     later = begins[1] - timedelta(hours=3)
     sent = _race(dispatchers, later)
-    assert [s.copy_id for s in sent] == [copy_id(reminder, sessions[1])]
+    assert [s.item_id for s in sent] == [str(copy_id(reminder, sessions[1]))]
 
     wait_for(lambda: len(_of_event(container, event.id)) >= 8, timeout=30)
     published = _of_event(container, event.id)
@@ -107,7 +107,7 @@ def test_a_reminder_missed_because_the_session_ended_is_never_sent(app, containe
     session = app.add_session(event.id, date_begin=now + timedelta(days=1), date_end=now + timedelta(days=1, hours=1))
     schedule = copy_id(app.get_event(event.id).scheduler_ids()[0], session.id)
     wait_for(lambda: read_row(container, f"SELECT 1 FROM {LIVE_SCHEMA}.mail_schedules WHERE id = %s", schedule))
-    dispatcher = Dispatcher(app, container.pool, LIVE_SCHEMA, container.clock)
-    assert [d.copy_id for d in dispatcher.dispatch(now + timedelta(days=2)).sent] == []
+    dispatcher = container.dispatcher()
+    assert [d.item_id for d in dispatcher.dispatch(now + timedelta(days=2)).sent] == []
     copy = app.get_mail_schedule(schedule)
     assert copy.mail_done is False and copy.mail_state == "scheduled"

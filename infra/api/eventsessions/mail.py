@@ -1,4 +1,5 @@
-"""Mail scheduling (spec §7): an event's schedulers, each session's copies, and the due-notifications queue.
+"""Mail scheduling (spec §7): an event's schedulers and each session's copies (the due queue is
+``infra.api.notifications``).
 
 Sending is not an endpoint: the dispatcher (in ``sessionstream run``, or ``sessionstream notifications
 dispatch --at``) records what is due as sent, and the relay publishes it on ``notifications.outgoing.v1``.
@@ -58,24 +59,6 @@ class MailScheduleOut(BaseModel):
     mail_state: Literal["running", "sent", "scheduled"]
 
 
-class Recipient(BaseModel):
-    registration_id: UUID
-    name: str
-    email: str
-
-
-class DueNotification(BaseModel):
-    id: str = Field(description="The copy's id, or `<copy id>:<registration id>` for an after_sub attendee.")
-    kind: str
-    context: Literal["eventsessions"] = "eventsessions"
-    due_at: UtcInstant
-    template: str
-    subject_id: UUID = Field(description="The session (or event) of a one-shot mail; the registration for after_sub.")
-    event_id: UUID
-    session_id: UUID | None
-    recipients: list[Recipient]
-
-
 @router.post("/events/{event_id}/mail-schedulers", status_code=201)
 def add_mail_scheduler(
     event_id: UUID, body: MailSchedulerCreate, response: Response, container: ContainerDep
@@ -121,23 +104,3 @@ async def event_mail_schedulers(event_id: UUID, container: ContainerDep) -> list
     if found is None:
         raise EventNotFoundError(f"Event {event_id} not found.")
     return found
-
-
-@router.get("/notifications/due")
-async def due_notifications(
-    container: ContainerDep,
-    at: Annotated[Instant | None, Query(description="The instant to evaluate at (default: now).")] = None,
-    limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
-) -> list[DueNotification]:
-    """Everything that should have been sent at or before ``at`` and has not been, oldest first."""
-    when: datetime = at or container.clock.now()
-    rows = await read_now(container, lambda cur: mail_schedulers.due(cur, when, limit))
-    return [
-        DueNotification(
-            id=str(r["schedule_id"]) + (f":{r['registration_id']}" if r["registration_id"] else ""),
-            kind=f"eventsessions.mail.{r['interval_type']}", due_at=r["due_at"], template=r["template"],
-            subject_id=r["subject_id"], event_id=r["event_id"], session_id=r["session_id"],
-            recipients=r["recipients"],
-        )  # fmt: skip
-        for r in rows
-    ]
