@@ -12,13 +12,12 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from psycopg import sql
 from psycopg_pool import ConnectionPool
 
 from consumers.eventsessions.auto_end import AutoEnd
 from consumers.eventsessions.notifications import EventSessionsSender
 from consumers.dispatcher import Dispatcher
-from consumers.eventsessions.inbound_registrations import InboundRegistrations
+from consumers.eventsessions.inbound_registrations import INBOUND_MESSAGES, InboundRegistrations
 from consumers.projector import Projector
 from consumers.runner import ConsumerRunner
 from domain.eventsessions.application import EventSessions
@@ -29,7 +28,8 @@ from infra.postgres import eventstore_env, make_pool
 from infra.settings import Settings
 from producers.catalogue import REGISTRY, TOPICS
 from producers.relay import Relay, Scope
-from projections.base import create_tables
+from projections.base import BOOKKEEPING, component
+from projections.migrations import Component, Migration, migrate
 from projections.catalogue import DUE_QUERIES, LIVE_SCHEMA, PROJECTIONS
 
 log = logging.getLogger(__name__)
@@ -37,12 +37,11 @@ log = logging.getLogger(__name__)
 #: Every context's application class; the first one builds the event store's infrastructure.
 CONTEXT_APPLICATIONS: tuple[type[ContextApplication], ...] = (EventSessions,)
 
-SERVICE_DDL = """
-CREATE TABLE IF NOT EXISTS public.relay_positions (
-    name text PRIMARY KEY,
-    notification_id bigint NOT NULL
-);
-"""
+#: The relay's positions, beside the event store (schema ``public``).
+RELAY_POSITIONS = Component("relay_positions", (
+    Migration("0001_create", "CREATE TABLE IF NOT EXISTS relay_positions ("
+              " name text PRIMARY KEY, notification_id bigint NOT NULL)"),
+))  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -94,17 +93,21 @@ class PgPosition:
             )
 
 
-def prepare_schema(pool: ConnectionPool, schema: str = LIVE_SCHEMA) -> None:
-    """Creates (idempotently) the service's tables: relay positions and every read model."""
-    with pool.connection() as conn, conn.transaction():
-        conn.execute("SELECT pg_advisory_xact_lock(hashtext('sessionstream.schema'))")
-        conn.execute(SERVICE_DDL)
-        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
-        cur = conn.cursor()
-        cur.execute(sql.SQL("SET LOCAL search_path TO {}").format(sql.Identifier(schema)))
-        for projection in PROJECTIONS.values():
-            create_tables(cur, projection)
-        InboundRegistrations.create_tables(cur)
+def schema_plan(schema: str = LIVE_SCHEMA) -> list[tuple[str, list[Component]]]:
+    """Every schema the service owns and the migration components in it, in the order they run."""
+    readmodels = [BOOKKEEPING, *(component(p) for p in PROJECTIONS.values()), INBOUND_MESSAGES]
+    return [("public", [RELAY_POSITIONS]), (schema, readmodels)]
+
+
+def prepare_schema(pool: ConnectionPool, schema: str = LIVE_SCHEMA) -> list[str]:
+    """Migrates the service's tables to the latest (``projections.migrations``); returns what it applied."""
+    applied: list[str] = []
+    for name, components in schema_plan(schema):
+        with pool.connection() as conn, conn.transaction():
+            applied += [f"{name}.{a}" for a in migrate(conn.cursor(), name, components)]
+    if applied:
+        log.info("schema migrated", extra={"applied": applied})
+    return applied
 
 
 @dataclass

@@ -119,10 +119,7 @@ def verify(
     scratch = scratch_schema(projection)
     with pool.connection() as conn, conn.transaction():
         conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(scratch)))
-        conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(scratch)))
-        cur = conn.cursor()
-        cur.execute(sql.SQL("SET LOCAL search_path TO {}").format(sql.Identifier(scratch)))
-        create_tables(cur, projection)
+        create_tables(conn.cursor(), scratch, projection)
     replay = Replay(app, pool, projection, scratch)
     deadline = time.monotonic() + settle_seconds
     while True:

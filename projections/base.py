@@ -19,9 +19,11 @@ from uuid import UUID
 from psycopg import Cursor, sql
 
 from producers.messages import Message
+from projections.migrations import Component, Migration, migrate
 
 log = logging.getLogger(__name__)
 
+#: The bookkeeping every read model shares (a component of its own, ``projections.bookkeeping``).
 COMMON_DDL = """
 CREATE TABLE IF NOT EXISTS projection_versions (
     projection text NOT NULL,
@@ -50,7 +52,7 @@ class Projection(Protocol):
     name: str
     topics: tuple[str, ...]
     tables: tuple[str, ...]
-    ddl: str
+    migrations: tuple[Migration, ...]
 
     def apply(self, cur: Cursor[Any], messages: Sequence[Message]) -> None:
         """Applies fresh messages (duplicates already dropped), in order per aggregate."""
@@ -69,9 +71,17 @@ def lock_projection(cur: Cursor[Any], name: str) -> None:
     cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"projection:{name}",))
 
 
-def create_tables(cur: Cursor[Any], projection: Projection) -> None:
-    cur.execute(COMMON_DDL)
-    cur.execute(projection.ddl)
+BOOKKEEPING = Component("bookkeeping", (Migration("0001_create", COMMON_DDL),))
+
+
+def component(projection: Projection) -> Component:
+    """A read model's tables as a migration component (named ``projection:<name>``)."""
+    return Component(f"projection:{projection.name}", projection.migrations)
+
+
+def create_tables(cur: Cursor[Any], schema: str, projection: Projection) -> None:
+    """The read model's tables (and the shared bookkeeping) in ``schema``, migrated to the latest."""
+    migrate(cur, schema, [BOOKKEEPING, component(projection)])
 
 
 def fresh(cur: Cursor[Any], projection: str, messages: Sequence[Message]) -> tuple[list[Message], list[Gap]]:

@@ -27,6 +27,7 @@ from producers.eventsessions.inbound import Outcome as OutcomeMessage
 from producers.eventsessions.inbound import RegistrationRequest
 from producers.eventsessions.topics import INBOUND_REGISTRATIONS
 from producers.topics import outcomes_topic, physical
+from projections.migrations import Component, Migration
 
 REGISTRATION_ID_NAMESPACE = UUID("0c7d3b8e-52a4-4f61-a1f7-3d1f4b8e9a20")
 STATE_OF_ACTION = {
@@ -37,6 +38,14 @@ STATE_OF_ACTION = {
 }
 
 
+#: The processed inbound messages of every inbound topic (de-duplication by ``message_id``).
+INBOUND_MESSAGES = Component("inbound_messages", (
+    Migration("0001_create", "CREATE TABLE IF NOT EXISTS inbound_messages ("
+              " message_id uuid PRIMARY KEY, topic text NOT NULL, outcome jsonb NOT NULL,"
+              " processed_at timestamptz NOT NULL DEFAULT now())"),
+))  # fmt: skip
+
+
 class InboundRegistrations:
     def __init__(self, app: EventSessions, producer: Any, topic_prefix: str = "") -> None:
         self.app = app
@@ -44,14 +53,6 @@ class InboundRegistrations:
         self.group = f"{topic_prefix}sessionstream.inbound.registrations"
         self.topics = (physical(INBOUND_REGISTRATIONS, topic_prefix),)
         self.outcomes = physical(outcomes_topic(INBOUND_REGISTRATIONS), topic_prefix)
-
-    @staticmethod
-    def create_tables(cur: Cursor[Any]) -> None:
-        cur.execute(
-            "CREATE TABLE IF NOT EXISTS inbound_messages ("
-            " message_id uuid PRIMARY KEY, topic text NOT NULL, outcome jsonb NOT NULL,"
-            " processed_at timestamptz NOT NULL DEFAULT now())"
-        )
 
     def handle(self, cur: Cursor[Any], records: Sequence[Any]) -> list[DeadLetter]:
         dead: list[DeadLetter] = []

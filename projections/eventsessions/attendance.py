@@ -16,6 +16,7 @@ from psycopg import Cursor
 from domain.eventsessions.seats import RegistrationState
 from producers.eventsessions import topics
 from producers.eventsessions import messages as v1
+from projections.migrations import Migration
 from projections.base import Row, fold
 from projections.eventsessions.registrations import apply_message as apply_registration
 
@@ -26,7 +27,7 @@ class AttendanceProjection:
     name = "attendance"
     topics = (topics.REGISTRATIONS,)
     tables = ("session_attendance",)
-    ddl = """
+    migrations = (Migration("0001_create", """
     CREATE TABLE IF NOT EXISTS session_attendance (
         id uuid PRIMARY KEY,
         version integer NOT NULL,
@@ -39,7 +40,7 @@ class AttendanceProjection:
         date_closed timestamptz
     );
     CREATE INDEX IF NOT EXISTS session_attendance_idx ON session_attendance (session_id, state, created_at);
-    """
+    """),)
 
     def apply(self, cur: Cursor[Any], messages: Sequence[v1.Message]) -> None:
         # The same fold as ``registrations`` (one definition of how a registration changes), fewer columns.

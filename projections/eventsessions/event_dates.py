@@ -16,6 +16,7 @@ from psycopg import Cursor
 
 from producers.eventsessions import topics
 from producers.eventsessions import messages as v1
+from projections.migrations import Migration
 from projections.base import Row
 
 DATE_CHANGES = (
@@ -27,7 +28,7 @@ class EventDatesProjection:
     name = "event_dates"
     topics = (topics.SESSIONS,)
     tables = ("event_date_sessions", "event_dates")
-    ddl = """
+    migrations = (Migration("0001_create", """
     CREATE TABLE IF NOT EXISTS event_date_sessions (
         id uuid PRIMARY KEY,
         event_id uuid NOT NULL,
@@ -42,7 +43,7 @@ class EventDatesProjection:
         date_end timestamptz,
         session_count integer NOT NULL
     );
-    """
+    """),)
 
     def apply(self, cur: Cursor[Any], messages: Sequence[v1.Message]) -> None:
         relevant = [m for m in messages if isinstance(m, DATE_CHANGES)]

@@ -14,6 +14,7 @@ from psycopg import Cursor
 
 from producers.eventsessions import topics
 from producers.eventsessions import messages as v1
+from projections.migrations import Migration
 from projections.base import Row, fold
 
 COLUMNS = (
@@ -27,7 +28,7 @@ class EventsProjection:
     name = "events"
     topics = (topics.EVENTS,)
     tables = ("events",)
-    ddl = """
+    migrations = (Migration("0001_create", """
     CREATE TABLE IF NOT EXISTS events (
         id uuid PRIMARY KEY,
         version integer NOT NULL,
@@ -46,7 +47,7 @@ class EventsProjection:
         seats_reserved integer NOT NULL,
         seats_used integer NOT NULL
     );
-    """
+    """),)
 
     def apply(self, cur: Cursor[Any], messages: Sequence[v1.Message]) -> None:
         fold(cur, "events", "id", COLUMNS, messages, lambda m: m.aggregate_id, _apply)

@@ -22,6 +22,7 @@ from domain.eventsessions.mail_intervals import mail_state
 from producers.eventsessions import topics
 from producers.eventsessions import mail_messages as mail
 from producers.eventsessions import messages as v1
+from projections.migrations import Migration
 from projections.base import Row, fold
 
 COLUMNS = (
@@ -41,7 +42,7 @@ class MailSchedulersProjection:
     name = "mail_schedulers"
     topics = (topics.MAIL,)
     tables = ("mail_schedules", "mail_attendees")
-    ddl = """
+    migrations = (Migration("0001_create", """
     CREATE TABLE IF NOT EXISTS mail_schedules (
         id uuid PRIMARY KEY,
         version integer NOT NULL,
@@ -70,7 +71,7 @@ class MailSchedulersProjection:
         PRIMARY KEY (schedule_id, registration_id)
     );
     CREATE INDEX IF NOT EXISTS mail_attendees_due_idx ON mail_attendees (scheduled_date) WHERE NOT sent;
-    """
+    """),)
 
     def apply(self, cur: Cursor[Any], messages: Sequence[v1.Message]) -> None:
         copies = [m for m in messages if isinstance(m, COPY_MESSAGES)]  # templates live in their copies

@@ -11,6 +11,7 @@ from psycopg import Cursor
 
 from producers.eventsessions import topics
 from producers.eventsessions import messages as v1
+from projections.migrations import Migration
 from projections.base import Row, fold
 
 COLUMNS = (
@@ -22,7 +23,7 @@ class RegistrationsProjection:
     name = "registrations"
     topics = (topics.REGISTRATIONS,)
     tables = ("registrations",)
-    ddl = """
+    migrations = (Migration("0001_create", """
     CREATE TABLE IF NOT EXISTS registrations (
         id uuid PRIMARY KEY,
         version integer NOT NULL,
@@ -37,7 +38,7 @@ class RegistrationsProjection:
     );
     CREATE INDEX IF NOT EXISTS registrations_event_idx ON registrations (event_id, session_id, state);
     CREATE INDEX IF NOT EXISTS registrations_session_idx ON registrations (session_id, state);
-    """
+    """),)
 
     def apply(self, cur: Cursor[Any], messages: Sequence[v1.Message]) -> None:
         fold(cur, "registrations", "id", COLUMNS, messages, lambda m: m.aggregate_id, apply_message)

@@ -17,6 +17,7 @@ from psycopg import Cursor
 from domain.eventsessions.seats import SeatCounts
 from producers.eventsessions import topics
 from producers.eventsessions import messages as v1
+from projections.migrations import Migration
 from projections.base import Row, fold
 
 COLUMNS = (
@@ -30,7 +31,7 @@ class SeatAvailabilityProjection:
     name = "seat_availability"
     topics = (topics.SESSIONS,)
     tables = ("session_seats",)
-    ddl = """
+    migrations = (Migration("0001_create", """
     CREATE TABLE IF NOT EXISTS session_seats (
         id uuid PRIMARY KEY,
         event_id uuid NOT NULL,
@@ -49,7 +50,7 @@ class SeatAvailabilityProjection:
         created_at timestamptz NOT NULL
     );
     CREATE INDEX IF NOT EXISTS session_seats_event_idx ON session_seats (event_id, date_begin);
-    """
+    """),)
 
     def apply(self, cur: Cursor[Any], messages: Sequence[v1.Message]) -> None:
         fold(cur, "session_seats", "id", COLUMNS, messages, lambda m: m.aggregate_id, _apply)
