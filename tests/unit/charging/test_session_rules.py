@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
+
+import pytest
 
 from domain.charging.application import ChargingSessions
 from domain.charging.errors import IdentityMismatchError, UnknownSessionError
-from domain.charging.session import UpdateResult
-from domain.charging.validation import validate_session_patch
+from domain.charging.session import ChargingSession, UpdateResult
+from domain.charging.validation import validate_session, validate_session_patch
 from domain.shared.errors import InvalidInputError, NotFoundError
 
 from tests.unit.charging.commands import T0, T1, T2, names, patch, put, recorded, refused, served
@@ -73,6 +76,24 @@ def test_D5_a_first_put_creates_and_a_second_replaces(app: ChargingSessions) -> 
 
     assert (first.created, first.version, second.created, second.version) == (True, 1, False, 2)
     assert names(app, second) == ["Created", "Replaced"]
+
+
+def test_D5_the_loser_of_two_racing_first_puts_runs_again_as_a_replace(
+    app: ChargingSessions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    create = ChargingSession.create
+
+    def create_after_a_rival(session: Any) -> ChargingSession:
+        monkeypatch.setattr(ChargingSession, "create", create)
+        app.save(create(validate_session(session_body(kwh=7), "2.2.1")))  # the rival's PUT is saved first
+        return create(session)
+
+    monkeypatch.setattr(ChargingSession, "create", create_after_a_rival)
+
+    outcome = put(app, kwh=9, last_updated=T1)
+
+    assert (outcome.created, outcome.version) == (False, 2)
+    assert served(app)["kwh"] == 9
 
 
 def test_R3_a_put_replaces_the_whole_object_and_empties_left_out_periods(app: ChargingSessions) -> None:
