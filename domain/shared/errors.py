@@ -1,7 +1,8 @@
 """The error root shared by every context.
 
-Each error carries a stable dotted ``code`` and a message.  The HTTP layer maps the three families to
-problem responses: not found -> 404, a business rule refused the command -> 409, malformed input -> 422.
+Each error carries a stable dotted ``code`` and a message.  The HTTP layer maps the four families to
+problem responses: not found -> 404, a business rule refused the command -> 409, malformed input -> 422,
+the actor may not do this -> 403.
 """
 
 from __future__ import annotations
@@ -19,6 +20,12 @@ class DomainError(Exception):
 
 class NotFoundError(DomainError):
     code = "not_found"
+
+
+class ForbiddenError(DomainError):
+    """The actor is known and may see the resource, but may not do this (403)."""
+
+    code = "forbidden"
 
 
 class RuleViolationError(DomainError):
