@@ -9,6 +9,20 @@ Invariants:
   tombstone (``removed``: id -> the id of the entry that preceded it, or ``HEAD``/``TAIL``), so a late
   command that names it still lands where it was (MU-31).  Entry ids are never reused.
 - State is flat (``FlatStateCopy``): entry dicts are replaced, never mutated in place.
+
+Events (A.7; topic ``music.instances.v1``, key = instance id; dates ISO strings, times ``HH:MM``):
+``Created{session_id, date, start_time, end_time, location_override, comments, created_by,
+auto_created, horizon_hours, created_at, fingerprint}``, ``Rescheduled{date, start_time, end_time}``,
+``DetailsChanged{location_override, comments}``, ``Cancelled{at}``, ``Uncancelled{at}``,
+``Activated{at}``, ``Deactivated{at}``, ``LogMarkedComplete{at}``, ``LogReopened{at}``, ``Deleted{at}``;
+the tune log: ``TuneAdded{entry_id, order_number, continues_set, tune_id, name, key_override,
+setting_override, played_timestamp, inserted_at, fingerprint}``, ``TuneRemoved{entry_id}``,
+``TuneSetStartChanged{entry_id, continues_set}``, ``TuneMoved{entry_id, direction, order_number,
+continues_set, other_entry_id, other_order_number, other_continues_set}``, ``SetMoved{entry_id,
+direction, mapping}`` and ``TuneLogRenumbered{mapping}`` (mapping: entry id -> new order_number, every
+live entry), ``TuneLogReplaced{entries: [{entry_id, order_number, continues_set, tune_id, name}], at}``
+(every earlier entry is gone), ``TuneDetailsUpdated{entry_id, tune_id, name, key_override,
+setting_override, played_timestamp}`` (all five values after the update).
 """
 
 from __future__ import annotations
@@ -35,13 +49,13 @@ from domain.music.errors import (
 from domain.music.tunelog import (
     HEAD,
     TAIL,
-    After,
-    Before,
     TuneEntryView,
     TunePosition,
+    neighbours,
     number_between,
     renumbering,
     sets_of,
+    slot_for,
     view,
 )
 from domain.shared.copying import FlatStateCopy
@@ -173,31 +187,10 @@ class SessionInstance(FlatStateCopy, Aggregate):
         return None if entry_id is None else int(self.entries[entry_id]["order_number"])
 
     def _neighbours(self, entry_id: str) -> tuple[str | None, str | None]:
-        index = self.order.index(entry_id)
-        previous = self.order[index - 1] if index > 0 else None
-        following = self.order[index + 1] if index + 1 < len(self.order) else None
-        return previous, following
+        return neighbours(self.order, entry_id)
 
     def _slot(self, position: TunePosition) -> tuple[str | None, str | None]:
-        """The live entries a new one goes between (None: the log's head or tail).  MU-30/MU-31."""
-        if position == "end":
-            return (self.order[-1] if self.order else None), None
-        if not isinstance(position, (After, Before)):
-            raise invalid("position", INVALID_PARAMETERS, "tune.invalid_parameters")
-        key = str(position.entry_id)
-        if key in self.entries:
-            previous, following = self._neighbours(key)
-            return (key, following) if isinstance(position, After) else (previous, key)
-        if key not in self.removed:
-            raise TuneNotFoundError()
-        anchor = self.removed[key]
-        while anchor in self.removed:  # MU-31: a chain of tombstones ends at a live entry, HEAD or TAIL
-            anchor = self.removed[anchor]
-        if anchor == HEAD:
-            return None, (self.order[0] if self.order else None)
-        if anchor == TAIL:
-            return (self.order[-1] if self.order else None), None
-        return anchor, self._neighbours(anchor)[1]
+        return slot_for(position, self.order, self.entries, self.removed)
 
     # -- the tune log: commands ----------------------------------------------------------------------
 

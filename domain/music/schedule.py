@@ -147,7 +147,7 @@ def is_eligible_for_auto_create(enabled: bool, schedule: Schedule, now: datetime
 def plan_auto_create(
     schedule: Schedule, *, now: datetime, hours_ahead: int, occupied: Collection[date]
 ) -> list[Occurrence]:
-    """A.4: the occurrences to create now, earliest first.
+    """A.4: the occurrences to create now, earliest first (the one planning path of every caller, A.9.6).
 
     - with times only (time-less patterns are never auto-created);
     - ``now <= start <= now + hours_ahead`` on absolute time, both bounds inclusive;

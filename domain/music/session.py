@@ -13,6 +13,17 @@ Invariants:
 - The id of the instance auto-create makes for a date is derived from the session's state
   (``auto_instance_id``), so two racing runs build the same id and the second save conflicts (MU-22).
 - Dates are ISO strings in state and events (the event store's transcoder has no ``date``).
+
+Events (A.7; topic ``music.sessions.v1``, key = session id): ``Created{name, path, timezone,
+recurrence, session_type, initiation_date, termination_date, location_name, location_street,
+location_website, location_phone, city, state, country, active_buffer_minutes_before,
+active_buffer_minutes_after, auto_create_instances, auto_create_hours_ahead, created_at,
+fingerprint}``, ``DetailsChanged{name, session_type, location_*, city, state, country}`` (all values
+after), ``PathChanged{path, previous_path}``, ``TimezoneChanged{timezone}``,
+``RecurrenceChanged{recurrence}``, ``LifetimeChanged{initiation_date, termination_date}``,
+``BuffersChanged{before, after}``, ``AutoCreateConfigured{enabled, hours_ahead}``; the calendar:
+``InstanceListed{instance_id, date}``, ``InstanceUnlisted{instance_id, date}``,
+``ActiveInstancesChanged{active_instance_ids}`` (write-side bookkeeping; read models may ignore them).
 """
 
 from __future__ import annotations

@@ -4,6 +4,9 @@ Invariants:
 - At most one session holds a path: a new session or a path change creates (or reclaims) the index
   aggregate in the same save as the session, so two sessions racing for one path conflict on it.
 - A released path (the session moved to another path) can be claimed again.
+
+Events (internal to the write side; no read model needs them): ``Claimed{path, session_id}``,
+``Reclaimed{session_id}``, ``Released{session_id}``.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""The registry of every music session: what the clock-driven passes (auto-create, active window) walk.
+"""The registry of every music session: what the clock-driven passes (auto-create, active window) walk
+(MU-3).  Events (internal): ``Started{}``, ``SessionRegistered{session_id}``.
 
 Invariants:
 - One aggregate (a fixed id); each session is registered once, in the same save as its creation.

@@ -12,7 +12,14 @@ from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
-from domain.music.errors import INVALID_SETTING_OVERRIDE, UNKNOWN_TUNE, check_text, invalid
+from domain.music.errors import (
+    INVALID_PARAMETERS,
+    INVALID_SETTING_OVERRIDE,
+    UNKNOWN_TUNE,
+    TuneNotFoundError,
+    check_text,
+    invalid,
+)
 
 #: A.6.1: the step between order numbers, and the renumbering unit.
 STEP = 1000
@@ -84,6 +91,40 @@ def number_between(previous: int | None, following: int | None) -> int | None:
 def renumbering(order: Sequence[str]) -> dict[str, int]:
     """A.6.5: ``STEP * k`` for k = 1..N in the given order."""
     return {entry_id: STEP * k for k, entry_id in enumerate(order, start=1)}
+
+
+def neighbours(order: Sequence[str], entry_id: str) -> tuple[str | None, str | None]:
+    """The live entries just before and just after ``entry_id`` (None at the head or tail)."""
+    index = order.index(entry_id)
+    previous = order[index - 1] if index > 0 else None
+    following = order[index + 1] if index + 1 < len(order) else None
+    return previous, following
+
+
+def slot_for(
+    position: TunePosition, order: Sequence[str], entries: Mapping[str, Any], removed: Mapping[str, str]
+) -> tuple[str | None, str | None]:
+    """The live entries a new one goes between (None: the log's head or tail), MU-30 and MU-31: a live
+    reference is used as it is now; a removed one by the chain of tombstones to the nearest earlier live
+    entry (or HEAD, or TAIL for entries a bulk replace dropped)."""
+    if position == "end":
+        return (order[-1] if order else None), None
+    if not isinstance(position, (After, Before)):
+        raise invalid("position", INVALID_PARAMETERS, "tune.invalid_parameters")
+    key = str(position.entry_id)
+    if key in entries:
+        previous, following = neighbours(order, key)
+        return (key, following) if isinstance(position, After) else (previous, key)
+    if key not in removed:
+        raise TuneNotFoundError()
+    anchor = removed[key]
+    while anchor in removed:
+        anchor = removed[anchor]
+    if anchor == HEAD:
+        return None, (order[0] if order else None)
+    if anchor == TAIL:
+        return (order[-1] if order else None), None
+    return anchor, neighbours(order, anchor)[1]
 
 
 def sets_of(order: Sequence[str], entries: Mapping[str, Mapping[str, Any]]) -> list[list[str]]:

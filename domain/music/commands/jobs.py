@@ -156,7 +156,7 @@ class ClockJobs(MusicApplicationBase):
         def attempt() -> ActivityChanges:
             session = self.get_session(session_id)
             touched = self.evaluate_activity(session, self.activity_candidates(session, now), now)
-            if touched:
+            if touched or session.pending_events:
                 self.save(session, *touched)
             return ActivityChanges(
                 tuple(i.id for i in touched if i.is_active), tuple(i.id for i in touched if not i.is_active)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
+
+from dateutil.rrule import rrulestr
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from domain.music.patterns import parse_recurrence
 from domain.music.schedule import Schedule
@@ -157,3 +161,45 @@ def test_A3_occurrences_carry_the_pattern_times():
     (occurrence,) = schedule(weekly([4])).expand(date(2025, 6, 5), date(2025, 6, 5))
 
     assert (occurrence.start_time, occurrence.end_time) == (time(21), time(23, 30))
+
+
+# -- property: a session pattern expands as the RFC 5545 rule written from its JSON by hand -------------------
+
+CODES = {1: "MO", 2: "TU", 3: "WE", 4: "TH", 5: "FR", 6: "SA", 7: "SU"}
+
+
+@st.composite
+def anchored_patterns(draw: st.DrawFn) -> dict[str, Any]:
+    kind = draw(st.sampled_from(["weekly", "monthly"]))
+    pattern: dict[str, Any] = {
+        "type": kind,
+        "interval": draw(st.integers(1, 4)),
+        "daysOfWeek": draw(st.lists(st.integers(1, 7), unique=True, min_size=1, max_size=3)),
+        "startDate": draw(st.dates(date(2015, 1, 1), date(2030, 12, 31))).isoformat(),
+        "startTime": "21:00",
+        "endTime": "01:00",
+    }
+    if kind == "monthly" and draw(st.booleans()):
+        pattern["setPositions"] = draw(st.lists(st.sampled_from([1, 2, 3, 4, -1, -2]), unique=True, min_size=1, max_size=2))
+    return pattern
+
+
+def rfc5545_text(pattern: dict[str, Any]) -> str:
+    parts = [f"FREQ={pattern['type'].upper()}", f"INTERVAL={pattern['interval']}", "WKST=MO",
+             "BYDAY=" + ",".join(CODES[d] for d in pattern["daysOfWeek"])]  # fmt: skip
+    if "setPositions" in pattern:
+        parts.append("BYSETPOS=" + ",".join(str(p) for p in pattern["setPositions"]))
+    return f"DTSTART:{pattern['startDate'].replace('-', '')}T000000\nRRULE:" + ";".join(parts)
+
+
+@settings(max_examples=150, deadline=None)
+@given(anchored_patterns(), st.integers(-100, 2500), st.integers(0, 370))
+def test_A2_6_expansion_equals_rrulestr_of_the_rule_written_from_the_pattern(pattern, offset, days):
+    start = date.fromisoformat(pattern["startDate"]) + timedelta(days=offset)
+    end = start + timedelta(days=days)
+
+    expected = rrulestr(rfc5545_text(pattern)).between(
+        datetime.combine(start, time()), datetime.combine(end, time()), inc=True
+    )
+
+    assert dates(schedule(pattern).expand(start, end)) == [d.date() for d in expected]
