@@ -164,7 +164,10 @@ class RecurrenceRule:
         return [occurrence.date() for occurrence in found]
 
     def dates(self, limit: int | None = None) -> Iterator[date]:
-        """The occurrence dates in order, at most ``limit`` of them (a rule without until/count is endless)."""
+        """The occurrence dates in order, at most ``limit`` of them (a rule without until/count is endless).
+
+        A rule that can never match (say BYSETPOS=3 over one weekday a week) makes dateutil search up to
+        the year 9999 before it gives up; ``dates_between`` is always bounded by its range."""
         found = iter(self._rrule(self.dtstart))
         if limit is not None:
             found = islice(found, limit)
