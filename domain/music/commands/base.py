@@ -1,0 +1,96 @@
+"""What every music command shares: loading, and the A.5 re-evaluation of instances after a change."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError
+
+from domain.music.errors import InstanceNotFoundError, SessionNotFoundError
+from domain.music.instance import SessionInstance
+from domain.music.patterns import parse_time
+from domain.music.schedule import LOOKAHEAD, candidate_dates, is_active
+from domain.music.session import Session
+from domain.music.session_registry import REGISTRY_ID, SessionRegistry
+from domain.shared.application import ContextApplication
+
+
+class MusicApplicationBase(ContextApplication):
+    context = "music"
+
+    # -- loading ---------------------------------------------------------------------------------------
+
+    def get_session(self, session_id: UUID) -> Session:
+        try:
+            session = self.repository.get(session_id)
+        except AggregateNotFoundError:
+            raise SessionNotFoundError() from None
+        if not isinstance(session, Session):
+            raise SessionNotFoundError()
+        return session
+
+    def get_instance(self, instance_id: UUID) -> SessionInstance:
+        try:
+            instance = self.repository.get(instance_id)
+        except AggregateNotFoundError:
+            raise InstanceNotFoundError() from None
+        if not isinstance(instance, SessionInstance) or instance.deleted:
+            raise InstanceNotFoundError()
+        return instance
+
+    def registry(self) -> SessionRegistry:
+        """The registry of sessions; created the first time anything needs it."""
+        try:
+            registry = self.repository.get(REGISTRY_ID)
+        except AggregateNotFoundError:
+            try:
+                self.save(SessionRegistry.start())
+            except IntegrityError:
+                pass  # another writer started it first
+            registry = self.repository.get(REGISTRY_ID)
+        assert isinstance(registry, SessionRegistry)
+        return registry
+
+    def session_ids(self) -> list[UUID]:
+        return list(self.registry().session_ids)
+
+    # -- the active window (A.5) ------------------------------------------------------------------------
+
+    def evaluate_activity(
+        self, session: Session, instances: Iterable[SessionInstance], now: datetime
+    ) -> list[SessionInstance]:
+        """A.5: sets ``is_active`` to the predicate at ``now + 60 s`` where it differs, and keeps the
+        session's list of active instances equal; returns the instances that changed (save them with
+        the session)."""
+        at = now + LOOKAHEAD
+        changed: dict[UUID, bool] = {}
+        touched: list[SessionInstance] = []
+        for instance in instances:
+            active = not instance.deleted and is_active(
+                day=date.fromisoformat(instance.date),
+                start_time=parse_time(instance.start_time),
+                end_time=parse_time(instance.end_time),
+                is_cancelled=instance.is_cancelled,
+                tz=session.timezone,
+                before_minutes=session.active_buffer_minutes_before,
+                after_minutes=session.active_buffer_minutes_after,
+                termination_date=session.termination,
+                at=at,
+            )
+            if instance.set_active(active, now):
+                touched.append(instance)
+            changed[instance.id] = active
+        session.note_activity(changed)
+        return touched
+
+    def activity_candidates(self, session: Session, now: datetime) -> list[SessionInstance]:
+        """MU-20: the instances whose flag may differ at ``now + 60 s``: those flagged active, and those
+        whose local date lets their window reach that instant."""
+        low, high = candidate_dates(
+            now + LOOKAHEAD, session.timezone, session.active_buffer_minutes_before, session.active_buffer_minutes_after
+        )
+        ids = dict.fromkeys([*map(UUID, session.active_instances), *session.instances_between(low, high)])
+        return [self.get_instance(instance_id) for instance_id in ids]
