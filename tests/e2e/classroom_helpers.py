@@ -44,6 +44,11 @@ class Room:
     id: str
     teacher: str
     students: list[str] = field(default_factory=list)
+    version: int = 1
+
+    def settled(self) -> dict[str, Any]:
+        """The classroom as its read model shows it once it reflects every membership change made here."""
+        return ok(self.http.get(f"/classrooms/{self.id}", params={"min_version": self.version}))
 
     def schedule(self, **values: Any) -> dict[str, Any]:
         values.setdefault("title", "Modal verbs")
@@ -64,7 +69,7 @@ def new_room(http: httpx.Client, students: int = 3) -> Room:
     room = Room(http, created["id"], teacher)
     for _ in range(students):
         student = str(uuid4())
-        ok(http.post(f"/classrooms/{room.id}/members", json={"student_id": student}), 201)
+        room.version = ok(http.post(f"/classrooms/{room.id}/members", json={"student_id": student}), 201)["version"]
         room.students.append(student)
     return room
 
