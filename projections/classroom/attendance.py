@@ -57,19 +57,7 @@ class AttendanceReportProjection:
 
     def apply(self, cur: Cursor[Any], messages: Sequence[v1.Message]) -> None:
         fold(cur, "classroom_attendance_sessions", "id", HEADER_COLUMNS, messages, lambda m: m.aggregate_id, _header)
-        full: dict[tuple[UUID, UUID], dict[str, Any]] = {}
-        status_only: dict[tuple[UUID, UUID], str] = {}
-        for m in messages:
-            key = (m.aggregate_id, getattr(m, "student_id", None))
-            if isinstance(m, v1.StudentRecordMessage):
-                full[key] = {"session_id": key[0], "student_id": key[1], "status": m.status, "joined_at": m.joined_at,
-                             "left_at": m.left_at, "duration_minutes": m.duration_minutes, "connected": m.connected}  # fmt: skip
-                status_only.pop(key, None)
-            elif isinstance(m, v1.StudentStatusMessage):
-                if key in full:
-                    full[key]["status"] = m.status
-                else:
-                    status_only[key] = m.status
+        full, status_only = record_changes(messages)
         if full:
             cur.executemany(
                 "INSERT INTO classroom_attendance (session_id, student_id, status, joined_at, left_at,"
@@ -85,6 +73,26 @@ class AttendanceReportProjection:
                 " VALUES (%s, %s, %s, 0, false) ON CONFLICT (session_id, student_id) DO UPDATE SET status = EXCLUDED.status",
                 [(s, student, status) for (s, student), status in status_only.items()],
             )
+
+
+def record_changes(messages: Sequence[Any]) -> tuple[dict[tuple[UUID, UUID], Row], dict[tuple[UUID, UUID], str]]:
+    """Each touched record's state after the batch: whole rows (a join or a leave carries the record), or
+    only a new status (register, absent, excused) to set on the stored row."""
+    full: dict[tuple[UUID, UUID], Row] = {}
+    status_only: dict[tuple[UUID, UUID], str] = {}
+    for m in messages:
+        if isinstance(m, v1.StudentRecordMessage):
+            key = (m.aggregate_id, m.student_id)
+            full[key] = {"session_id": key[0], "student_id": key[1], "status": m.status, "joined_at": m.joined_at,
+                         "left_at": m.left_at, "duration_minutes": m.duration_minutes, "connected": m.connected}  # fmt: skip
+            status_only.pop(key, None)
+        elif isinstance(m, v1.StudentStatusMessage):
+            key = (m.aggregate_id, m.student_id)
+            if key in full:
+                full[key]["status"] = m.status
+            else:
+                status_only[key] = m.status
+    return full, status_only
 
 
 def _header(row: Row | None, m: Any) -> Row | None:
