@@ -25,7 +25,7 @@ from projections.classroom.live_sessions import LiveSessionsProjection
 from projections.due import all_due
 from infra.api.context import read
 from tests.conftest import all_records, wait_for
-from tests.integration.classroom_support import new_lesson, session_row
+from tests.integration.classroom_support import members_settled, new_lesson, session_row
 
 
 def unique_start() -> datetime:
@@ -185,6 +185,7 @@ def test_B5_7_a_reschedule_re_arms_a_sent_reminder_and_it_is_due_again(container
     moved = app.update_live_session(sid, lesson.teacher, {"scheduled_at": start + timedelta(hours=1)})
     row = session_row(container, sid, moved.version)
     assert row["reminders"] == [{"minutes": 60, "due_at": at(start, "18:00"), "sent_at": None}]
+    members_settled(container, lesson.classroom_id, 1 + len(lesson.students))
     due = read(container, lambda cur: all_due(cur, DUE_QUERIES, at(start, "18:00"), 1000))
     [item] = [i for i in due if i.subject_id == sid]
     assert (item.kind, item.id, item.due_at) == ("live_session_reminder", f"{sid}:60", at(start, "18:00"))

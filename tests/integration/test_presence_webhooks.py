@@ -70,7 +70,11 @@ def test_out_of_order_duplicated_reused_and_malformed_webhooks_give_the_in_order
         [outcome] = by_id[w["message_id"]]
         assert (outcome["status"], outcome["aggregate_id"]) == ("accepted", str(room)), outcome
 
-    letters = wait_for(lambda: [r for r in dlt.read() if r.key == str(room).encode()] if len(dlt.read()) >= 3 else None)
+    def my_letters() -> list | None:
+        mine = [r for r in dlt.read() if r.key == str(room).encode()]
+        return mine if len(mine) >= 3 else None
+
+    letters = wait_for(my_letters)
     assert sorted(r.value for r in letters) == sorted(v for _, v in malformed)
     headers = dict(letters[0].headers)
     assert headers["dlt.origin.topic"] == topics.physical(classroom_topics.INBOUND_PRESENCE, container.settings.topic_prefix).encode()
