@@ -14,12 +14,15 @@ from typing import Any
 
 from psycopg_pool import ConnectionPool
 
+from consumers.classroom.notifications import ClassroomSender
+from consumers.classroom.presence import InboundPresence
 from consumers.eventsessions.auto_end import AutoEnd
 from consumers.eventsessions.notifications import EventSessionsSender
 from consumers.dispatcher import Dispatcher
 from consumers.eventsessions.inbound_registrations import INBOUND_MESSAGES, InboundRegistrations
 from consumers.projector import Projector
 from consumers.runner import ConsumerRunner
+from domain.classroom.application import Classrooms
 from domain.eventsessions.application import EventSessions
 from domain.shared.application import ContextApplication
 from domain.shared.clock import Clock, SystemClock
@@ -35,7 +38,7 @@ from projections.catalogue import DUE_QUERIES, LIVE_SCHEMA, PROJECTIONS
 log = logging.getLogger(__name__)
 
 #: Every context's application class; the first one builds the event store's infrastructure.
-CONTEXT_APPLICATIONS: tuple[type[ContextApplication], ...] = (EventSessions,)
+CONTEXT_APPLICATIONS: tuple[type[ContextApplication], ...] = (EventSessions, Classrooms)
 
 #: The relay's positions, beside the event store (schema ``public``).
 RELAY_POSITIONS = Component("relay_positions", (
@@ -146,6 +149,12 @@ class Container:
         return app
 
     @property
+    def classroom(self) -> Classrooms:
+        app = self.apps[Classrooms.context]
+        assert isinstance(app, Classrooms)
+        return app
+
+    @property
     def app(self) -> EventSessions:
         """The event-sessions application (the name older callers use)."""
         return self.eventsessions
@@ -191,7 +200,7 @@ class Container:
         )
 
     def dispatcher(self) -> Dispatcher:
-        senders = {"eventsessions": EventSessionsSender(self.eventsessions)}
+        senders = {"eventsessions": EventSessionsSender(self.eventsessions), "classroom": ClassroomSender(self.classroom)}
         return Dispatcher(DUE_QUERIES, senders, self.pool, LIVE_SCHEMA, self.clock, self.settings.dispatch_interval_s)
 
     def auto_end(self) -> AutoEnd:
@@ -212,6 +221,7 @@ class Container:
         """Every context's inbound-topic handler, by worker name (a new context adds its own here)."""
         return {
             "inbound:registrations": InboundRegistrations(self.eventsessions, self.producer, self.settings.topic_prefix),
+            "inbound:presence": InboundPresence(self.classroom, self.producer, self.settings.topic_prefix),
         }
 
     def inbound_runner(self, handler: Any, **kwargs: Any) -> ConsumerRunner:
@@ -221,7 +231,7 @@ class Container:
             self.pool,
             self.producer,
             schema=LIVE_SCHEMA,
-            max_records=200,
+            max_records=getattr(handler, "max_records", 200),
             **kwargs,
         )
 

@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from projections.eventsessions.attendance import AttendanceProjection
 from projections.base import Projection
+from projections.classroom.attendance import AttendanceReportProjection
+from projections.classroom.due import ClassroomDue
+from projections.classroom.live_sessions import LiveSessionsProjection
+from projections.classroom.memberships import MembershipsProjection
 from projections.due import DueQuery
 from projections.eventsessions.due import EventSessionsDue
 from projections.eventsessions.event_dates import EventDatesProjection
@@ -23,7 +27,8 @@ PROJECTIONS: dict[str, Projection] = {
     for p in (
         EventsProjection(), SeatAvailabilityProjection(), EventDatesProjection(), RegistrationsProjection(),
         AttendanceProjection(), MailSchedulersProjection(),
+        MembershipsProjection(), LiveSessionsProjection(), AttendanceReportProjection(),
     )
 }
 
-DUE_QUERIES: tuple[DueQuery, ...] = (EventSessionsDue(),)
+DUE_QUERIES: tuple[DueQuery, ...] = (EventSessionsDue(), ClassroomDue())

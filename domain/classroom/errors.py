@@ -106,6 +106,8 @@ class InvalidTransitionError(ClassroomError, RuleViolationError):
         super().__init__(f"A {from_status} session cannot become {to_status}.")
         self.from_status = from_status
         self.to_status = to_status
+        #: What a caller shows beside the message (the problem document's ``from`` and ``to``).
+        self.details = {"from": from_status, "to": to_status}
 
 
 class SessionNotLiveError(ClassroomError, RuleViolationError):

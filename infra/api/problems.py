@@ -1,8 +1,9 @@
 """Every error as an RFC 9457 problem document (``application/problem+json``).
 
 One place decides the status of each error family, so a router never builds an error body by hand:
-not found -> 404, a business rule refused -> 409, malformed input -> 422 (``field`` names the culprit),
-read model behind or too much contention -> 503 with ``Retry-After``.
+not found -> 404, the actor may not do this -> 403, a business rule refused -> 409, malformed input -> 422
+(``field`` names the culprit), read model behind or too much contention -> 503 with ``Retry-After``.
+An error's ``details`` (a mapping, e.g. ``from``/``to`` of an invalid transition) are added to the body.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from domain.shared.errors import (
     ConcurrencyError,
     DomainError,
+    ForbiddenError,
     InvalidInputError,
     NotFoundError,
     RuleViolationError,
@@ -82,15 +84,19 @@ def naming_field(field: str, message: str) -> str:
 
 
 def domain_problem(error: DomainError) -> ProblemResponse:
+    details = getattr(error, "details", None)
     if isinstance(error, NotFoundError):
         return problem(404, error.message, error.code)
+    if isinstance(error, ForbiddenError):
+        # ``error`` repeats the message under the name the spec's sources answer it with.
+        return problem(403, error.message, error.code, extra={"error": error.message, **(details or {})})
     if isinstance(error, InvalidInputError):
         return problem(422, naming_field(error.field, error.message), error.code, field=error.field)
     if isinstance(error, ConcurrencyError):
         return problem(503, error.message, error.code, headers={"Retry-After": str(RETRY_AFTER_S)})
     if not isinstance(error, RuleViolationError):
         log.warning("unclassified domain error", extra={"error_class": type(error).__name__})
-    return problem(409, error.message, error.code)
+    return problem(409, error.message, error.code, extra=details)
 
 
 def field_of(location: Sequence[int | str], error_type: str) -> str:

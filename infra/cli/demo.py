@@ -209,7 +209,7 @@ def _print_due(http: httpx.Client, event_id: str, at: str, title: str) -> None:
     for column in ("kind", "template", "due at", "recipients"):
         table.add_column(column)
     for d in http.get("/notifications/due", params={"at": at}).json():
-        if d["event_id"] == event_id:
+        if d.get("event_id") == event_id:
             table.add_row(d["kind"], d["template"], d["due_at"], ", ".join(r["email"] for r in d["recipients"]))
     console.print(table)
 
@@ -221,7 +221,7 @@ def _print_outgoing(bootstrap: str, prefix: str, event_id: str) -> None:
         table.add_column(column)
     for record in kafka.read_topic(bootstrap, topics.physical(topics.NOTIFICATIONS_OUTGOING, prefix)):
         n = json.loads(record.value)
-        if n["event_id"] == event_id:
+        if n.get("event_id") == event_id:
             table.add_row(n["kind"], n["template"], ", ".join(r["email"] for r in n["recipients"]),
                           n["data"].get("date_range", ""), n["sent_at"])  # fmt: skip
     console.print(table)

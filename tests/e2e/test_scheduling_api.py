@@ -122,7 +122,7 @@ def test_mail_schedulers_copy_to_sessions_and_become_due_notifications(http, rea
     # Recipients come from the registrations read model, which may trail the mail one by a moment.
     wait_for(lambda: reader.get(f"/registrations/{person['id']}").status_code == 200)
     due = reader.get("/notifications/due", params={"at": "2031-03-01T00:00:00Z"}).json()
-    mine = [d for d in due if d["event_id"] == event["id"]]
+    mine = [d for d in due if d.get("event_id") == event["id"]]  # other contexts have no event_id
     assert [(d["template"], d["due_at"], d["subject_id"]) for d in mine] == [
         ("Save the date", "2031-02-28T10:00:00Z", session["id"])
     ]

@@ -24,7 +24,7 @@ def _notifications(container) -> list[dict]:
 
 
 def _of_event(container, event_id) -> list[dict]:
-    return [n for n in _notifications(container) if n["event_id"] == str(event_id)]
+    return [n for n in _notifications(container) if n.get("event_id") == str(event_id)]  # other contexts have none
 
 
 def _race(dispatchers: list[Dispatcher], at) -> list:
