@@ -14,12 +14,14 @@ from typing import Any
 
 from psycopg_pool import ConnectionPool
 
+from consumers.charging.inbound import CHARGING_INBOUND_MESSAGES, InboundOcpiSessions
 from consumers.eventsessions.auto_end import AutoEnd
 from consumers.eventsessions.notifications import EventSessionsSender
 from consumers.dispatcher import Dispatcher
 from consumers.eventsessions.inbound_registrations import INBOUND_MESSAGES, InboundRegistrations
 from consumers.projector import Projector
 from consumers.runner import ConsumerRunner
+from domain.charging.application import ChargingSessions
 from domain.eventsessions.application import EventSessions
 from domain.shared.application import ContextApplication
 from domain.shared.clock import Clock, SystemClock
@@ -35,7 +37,7 @@ from projections.catalogue import DUE_QUERIES, LIVE_SCHEMA, PROJECTIONS
 log = logging.getLogger(__name__)
 
 #: Every context's application class; the first one builds the event store's infrastructure.
-CONTEXT_APPLICATIONS: tuple[type[ContextApplication], ...] = (EventSessions,)
+CONTEXT_APPLICATIONS: tuple[type[ContextApplication], ...] = (EventSessions, ChargingSessions)
 
 #: The relay's positions, beside the event store (schema ``public``).
 RELAY_POSITIONS = Component("relay_positions", (
@@ -95,7 +97,7 @@ class PgPosition:
 
 def schema_plan(schema: str = LIVE_SCHEMA) -> list[tuple[str, list[Component]]]:
     """Every schema the service owns and the migration components in it, in the order they run."""
-    readmodels = [BOOKKEEPING, *(component(p) for p in PROJECTIONS.values()), INBOUND_MESSAGES]
+    readmodels = [BOOKKEEPING, *(component(p) for p in PROJECTIONS.values()), INBOUND_MESSAGES, CHARGING_INBOUND_MESSAGES]
     return [("public", [RELAY_POSITIONS]), (schema, readmodels)]
 
 
@@ -125,7 +127,8 @@ class Container:
     def apps(self) -> dict[str, ContextApplication]:
         """Each context's application by context name, all over one event store and one pool."""
         if self._apps is None:
-            env = eventstore_env(self.endpoints.database_url, create_table=self.create_event_store)
+            env = {**eventstore_env(self.endpoints.database_url, create_table=self.create_event_store),
+                   **self.settings.application_env()}  # fmt: skip
             first, *others = CONTEXT_APPLICATIONS
             store = first(env=env, clock=self.clock)
             apps = {store.context: store}
@@ -143,6 +146,12 @@ class Container:
     def eventsessions(self) -> EventSessions:
         app = self.apps[EventSessions.context]
         assert isinstance(app, EventSessions)
+        return app
+
+    @property
+    def charging(self) -> ChargingSessions:
+        app = self.apps[ChargingSessions.context]
+        assert isinstance(app, ChargingSessions)
         return app
 
     @property
@@ -212,6 +221,7 @@ class Container:
         """Every context's inbound-topic handler, by worker name (a new context adds its own here)."""
         return {
             "inbound:registrations": InboundRegistrations(self.eventsessions, self.producer, self.settings.topic_prefix),
+            "inbound:ocpi-sessions": InboundOcpiSessions(self.charging, self.producer, self.settings.topic_prefix),
         }
 
     def inbound_runner(self, handler: Any, **kwargs: Any) -> ConsumerRunner:

@@ -10,22 +10,25 @@ from collections.abc import Callable
 from typing import Any
 
 from producers import topics
+from producers.charging import mapping as charging_mapping
+from producers.charging import messages as charging_messages
+from producers.charging import topics as charging_topics
 from producers.eventsessions import mapping as eventsessions_mapping
 from producers.eventsessions import messages as eventsessions_messages
 from producers.eventsessions import topics as eventsessions_topics
 from producers.registry import Registry
 
 #: Domain event -> messages, for every context.
-REGISTRY = Registry([eventsessions_mapping.MAPPING])
+REGISTRY = Registry([eventsessions_mapping.MAPPING, charging_mapping.MAPPING])
 
 #: Every topic the service reads or writes.
-TOPICS: tuple[topics.TopicSpec, ...] = (*topics.SHARED, *eventsessions_topics.CATALOGUE)
+TOPICS: tuple[topics.TopicSpec, ...] = (*topics.SHARED, *eventsessions_topics.CATALOGUE, *charging_topics.CATALOGUE)
 
 #: Domain topics too quiet for a relay process of their own (they share the first scope's).
-QUIET_TOPICS: tuple[str, ...] = (*eventsessions_topics.QUIET_TOPICS,)
+QUIET_TOPICS: tuple[str, ...] = (*eventsessions_topics.QUIET_TOPICS, *charging_topics.QUIET_TOPICS)
 
 #: Logical domain topic -> the function that parses and validates one message value from it.
-DECODERS: dict[str, Callable[[bytes], Any]] = {**eventsessions_messages.DECODERS}
+DECODERS: dict[str, Callable[[bytes], Any]] = {**eventsessions_messages.DECODERS, **charging_messages.DECODERS}
 
 
 def decoder_for(topic: str) -> Callable[[bytes], Any]:

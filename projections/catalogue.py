@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from projections.eventsessions.attendance import AttendanceProjection
 from projections.base import Projection
+from projections.charging.location_energy import LocationEnergyProjection
+from projections.charging.sessions import ChargingSessionsProjection
 from projections.due import DueQuery
 from projections.eventsessions.due import EventSessionsDue
 from projections.eventsessions.event_dates import EventDatesProjection
@@ -23,6 +25,7 @@ PROJECTIONS: dict[str, Projection] = {
     for p in (
         EventsProjection(), SeatAvailabilityProjection(), EventDatesProjection(), RegistrationsProjection(),
         AttendanceProjection(), MailSchedulersProjection(),
+        ChargingSessionsProjection(), LocationEnergyProjection(),
     )
 }
 
