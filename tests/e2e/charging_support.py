@@ -20,6 +20,11 @@ TOKENS = {
     ("DE", "ABC"): "cpo-de-abc",
     ("US", "AAA"): "cpo-us-aaa",
     ("NL", "TST"): "emsp-nl-tst",
+    ("FR", "PAG"): "cpo-fr-pag",
+    ("IT", "AAA"): "cpo-it-aaa",
+    ("IT", "BBB"): "cpo-it-bbb",
+    ("IT", "TOK"): "emsp-it-tok",
+    ("PT", "DMO"): "cpo-pt-dmo",
 }
 
 
