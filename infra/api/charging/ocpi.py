@@ -38,6 +38,7 @@ from domain.charging.identity import Party
 from domain.charging.vocabulary import OcpiVersion
 from domain.shared.errors import ConcurrencyError, DomainError, NotFoundError
 from infra.container import Container
+from infra.settings import parse_ocpi_tokens
 
 log = logging.getLogger(__name__)
 
@@ -146,9 +147,14 @@ def token_of(authorization: str | None) -> tuple[str, str | None] | None:
     return credential, decoded
 
 
+@functools.lru_cache(maxsize=4)
+def _parties(tokens: str) -> dict[str, tuple[str, str]]:
+    return parse_ocpi_tokens(tokens)
+
+
 def party_of(request: Request) -> Party:
     """The calling party (spec §8.4: Base64 first, the raw token as a fallback), else 401."""
-    parties = container_of(request).settings.ocpi_parties()
+    parties = _parties(container_of(request).settings.ocpi_tokens.get_secret_value())
     found = token_of(request.headers.get("authorization"))
     if found is not None:
         raw, decoded = found

@@ -16,7 +16,18 @@ from fastapi.responses import JSONResponse
 from domain.charging.identity import check_party_may_push
 from domain.charging.session import UpdateResult
 from domain.charging.validation import validate_session, validate_session_patch
-from infra.api.charging.ocpi import blocking, check_version, container_of, envelope, json_body, party_of, route
+from domain.charging.vocabulary import OcpiVersion
+from domain.shared.errors import DomainError
+from infra.api.charging.ocpi import (
+    blocking,
+    check_version,
+    container_of,
+    envelope,
+    error_of,
+    json_body,
+    party_of,
+    route,
+)
 
 router = APIRouter(tags=["ocpi"])
 PATH = "/ocpi/emsp/{version}/sessions/{country_code}/{party_id}/{session_id}"
@@ -27,11 +38,14 @@ MESSAGES = {
 }
 
 
-async def _checked(request: Request, version: str, country_code: str, party_id: str) -> str:
+async def _checked(request: Request, version: str, country_code: str, party_id: str) -> OcpiVersion:
     """Authentication, version, then the caller's right to this identity (before the body is read)."""
     caller = party_of(request)
     checked = check_version(version)
-    await blocking(lambda: check_party_may_push(caller, country_code, party_id))
+    try:
+        check_party_may_push(caller, country_code, party_id)
+    except DomainError as error:
+        raise error_of(error) from None
     return checked
 
 
