@@ -10,7 +10,10 @@ fresh database and topic prefix of the configured (or local) PostgreSQL and Kafk
 - ``ocpi_patch_ms_p50_at_1000`` and ``ocpi_patch_ms_p50_at_10``: the median latency of one PATCH
   (one client, one at a time, interleaved) on a session that already has 1,000 periods and on one that
   has 10 (CH-20: a PATCH's cost does not grow with the stored periods);
-- reference figures: the p90s and the 1,000/10 latency ratio.
+- reference figures: the p90s, the 1,000/10 latency ratio, and ``*_split``: the PATCH and livez rates
+  again with the API in a process of its own and the relay and consumers in another
+  (``sessionstream run --no-relay --no-projections --no-inbound`` beside ``sessionstream run --no-api``),
+  because the consumers run as threads of the API's process and share its interpreter lock.
 
 Run it alone: ``python -m infra.bench_charging [--seconds 5] [--json results.json]``.  Targets (issue 9):
 at least 500 PATCH/s on the development machine, the 1,000-period latency within 1.5x of the 10-period one.
@@ -66,10 +69,22 @@ def _database(server_url: str, name: str, *, drop: bool = False) -> str:
     return urlunparse(urlparse(server_url)._replace(path="/" + name))
 
 
-class Service:
-    """``sessionstream run`` in a subprocess, on its own database and topic prefix."""
+def _wait_disconnected(server_url: str, name: str, timeout: float = 20.0) -> None:
+    """Waits until no session uses the database (the relay's children stop after the service)."""
+    deadline = time.monotonic() + timeout
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        while time.monotonic() < deadline:
+            row = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s", (name,)).fetchone()
+            if not row or row[0] == 0:
+                return
+            time.sleep(0.2)
 
-    def __init__(self, settings: Settings) -> None:
+
+class Service:
+    """``sessionstream run`` in a subprocess (or, ``split``, its API in one process and its workers, the
+    relay and the consumers, in another), on its own database and topic prefix."""
+
+    def __init__(self, settings: Settings, *, split: bool = False) -> None:
         endpoints = resolve_endpoints(settings)
         self.server_url = endpoints.database_url
         self.name = f"bench_charging_{uuid.uuid4().hex[:8]}"
@@ -80,14 +95,19 @@ class Service:
             SESSIONSTREAM_HTTP_PORT=str(self.port), SESSIONSTREAM_API_TOKENS="bench-write:write",
             SESSIONSTREAM_OCPI_TOKENS=f"{TOKEN}:{PARTY[0]}:{PARTY[1]}", SESSIONSTREAM_LOG_LEVEL="WARNING",
         )  # fmt: skip
-        self.process = subprocess.Popen([sys.executable, "-m", "infra.cli.main", "run"], env=env)
-        self._wait_ready()
+        run = [sys.executable, "-m", "infra.cli.main", "run"]
+        layouts = [run + ["--no-relay", "--no-projections", "--no-inbound"], run + ["--no-api"]] if split else [run]
+        self.processes = []
+        for command in layouts:
+            self.processes.append(subprocess.Popen(command, env=env))
+            if command is layouts[0]:
+                self._wait_ready()
 
     def _wait_ready(self, timeout: float = 120.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"the service exited with {self.process.returncode}")
+            if self.processes[0].poll() is not None:
+                raise RuntimeError(f"the service exited with {self.processes[0].returncode}")
             try:
                 connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
                 connection.request("GET", "/readyz")
@@ -99,11 +119,14 @@ class Service:
         raise RuntimeError("the service did not become ready")
 
     def stop(self) -> None:
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
+        for process in self.processes:
+            process.send_signal(signal.SIGTERM)
+        for process in self.processes:
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        _wait_disconnected(self.server_url, self.name)
         _database(self.server_url, self.name, drop=True)
 
 
@@ -206,9 +229,8 @@ def _latencies(client: Client, long: RunningSession, short: RunningSession, coun
     }
 
 
-def measure(settings: Settings | None = None, *, seconds: float = 5.0, latency_patches: int = 300) -> dict[str, float]:
-    """Runs the benchmark (see the module docstring) and returns its figures."""
-    service = Service(settings or get_settings())
+def _run(settings: Settings, seconds: float, latency_patches: int, *, split: bool) -> dict[str, float]:
+    service = Service(settings, split=split)
     clients = [Client(service.port) for _ in range(CLIENTS)]
     try:
         owned = [[RunningSession(c, 1) for _ in range(SESSIONS_PER_CLIENT)] for c in clients]
@@ -219,16 +241,17 @@ def measure(settings: Settings | None = None, *, seconds: float = 5.0, latency_p
             sessions[turn[index] % len(sessions)].patch(client)
             turn[index] += 1
 
-        _rate(clients, 1.0, patch_next)  # warm-up: caches, connections, JIT-free but pool-filled
+        _rate(clients, 1.0, patch_next)  # warm-up: caches, connections, pools
         livez = _rate(clients, seconds, lambda _i, c: c.call("GET", "/livez") and None)
         patches = _rate(clients, seconds, patch_next)
-        long, short = RunningSession(clients[0], 1000), RunningSession(clients[0], 10)
-        _latencies(clients[0], long, short, 20)  # warm-up
         results = {"ocpi_patch_per_s": patches, "http_get_livez_per_s": livez}
-        results.update(_latencies(clients[0], long, short, latency_patches))
-        results["ocpi_patch_latency_ratio_1000_vs_10"] = (
-            results["ocpi_patch_ms_p50_at_1000"] / results["ocpi_patch_ms_p50_at_10"]
-        )
+        if latency_patches:
+            long, short = RunningSession(clients[0], 1000), RunningSession(clients[0], 10)
+            _latencies(clients[0], long, short, 20)  # warm-up
+            results.update(_latencies(clients[0], long, short, latency_patches))
+            results["ocpi_patch_latency_ratio_1000_vs_10"] = (
+                results["ocpi_patch_ms_p50_at_1000"] / results["ocpi_patch_ms_p50_at_10"]
+            )
         return results
     finally:
         for client in clients:
@@ -236,12 +259,24 @@ def measure(settings: Settings | None = None, *, seconds: float = 5.0, latency_p
         service.stop()
 
 
+def measure(settings: Settings | None = None, *, seconds: float = 5.0, latency_patches: int = 300) -> dict[str, float]:
+    """Runs the benchmark (see the module docstring) and returns its figures: those of one
+    ``sessionstream run``, then (``*_split``) the same service with the API in a process of its own."""
+    settings = settings or get_settings()
+    results = _run(settings, seconds, latency_patches, split=False)
+    split = _run(settings, seconds, 0, split=True)
+    results["ocpi_patch_per_s_split"] = split["ocpi_patch_per_s"]
+    results["http_get_livez_per_s_split"] = split["http_get_livez_per_s"]
+    return results
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=5.0, help="length of each throughput run")
+    parser.add_argument("--latency-patches", type=int, default=300, help="PATCHes per latency figure")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args(argv)
-    results = measure(seconds=args.seconds)
+    results = measure(seconds=args.seconds, latency_patches=args.latency_patches)
     for name, value in results.items():
         print(f"{name:40s} {value:10.2f}")
     if args.json:
