@@ -13,7 +13,8 @@ fresh database and topic prefix of the configured (or local) PostgreSQL and Kafk
 - reference figures: the p90s, the 1,000/10 latency ratio, and ``*_split``: the PATCH and livez rates
   again with the API in a process of its own and the relay and consumers in another
   (``sessionstream run --no-relay --no-projections --no-inbound`` beside ``sessionstream run --no-api``),
-  because the consumers run as threads of the API's process and share its interpreter lock.
+  because the consumers run as threads of the API's process and share its interpreter lock; and
+  ``*_api_only``: the API with no relay and no consumers at all (the ceiling of HTTP + commands).
 
 Run it alone: ``python -m infra.bench_charging [--seconds 5] [--json results.json]``.  Targets (issue 9):
 at least 500 PATCH/s on the development machine, the 1,000-period latency within 1.5x of the 10-period one.
@@ -84,7 +85,7 @@ class Service:
     """``sessionstream run`` in a subprocess (or, ``split``, its API in one process and its workers, the
     relay and the consumers, in another), on its own database and topic prefix."""
 
-    def __init__(self, settings: Settings, *, split: bool = False) -> None:
+    def __init__(self, settings: Settings, *, split: bool = False, api_only: bool = False) -> None:
         endpoints = resolve_endpoints(settings)
         self.server_url = endpoints.database_url
         self.name = f"bench_charging_{uuid.uuid4().hex[:8]}"
@@ -96,7 +97,8 @@ class Service:
             SESSIONSTREAM_OCPI_TOKENS=f"{TOKEN}:{PARTY[0]}:{PARTY[1]}", SESSIONSTREAM_LOG_LEVEL="WARNING",
         )  # fmt: skip
         run = [sys.executable, "-m", "infra.cli.main", "run"]
-        layouts = [run + ["--no-relay", "--no-projections", "--no-inbound"], run + ["--no-api"]] if split else [run]
+        api = run + ["--no-relay", "--no-projections", "--no-inbound"]
+        layouts = [api] if api_only else [api, run + ["--no-api"]] if split else [run]
         self.processes = []
         for command in layouts:
             self.processes.append(subprocess.Popen(command, env=env))
@@ -229,8 +231,10 @@ def _latencies(client: Client, long: RunningSession, short: RunningSession, coun
     }
 
 
-def _run(settings: Settings, seconds: float, latency_patches: int, *, split: bool) -> dict[str, float]:
-    service = Service(settings, split=split)
+def _run(
+    settings: Settings, seconds: float, latency_patches: int, *, split: bool = False, api_only: bool = False
+) -> dict[str, float]:
+    service = Service(settings, split=split, api_only=api_only)
     clients = [Client(service.port) for _ in range(CLIENTS)]
     try:
         owned = [[RunningSession(c, 1) for _ in range(SESSIONS_PER_CLIENT)] for c in clients]
@@ -261,12 +265,16 @@ def _run(settings: Settings, seconds: float, latency_patches: int, *, split: boo
 
 def measure(settings: Settings | None = None, *, seconds: float = 5.0, latency_patches: int = 300) -> dict[str, float]:
     """Runs the benchmark (see the module docstring) and returns its figures: those of one
-    ``sessionstream run``, then (``*_split``) the same service with the API in a process of its own."""
+    ``sessionstream run``, then (``*_split``) the API in a process of its own beside the workers, then
+    (``*_api_only``) the API without workers."""
     settings = settings or get_settings()
     results = _run(settings, seconds, latency_patches, split=False)
     split = _run(settings, seconds, 0, split=True)
     results["ocpi_patch_per_s_split"] = split["ocpi_patch_per_s"]
     results["http_get_livez_per_s_split"] = split["http_get_livez_per_s"]
+    alone = _run(settings, seconds, 0, api_only=True)
+    results["ocpi_patch_per_s_api_only"] = alone["ocpi_patch_per_s"]
+    results["http_get_livez_per_s_api_only"] = alone["http_get_livez_per_s"]
     return results
 
 
