@@ -14,6 +14,7 @@ from typing import Any
 
 from psycopg_pool import ConnectionPool
 
+from consumers.charging.inbound import CHARGING_INBOUND_MESSAGES, InboundOcpiSessions
 from consumers.classroom.notifications import ClassroomSender
 from consumers.classroom.presence import InboundPresence
 from consumers.eventsessions.auto_end import AutoEnd
@@ -22,6 +23,7 @@ from consumers.dispatcher import Dispatcher
 from consumers.eventsessions.inbound_registrations import INBOUND_MESSAGES, InboundRegistrations
 from consumers.projector import Projector
 from consumers.runner import ConsumerRunner
+from domain.charging.application import ChargingSessions
 from domain.classroom.application import Classrooms
 from domain.eventsessions.application import EventSessions
 from domain.shared.application import ContextApplication
@@ -38,7 +40,7 @@ from projections.catalogue import DUE_QUERIES, LIVE_SCHEMA, PROJECTIONS
 log = logging.getLogger(__name__)
 
 #: Every context's application class; the first one builds the event store's infrastructure.
-CONTEXT_APPLICATIONS: tuple[type[ContextApplication], ...] = (EventSessions, Classrooms)
+CONTEXT_APPLICATIONS: tuple[type[ContextApplication], ...] = (EventSessions, ChargingSessions, Classrooms)
 
 #: The relay's positions, beside the event store (schema ``public``).
 RELAY_POSITIONS = Component("relay_positions", (
@@ -98,7 +100,7 @@ class PgPosition:
 
 def schema_plan(schema: str = LIVE_SCHEMA) -> list[tuple[str, list[Component]]]:
     """Every schema the service owns and the migration components in it, in the order they run."""
-    readmodels = [BOOKKEEPING, *(component(p) for p in PROJECTIONS.values()), INBOUND_MESSAGES]
+    readmodels = [BOOKKEEPING, *(component(p) for p in PROJECTIONS.values()), INBOUND_MESSAGES, CHARGING_INBOUND_MESSAGES]
     return [("public", [RELAY_POSITIONS]), (schema, readmodels)]
 
 
@@ -128,7 +130,8 @@ class Container:
     def apps(self) -> dict[str, ContextApplication]:
         """Each context's application by context name, all over one event store and one pool."""
         if self._apps is None:
-            env = eventstore_env(self.endpoints.database_url, create_table=self.create_event_store)
+            env = {**eventstore_env(self.endpoints.database_url, create_table=self.create_event_store),
+                   **self.settings.application_env()}  # fmt: skip
             first, *others = CONTEXT_APPLICATIONS
             store = first(env=env, clock=self.clock)
             apps = {store.context: store}
@@ -152,6 +155,12 @@ class Container:
     def classroom(self) -> Classrooms:
         app = self.apps[Classrooms.context]
         assert isinstance(app, Classrooms)
+        return app
+
+    @property
+    def charging(self) -> ChargingSessions:
+        app = self.apps[ChargingSessions.context]
+        assert isinstance(app, ChargingSessions)
         return app
 
     @property
@@ -222,6 +231,7 @@ class Container:
         return {
             "inbound:registrations": InboundRegistrations(self.eventsessions, self.producer, self.settings.topic_prefix),
             "inbound:presence": InboundPresence(self.classroom, self.producer, self.settings.topic_prefix),
+            "inbound:ocpi-sessions": InboundOcpiSessions(self.charging, self.producer, self.settings.topic_prefix),
         }
 
     def inbound_runner(self, handler: Any, **kwargs: Any) -> ConsumerRunner:

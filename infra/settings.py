@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -31,6 +32,13 @@ class Settings(BaseSettings):
     relay_batch_size: int = Field(default=2000, alias="SESSIONSTREAM_RELAY_BATCH_SIZE", ge=1)
     dispatch_interval_s: float = Field(default=1.0, alias="SESSIONSTREAM_DISPATCH_INTERVAL_S", gt=0)
     auto_end_interval_s: float = Field(default=300.0, alias="SESSIONSTREAM_AUTO_END_INTERVAL_S", gt=0)
+    #: OCPI credentials tokens, one party each: ``token:COUNTRY:PARTY`` triples, comma-separated.
+    ocpi_tokens: SecretStr = Field(default=SecretStr(""), alias="SESSIONSTREAM_OCPI_TOKENS")
+    #: The OCPI sender list's largest page (``X-Limit``).
+    ocpi_max_limit: int = Field(default=100, alias="SESSIONSTREAM_OCPI_MAX_LIMIT", ge=1, le=1000)
+    #: Charging policy flags (``domain/charging/RULES.md`` CH-17).
+    charging_stale_updates: Literal["ignore", "apply"] = Field(default="ignore", alias="CHARGING_STALE_UPDATES")
+    charging_final_statuses: Literal["terminal", "open"] = Field(default="terminal", alias="CHARGING_FINAL_STATUSES")
 
     @field_validator("topic_prefix")
     @classmethod
@@ -39,6 +47,23 @@ class Settings(BaseSettings):
         if not set(value) <= allowed:
             raise ValueError("may hold only letters, digits, '.', '_' and '-'")
         return value
+
+    @field_validator("ocpi_tokens")
+    @classmethod
+    def _ocpi_tokens_are_triples(cls, value: SecretStr) -> SecretStr:
+        parse_ocpi_tokens(value.get_secret_value())
+        return value
+
+    def ocpi_parties(self) -> dict[str, tuple[str, str]]:
+        """OCPI credentials token -> the ``(country_code, party_id)`` of the party it belongs to."""
+        return parse_ocpi_tokens(self.ocpi_tokens.get_secret_value())
+
+    def application_env(self) -> dict[str, str]:
+        """Settings the contexts' applications read from their ``env`` (policy flags)."""
+        return {
+            "CHARGING_STALE_UPDATES": self.charging_stale_updates,
+            "CHARGING_FINAL_STATUSES": self.charging_final_statuses,
+        }
 
     def tokens(self) -> dict[str, str]:
         """Bearer token -> role (``read`` or ``write``)."""
@@ -52,6 +77,21 @@ class Settings(BaseSettings):
                 raise ValueError("SESSIONSTREAM_API_TOKENS must be comma-separated token:role pairs")
             pairs[token] = role
         return pairs
+
+
+def parse_ocpi_tokens(text: str) -> dict[str, tuple[str, str]]:
+    """``token:COUNTRY:PARTY,...`` -> token -> (country, party); a token may itself hold ``:``."""
+    parties: dict[str, tuple[str, str]] = {}
+    for item in text.split(","):
+        item = item.strip()
+        if not item:
+            continue
+        parts = item.rsplit(":", 2)
+        token, country, party = parts if len(parts) == 3 else ("", "", "")
+        if not token or not (1 <= len(country) <= 2 and 1 <= len(party) <= 3 and (country + party).isascii()):
+            raise ValueError("SESSIONSTREAM_OCPI_TOKENS must be comma-separated token:COUNTRY:PARTY triples")
+        parties[token] = (country, party)
+    return parties
 
 
 @lru_cache(maxsize=1)

@@ -10,6 +10,9 @@ from collections.abc import Callable
 from typing import Any
 
 from producers import topics
+from producers.charging import mapping as charging_mapping
+from producers.charging import messages as charging_messages
+from producers.charging import topics as charging_topics
 from producers.classroom import mapping as classroom_mapping
 from producers.classroom import messages as classroom_messages
 from producers.classroom import topics as classroom_topics
@@ -19,16 +22,22 @@ from producers.eventsessions import topics as eventsessions_topics
 from producers.registry import Registry
 
 #: Domain event -> messages, for every context.
-REGISTRY = Registry([eventsessions_mapping.MAPPING, classroom_mapping.MAPPING])
+REGISTRY = Registry([eventsessions_mapping.MAPPING, charging_mapping.MAPPING, classroom_mapping.MAPPING])
 
 #: Every topic the service reads or writes.
-TOPICS: tuple[topics.TopicSpec, ...] = (*topics.SHARED, *eventsessions_topics.CATALOGUE, *classroom_topics.CATALOGUE)
+TOPICS: tuple[topics.TopicSpec, ...] = (
+    *topics.SHARED, *eventsessions_topics.CATALOGUE, *charging_topics.CATALOGUE, *classroom_topics.CATALOGUE,
+)
 
 #: Domain topics too quiet for a relay process of their own (they share the first scope's).
-QUIET_TOPICS: tuple[str, ...] = (*eventsessions_topics.QUIET_TOPICS, *classroom_topics.QUIET_TOPICS)
+QUIET_TOPICS: tuple[str, ...] = (
+    *eventsessions_topics.QUIET_TOPICS, *charging_topics.QUIET_TOPICS, *classroom_topics.QUIET_TOPICS,
+)
 
 #: Logical domain topic -> the function that parses and validates one message value from it.
-DECODERS: dict[str, Callable[[bytes], Any]] = {**eventsessions_messages.DECODERS, **classroom_messages.DECODERS}
+DECODERS: dict[str, Callable[[bytes], Any]] = {
+    **eventsessions_messages.DECODERS, **charging_messages.DECODERS, **classroom_messages.DECODERS,
+}
 
 
 def decoder_for(topic: str) -> Callable[[bytes], Any]:

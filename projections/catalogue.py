@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from projections.eventsessions.attendance import AttendanceProjection
 from projections.base import Projection
+from projections.charging.location_energy import LocationEnergyProjection
+from projections.charging.sessions import ChargingSessionsProjection
 from projections.classroom.attendance import AttendanceReportProjection
 from projections.classroom.due import ClassroomDue
 from projections.classroom.live_sessions import LiveSessionsProjection
@@ -27,6 +29,7 @@ PROJECTIONS: dict[str, Projection] = {
     for p in (
         EventsProjection(), SeatAvailabilityProjection(), EventDatesProjection(), RegistrationsProjection(),
         AttendanceProjection(), MailSchedulersProjection(),
+        ChargingSessionsProjection(), LocationEnergyProjection(),
         MembershipsProjection(), LiveSessionsProjection(), AttendanceReportProjection(),
     )
 }

@@ -22,6 +22,11 @@ from infra.settings import Settings, get_settings
 T = TypeVar("T")
 WRITE_TOKEN = "test-write-token"
 READ_TOKEN = "test-read-token"
+#: OCPI credentials tokens of the test service's parties (charging): token -> COUNTRY:PARTY.
+OCPI_TOKENS = (
+    "cpo-nl-stk:NL:STK,cpo-be-bec:BE:BEC,cpo-de-abc:DE:ABC,cpo-us-aaa:US:AAA,emsp-nl-tst:NL:TST,"
+    "cpo-fr-pag:FR:PAG,cpo-it-aaa:IT:AAA,cpo-it-bbb:IT:BBB,emsp-it-tok:IT:TOK,cpo-pt-dmo:PT:DMO"
+)
 
 
 def wait_for(check: Callable[[], T], timeout: float = 20.0, interval: float = 0.05) -> T:
@@ -57,6 +62,7 @@ def container_factory(endpoints: Endpoints) -> Iterator[Callable[[], Container]]
         settings = Settings(
             SESSIONSTREAM_TOPIC_PREFIX=f"{name}.",
             SESSIONSTREAM_API_TOKENS=f"{WRITE_TOKEN}:write,{READ_TOKEN}:read",
+            SESSIONSTREAM_OCPI_TOKENS=OCPI_TOKENS,
         )
         container = Container(settings, Endpoints(create_database(endpoints.database_url, name), endpoints.kafka_bootstrap))
         made.append(container)

@@ -12,11 +12,15 @@ from domain.charging.errors import ForeignPartyError, IdentityMismatchError
 SESSION_ID_NAMESPACE = uuid5(NAMESPACE_URL, "urn:sessionstream:charging:session")
 
 
+def session_key(country_code: str, party_id: str, session_id: str) -> str:
+    """CH-1: the identity lower-cased (R-1) and written as a compact JSON array, ``["nl","stk","101"]``,
+    so no choice of characters can make two identities share it (also the Kafka key, CH-24)."""
+    return json.dumps([country_code.lower(), party_id.lower(), session_id.lower()], separators=(",", ":"))
+
+
 def session_aggregate_id(country_code: str, party_id: str, session_id: str) -> UUID:
-    """CH-1: ``uuid5(SESSION_ID_NAMESPACE, '["nl","tnm","101"]')``: the identity lower-cased (R-1) and
-    written as a JSON array, so no choice of characters can make two identities collide."""
-    key = json.dumps([country_code.lower(), party_id.lower(), session_id.lower()], separators=(",", ":"))
-    return uuid5(SESSION_ID_NAMESPACE, key)
+    """CH-1: ``uuid5(SESSION_ID_NAMESPACE, '["nl","tnm","101"]')`` (``session_key``)."""
+    return uuid5(SESSION_ID_NAMESPACE, session_key(country_code, party_id, session_id))
 
 
 def same_cistring(left: str, right: str) -> bool:

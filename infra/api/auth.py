@@ -18,6 +18,7 @@ from infra.api.problems import problem
 
 OPEN_PATHS = frozenset({"/livez", "/readyz", "/metrics", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"})
 READ_METHODS = frozenset({"GET", "HEAD"})
+OCPI_PREFIX = "/ocpi/"
 
 #: Documentation only: the middleware does the checking.
 bearer = HTTPBearer(auto_error=False, description="`Authorization: Bearer <token>`; roles `read` and `write`.")
@@ -44,7 +45,8 @@ class BearerAuth:
         self.tokens = dict(tokens)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in OPEN_PATHS:
+        # OCPI endpoints authenticate with OCPI's own ``Token`` scheme (``infra.api.charging.ocpi``).
+        if scope["type"] != "http" or scope["path"] in OPEN_PATHS or scope["path"].startswith(OCPI_PREFIX):
             await self.app(scope, receive, send)
             return
         role = role_of(Headers(scope=scope).get("authorization"), self.tokens)

@@ -1,0 +1,1 @@
+"""The charging context's consumers: the inbound OCPI sessions topic (``inbound``)."""

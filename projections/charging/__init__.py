@@ -1,0 +1,1 @@
+"""The charging read models: ``sessions`` (``charging_sessions``) and ``location_energy``."""
