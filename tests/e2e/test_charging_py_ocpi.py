@@ -31,7 +31,8 @@ CPO = Path(__file__).with_name("py_ocpi_cpo.py")
 @pytest.fixture(scope="session")
 def py_ocpi_python() -> Path:
     python = VENV / "bin" / "python"
-    if subprocess.run([str(python), "-c", "import py_ocpi"], capture_output=True).returncode != 0:
+    # A fresh machine has no such venv yet: running a missing interpreter raises instead of failing.
+    if not python.exists() or subprocess.run([str(python), "-c", "import py_ocpi"], capture_output=True).returncode != 0:
         subprocess.run([sys.executable, "-m", "venv", "--clear", str(VENV)], check=True)
         installed = subprocess.run([str(python), "-m", "pip", "install", "-q", LIBRARY], capture_output=True, text=True)
         assert installed.returncode == 0, f"could not install {LIBRARY}: {installed.stderr[-2000:]}"
