@@ -13,19 +13,22 @@ from producers import topics
 from producers.eventsessions import mapping as eventsessions_mapping
 from producers.eventsessions import messages as eventsessions_messages
 from producers.eventsessions import topics as eventsessions_topics
+from producers.music import mapping as music_mapping
+from producers.music import messages as music_messages
+from producers.music import topics as music_topics
 from producers.registry import Registry
 
 #: Domain event -> messages, for every context.
-REGISTRY = Registry([eventsessions_mapping.MAPPING])
+REGISTRY = Registry([eventsessions_mapping.MAPPING, music_mapping.MAPPING])
 
 #: Every topic the service reads or writes.
-TOPICS: tuple[topics.TopicSpec, ...] = (*topics.SHARED, *eventsessions_topics.CATALOGUE)
+TOPICS: tuple[topics.TopicSpec, ...] = (*topics.SHARED, *eventsessions_topics.CATALOGUE, *music_topics.CATALOGUE)
 
 #: Domain topics too quiet for a relay process of their own (they share the first scope's).
-QUIET_TOPICS: tuple[str, ...] = (*eventsessions_topics.QUIET_TOPICS,)
+QUIET_TOPICS: tuple[str, ...] = (*eventsessions_topics.QUIET_TOPICS, *music_topics.QUIET_TOPICS)
 
 #: Logical domain topic -> the function that parses and validates one message value from it.
-DECODERS: dict[str, Callable[[bytes], Any]] = {**eventsessions_messages.DECODERS}
+DECODERS: dict[str, Callable[[bytes], Any]] = {**eventsessions_messages.DECODERS, **music_messages.DECODERS}
 
 
 def decoder_for(topic: str) -> Callable[[bytes], Any]:
