@@ -21,7 +21,7 @@ ENTRY_ID_NAMESPACE = UUID("5b0d7c1e-3f7a-4c55-9a52-7e1f0d3c2b91")
 
 def entry_id_of(request: TuneLogRequest) -> UUID:
     """The entry an add creates: the client's id, else one derived from the message id."""
-    return request.entry_id or uuid5(ENTRY_ID_NAMESPACE, str(request.message_id))
+    return request.entry_id or request.id or uuid5(ENTRY_ID_NAMESPACE, str(request.message_id))
 
 
 def command(app: MusicSessions, r: TuneLogRequest) -> Outcome:

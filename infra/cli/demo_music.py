@@ -103,7 +103,7 @@ def run(http: httpx.Client, *, bootstrap: str, topic_prefix: str, tick: Tick) ->
     oct_26, nov_2_id = instances[0]["id"], instances[1]["id"]
 
     tunes_url = f"/music/instances/{nov_2_id}/tunes"
-    kesh = _ok(http.post(tunes_url, json={"name": "The Kesh"}))["entry_id"]
+    _ok(http.post(tunes_url, json={"name": "The Kesh"}))
     ocean = _ok(http.post(tunes_url, json={"name": "Out on the Ocean", "continues_set": True}))["entry_id"]
     banish = _ok(http.post(tunes_url, json={"name": "Banish Misfortune"}))["entry_id"]
     console.print("over HTTP: [The Kesh, Out on the Ocean] [Banish Misfortune]; a phone saw that and went offline")

@@ -42,6 +42,7 @@ class TuneLogRequest(BaseModel):
     instance_id: UUID
     action: Action
     entry_id: UUID | None = Field(default=None, description="add: the new entry's id (client-chosen); else the entry")
+    id: UUID | None = Field(default=None, description="add: the same as entry_id (the HTTP create's name for it)")
     position: Any = Field(default="end", description='"end" | {"after": entry_id} | {"before": entry_id}')
     continues_set: bool = False
     tune_id: Any = None
@@ -57,6 +58,8 @@ class TuneLogRequest(BaseModel):
         missing = [f for f in REQUIRED_BY_ACTION[self.action] if getattr(self, f) is None]
         if missing:
             raise ValueError(f"action {self.action!r} requires {', '.join(missing)}")
+        if self.id is not None and self.entry_id is not None and self.id != self.entry_id:
+            raise ValueError("id and entry_id name the same entry; give one")
         return self
 
     def detail_changes(self) -> dict[str, Any]:
