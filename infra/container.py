@@ -21,11 +21,14 @@ from consumers.eventsessions.auto_end import AutoEnd
 from consumers.eventsessions.notifications import EventSessionsSender
 from consumers.dispatcher import Dispatcher
 from consumers.eventsessions.inbound_registrations import INBOUND_MESSAGES, InboundRegistrations
+from consumers.music.clock import MusicClock
+from consumers.music.inbound_tunelog import InboundTuneLog
 from consumers.projector import Projector
 from consumers.runner import ConsumerRunner
 from domain.charging.application import ChargingSessions
 from domain.classroom.application import Classrooms
 from domain.eventsessions.application import EventSessions
+from domain.music.application import MusicSessions
 from domain.shared.application import ContextApplication
 from domain.shared.clock import Clock, SystemClock
 from infra import kafka
@@ -40,7 +43,9 @@ from projections.catalogue import DUE_QUERIES, LIVE_SCHEMA, PROJECTIONS
 log = logging.getLogger(__name__)
 
 #: Every context's application class; the first one builds the event store's infrastructure.
-CONTEXT_APPLICATIONS: tuple[type[ContextApplication], ...] = (EventSessions, ChargingSessions, Classrooms)
+CONTEXT_APPLICATIONS: tuple[type[ContextApplication], ...] = (
+    EventSessions, ChargingSessions, Classrooms, MusicSessions,
+)
 
 #: The relay's positions, beside the event store (schema ``public``).
 RELAY_POSITIONS = Component("relay_positions", (
@@ -164,6 +169,12 @@ class Container:
         return app
 
     @property
+    def music(self) -> MusicSessions:
+        app = self.apps[MusicSessions.context]
+        assert isinstance(app, MusicSessions)
+        return app
+
+    @property
     def app(self) -> EventSessions:
         """The event-sessions application (the name older callers use)."""
         return self.eventsessions
@@ -232,6 +243,7 @@ class Container:
             "inbound:registrations": InboundRegistrations(self.eventsessions, self.producer, self.settings.topic_prefix),
             "inbound:presence": InboundPresence(self.classroom, self.producer, self.settings.topic_prefix),
             "inbound:ocpi-sessions": InboundOcpiSessions(self.charging, self.producer, self.settings.topic_prefix),
+            "inbound:tunelog": InboundTuneLog(self.music, self.producer, self.settings.topic_prefix),
         }
 
     def inbound_runner(self, handler: Any, **kwargs: Any) -> ConsumerRunner:
@@ -248,7 +260,7 @@ class Container:
     def jobs(self) -> list[Any]:
         """The clock-driven jobs ``sessionstream run`` runs: the dispatcher of every context's
         notifications, then each context's own (a new context adds its own here)."""
-        return [self.dispatcher(), self.auto_end()]
+        return [self.dispatcher(), self.auto_end(), MusicClock(self.music, self.clock)]
 
     def close(self) -> None:
         if self._producer is not None:

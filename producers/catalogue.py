@@ -19,24 +19,32 @@ from producers.classroom import topics as classroom_topics
 from producers.eventsessions import mapping as eventsessions_mapping
 from producers.eventsessions import messages as eventsessions_messages
 from producers.eventsessions import topics as eventsessions_topics
+from producers.music import mapping as music_mapping
+from producers.music import messages as music_messages
+from producers.music import topics as music_topics
 from producers.registry import Registry
 
 #: Domain event -> messages, for every context.
-REGISTRY = Registry([eventsessions_mapping.MAPPING, charging_mapping.MAPPING, classroom_mapping.MAPPING])
+REGISTRY = Registry([
+    eventsessions_mapping.MAPPING, charging_mapping.MAPPING, classroom_mapping.MAPPING, music_mapping.MAPPING,
+])
 
 #: Every topic the service reads or writes.
 TOPICS: tuple[topics.TopicSpec, ...] = (
     *topics.SHARED, *eventsessions_topics.CATALOGUE, *charging_topics.CATALOGUE, *classroom_topics.CATALOGUE,
+    *music_topics.CATALOGUE,
 )
 
 #: Domain topics too quiet for a relay process of their own (they share the first scope's).
 QUIET_TOPICS: tuple[str, ...] = (
     *eventsessions_topics.QUIET_TOPICS, *charging_topics.QUIET_TOPICS, *classroom_topics.QUIET_TOPICS,
+    *music_topics.QUIET_TOPICS,
 )
 
 #: Logical domain topic -> the function that parses and validates one message value from it.
 DECODERS: dict[str, Callable[[bytes], Any]] = {
     **eventsessions_messages.DECODERS, **charging_messages.DECODERS, **classroom_messages.DECODERS,
+    **music_messages.DECODERS,
 }
 
 

@@ -21,6 +21,9 @@ from projections.eventsessions.events import EventsProjection
 from projections.eventsessions.mail_schedulers import MailSchedulersProjection
 from projections.eventsessions.registrations import RegistrationsProjection
 from projections.eventsessions.seat_availability import SeatAvailabilityProjection
+from projections.music.instances import InstancesProjection as MusicInstancesProjection
+from projections.music.popular_tunes import PopularTunesProjection as MusicPopularTunesProjection
+from projections.music.tune_log import TuneLogProjection as MusicTuneLogProjection
 
 LIVE_SCHEMA = "readmodels"
 
@@ -31,6 +34,7 @@ PROJECTIONS: dict[str, Projection] = {
         AttendanceProjection(), MailSchedulersProjection(),
         ChargingSessionsProjection(), LocationEnergyProjection(),
         MembershipsProjection(), LiveSessionsProjection(), AttendanceReportProjection(),
+        MusicInstancesProjection(), MusicTuneLogProjection(), MusicPopularTunesProjection(),
     )
 }
 

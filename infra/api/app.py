@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from infra.api import charging, classroom, eventsessions, health, notifications, problems
+from infra.api import charging, classroom, eventsessions, health, music, notifications, problems
 from infra.api.auth import BearerAuth
 from infra.api.health import Readiness, RequestMetrics, no_checks
 from infra.container import Container
@@ -26,7 +26,8 @@ def create_app(container: Container, *, readiness: Readiness | None = None) -> F
     app.state.readiness = readiness or no_checks
     problems.install(app)
     for router in (
-        health.router, notifications.router, *eventsessions.ROUTERS, *charging.ROUTERS, *classroom.ROUTERS,
+        health.router, notifications.router,
+        *eventsessions.ROUTERS, *charging.ROUTERS, *classroom.ROUTERS, *music.ROUTERS,
     ):
         app.include_router(router)
     # Added last = outermost: metrics see every answer, the 401s and 403s included.

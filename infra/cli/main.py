@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from infra.cli import bench, db, demo, eventsessions, local, notifications, projections, run
+from infra.cli import bench, db, demo, eventsessions, local, music, notifications, projections, run
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 app.add_typer(local.app, name="local", help="Start, stop and report the local PostgreSQL and Kafka.")
@@ -12,6 +12,7 @@ app.add_typer(db.app, name="db", help="Schema migrations (also run when the serv
 app.add_typer(projections.app, name="projections", help="Rebuild and verify read models.")
 app.add_typer(notifications.app, name="notifications", help="Send due notifications (every context).")
 app.add_typer(eventsessions.app, name="sessions", help="Event sessions: clean-up.")
+app.add_typer(music.app, name="music", help="Music sessions: the auto-create / active-window tick, the demo.")
 app.command("run")(run.run)
 app.command("demo")(demo.demo)
 app.command("bench")(bench.bench)

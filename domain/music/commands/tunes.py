@@ -100,7 +100,7 @@ class TuneCommands(MusicApplicationBase):
             self.save(instance)
             return AddedTune(instance.id, instance.version, created=True, entry_id=new_id)
 
-        result: AddedTune = self.retrying(attempt)
+        result: AddedTune = self.one_at_a_time(instance_id, lambda: self.retrying(attempt))
         return result
 
     def remove_tune(self, instance_id: UUID, entry_id: UUID) -> Outcome:
@@ -165,7 +165,7 @@ class TuneCommands(MusicApplicationBase):
             self.save(instance)
             return ReplacedLog(instance.id, instance.version, modifications=modifications)
 
-        result: ReplacedLog = self.retrying(attempt)
+        result: ReplacedLog = self.one_at_a_time(instance_id, lambda: self.retrying(attempt))
         return result
 
     def tune_log(self, instance_id: UUID) -> list[TuneEntryView]:
@@ -180,4 +180,4 @@ class TuneCommands(MusicApplicationBase):
                 self.save(instance)
             return Outcome(instance.id, instance.version)
 
-        return self.retrying(attempt)
+        return self.one_at_a_time(instance_id, lambda: self.retrying(attempt))
