@@ -24,7 +24,7 @@ from domain.eventsessions.application import EventSessions
 from domain.shared.application import ContextApplication
 from domain.shared.clock import Clock, SystemClock
 from infra import kafka
-from infra.postgres import eventstore_env, make_pool
+from infra.postgres import Timeouts, eventstore_env, make_pool
 from infra.settings import Settings
 from producers.catalogue import REGISTRY, TOPICS
 from producers.relay import Relay, Scope
@@ -125,7 +125,9 @@ class Container:
     def apps(self) -> dict[str, ContextApplication]:
         """Each context's application by context name, all over one event store and one pool."""
         if self._apps is None:
-            env = eventstore_env(self.endpoints.database_url, create_table=self.create_event_store)
+            env = eventstore_env(
+                self.endpoints.database_url, create_table=self.create_event_store, timeouts=Timeouts.of(self.settings)
+            )
             first, *others = CONTEXT_APPLICATIONS
             store = first(env=env, clock=self.clock)
             apps = {store.context: store}
@@ -153,7 +155,7 @@ class Container:
     @property
     def pool(self) -> ConnectionPool:
         if self._pool is None:
-            self._pool = make_pool(self.endpoints.database_url, max_size=20)
+            self._pool = make_pool(self.endpoints.database_url, max_size=20, timeouts=Timeouts.of(self.settings))
         return self._pool
 
     @property

@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from infra.api import eventsessions, health, notifications, problems
 from infra.api.auth import BearerAuth
 from infra.api.health import Readiness, RequestMetrics, no_checks
+from infra.api.middleware import BodyLimit, Unexpected
 from infra.container import Container
 
 
@@ -27,7 +28,10 @@ def create_app(container: Container, *, readiness: Readiness | None = None) -> F
     problems.install(app)
     for router in (health.router, notifications.router, *eventsessions.ROUTERS):
         app.include_router(router)
-    # Added last = outermost: metrics see every answer, the 401s and 403s included.
+    # Added last = outermost: metrics see every answer, the 401s and 403s included; a caller without a
+    # token is refused before its body is looked at.
+    app.add_middleware(Unexpected)
+    app.add_middleware(BodyLimit, max_bytes=container.settings.http_max_body_bytes)
     app.add_middleware(BearerAuth, tokens=container.settings.tokens())
     app.add_middleware(RequestMetrics)
     return app

@@ -2,7 +2,7 @@
 
 One place decides the status of each error family, so a router never builds an error body by hand:
 not found -> 404, a business rule refused -> 409, malformed input -> 422 (``field`` names the culprit),
-read model behind or too much contention -> 503 with ``Retry-After``.
+read model behind, too much contention or the database unreachable -> 503 with ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 
+import psycopg
+from eventsourcing import persistence
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -45,6 +47,14 @@ class Problem(BaseModel):
 
 class ProblemResponse(JSONResponse):
     media_type = MEDIA_TYPE
+
+
+#: What the database drivers raise while PostgreSQL is unreachable, slow past a timeout, or the pool is
+#: exhausted (``psycopg_pool.PoolTimeout`` is an ``OperationalError``); eventsourcing wraps psycopg's.
+UNAVAILABLE = (
+    psycopg.OperationalError, psycopg.InterfaceError, persistence.OperationalError, persistence.InterfaceError,
+)
+UNAVAILABLE_CODE = "database.unavailable"
 
 
 class ReadModelBehindError(Exception):
@@ -119,6 +129,8 @@ def http_problem(error: StarletteHTTPException, request: Request) -> ProblemResp
         detail, code = f"No resource at {request.method} {request.url.path}.", "http.not_found"
     elif error.status_code == 405:
         detail, code = f"{request.method} is not allowed on {request.url.path}.", "http.method_not_allowed"
+    elif error.status_code == 413:
+        detail, code = str(error.detail), "request.too_large"
     else:
         detail, code = str(error.detail), f"http.{error.status_code}"
     return problem(error.status_code, detail, code, headers=error.headers)
@@ -144,15 +156,21 @@ def install(app: FastAPI) -> None:
             503, str(exc), ReadModelBehindError.code, headers={"Retry-After": str(RETRY_AFTER_S)}
         )
 
-    async def on_unexpected(request: Request, exc: Exception) -> ProblemResponse:
-        log.exception("unhandled error", extra={"method": request.method, "path": request.url.path})
-        return problem(500, "An unexpected error occurred.", "internal.error")
+    async def on_unavailable(request: Request, exc: Exception) -> ProblemResponse:
+        # Once per failed request, without the stack: the cause is outside this process.
+        log.warning("database unavailable", extra={"path": request.url.path, "error": type(exc).__name__})
+        return problem(
+            503, "The database is unavailable; retry shortly.", UNAVAILABLE_CODE,
+            headers={"Retry-After": str(RETRY_AFTER_S)},
+        )  # fmt: skip
 
     app.add_exception_handler(DomainError, on_domain)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(ReadModelBehindError, on_behind)
-    app.add_exception_handler(Exception, on_unexpected)
+    for unavailable in UNAVAILABLE:
+        app.add_exception_handler(unavailable, on_unavailable)
+    # Anything else: ``infra.api.middleware.Unexpected`` (a 500 that keeps the connection open).
 
 
 def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:

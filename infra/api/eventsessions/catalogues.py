@@ -12,10 +12,12 @@ from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.eventsessions.timeslots import parse_timeslot, timeslot_name
+from domain.shared.limits import LIST_MAX
 from infra.api.auth import bearer
 from infra.api.context import CommandResult, ContainerDep, answer
 from infra.api.eventsessions.events import MailSchedulerIn
 from infra.api.problems import responses
+from producers.fields import FiniteFloat, Int4, Name, ShortText, ZoneName
 
 router = APIRouter(tags=["catalogues"], dependencies=[Depends(bearer)], responses=responses(401, 403, 404, 409, 422))
 
@@ -23,7 +25,7 @@ router = APIRouter(tags=["catalogues"], dependencies=[Depends(bearer)], response
 class TimeslotCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    time: str | float = Field(description='"HH:MM" (24-hour), or decimal hours such as 23.5.')
+    time: ShortText | FiniteFloat = Field(description='"HH:MM" (24-hour), or decimal hours such as 23.5.')
 
 
 class TimeslotOut(BaseModel):
@@ -36,14 +38,14 @@ class EventTypeCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: UUID | None = None
-    name: str = Field(min_length=1)
+    name: Name
     use_sessions: bool = False
     has_seats_limitation: bool = False
-    seats_max: int = 0
+    seats_max: Int4 = 0
     auto_confirm: bool = True
-    default_timezone: str = "UTC"
+    default_timezone: ZoneName = "UTC"
     mail_schedulers: list[MailSchedulerIn] | None = Field(
-        default=None, description="Default: the three core schedulers."
+        default=None, max_length=LIST_MAX, description="Default: the three core schedulers."
     )
 
 

@@ -17,10 +17,21 @@ from domain.eventsessions.errors import EventNotFoundError
 from domain.eventsessions.mail_intervals import MailRule
 from domain.eventsessions.seats import SeatCounts
 from domain.eventsessions.stages import STAGES
+from domain.shared.limits import INT4_MAX, LIST_MAX
 from infra.api.auth import bearer
-from infra.api.context import DEFAULT_WAIT_MS, CommandResult, ContainerDep, MinVersion, WaitMs, answer, read_row
+from infra.api.context import (
+    DEFAULT_WAIT_MS,
+    CommandResult,
+    ContainerDep,
+    MinVersion,
+    WaitMs,
+    answer,
+    read_row,
+    written,
+)
 from infra.api.instants import Instant, UtcInstant
 from infra.api.problems import responses
+from producers.fields import Int4, Name, Template, ZoneName
 from projections.eventsessions import event_dates, events, seat_availability
 from projections.base import Row
 
@@ -32,10 +43,10 @@ class MailSchedulerIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    interval_nbr: int = Field(default=1, ge=0)
+    interval_nbr: int = Field(default=1, ge=0, le=INT4_MAX)
     interval_unit: Literal["now", "hours", "days", "weeks", "months"] = "hours"
     interval_type: Literal["after_sub", "before_event", "after_event"] = "before_event"
-    template: str = Field(min_length=1)
+    template: Template
 
     def rule(self) -> MailRule:
         return MailRule(self.interval_type, self.interval_unit, self.interval_nbr, self.template)
@@ -47,19 +58,19 @@ class EventCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: UUID | None = None
-    name: str = Field(min_length=1)
-    date_tz: str = Field(default="UTC", description="Default: the type's `default_timezone`, else UTC.")
+    name: Name
+    date_tz: ZoneName = Field(default="UTC", description="Default: the type's `default_timezone`, else UTC.")
     use_sessions: bool = Field(default=False, description="Default: the type's, else false.")
     seats_limited: bool = Field(default=False, description="Default: the type's `has_seats_limitation`.")
-    seats_max: int = Field(default=0, description="Default: the type's.")
+    seats_max: Int4 = Field(default=0, description="Default: the type's.")
     auto_confirm: bool = Field(default=False, description="Default: the type's; false without a type.")
     event_type_id: UUID | None = None
     date_begin: Instant | None = Field(default=None, description="Required unless the event uses sessions.")
     date_end: Instant | None = Field(default=None, description="Required unless the event uses sessions.")
     mail_schedulers: list[MailSchedulerIn] | None = Field(
-        default=None,
+        default=None, max_length=LIST_MAX,
         description="Default: the type's, else the three core ones (after_sub now; 1 hour and 3 days before).",
-    )
+    )  # fmt: skip
 
     def command(self) -> dict[str, Any]:
         """Only the values the client sent, so the type's defaults fill the rest."""
@@ -74,13 +85,13 @@ class EventPatch(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(default=None, min_length=1)
-    date_tz: str = Field(default=None)
+    name: Name = Field(default=None)
+    date_tz: ZoneName = Field(default=None)
     use_sessions: bool = Field(default=None)
     seats_limited: bool = Field(default=None)
-    seats_max: int = Field(default=None)
+    seats_max: Int4 = Field(default=None)
     auto_confirm: bool = Field(default=None)
-    stage_id: int = Field(default=None)
+    stage_id: Int4 = Field(default=None)
     date_begin: Instant = Field(default=None, description="Only for an event without sessions.")
     date_end: Instant = Field(default=None, description="Only for an event without sessions.")
 
@@ -149,7 +160,8 @@ def update_event(event_id: UUID, body: EventPatch, container: ContainerDep) -> C
 async def get_event(
     event_id: UUID, container: ContainerDep, min_version: MinVersion = None, wait_ms: WaitMs = DEFAULT_WAIT_MS
 ) -> EventOut:
-    row = await read_row(container, lambda cur: load_event(cur, event_id), min_version, wait_ms)
+    exists = written(lambda: container.app.get_event(event_id))
+    row = await read_row(container, lambda cur: load_event(cur, event_id), min_version, wait_ms, exists=exists)
     if row is None:
         raise EventNotFoundError(f"Event {event_id} not found.")
     return event_view(row)

@@ -16,11 +16,13 @@ from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.eventsessions.errors import EventNotFoundError, SessionNotFoundError
+from domain.shared.limits import INT4_MAX
 from infra.api.auth import bearer
 from infra.api.context import CommandResult, ContainerDep, answer, read_now
 from infra.api.eventsessions.events import MailSchedulerIn
 from infra.api.instants import Instant, UtcInstant
 from infra.api.problems import responses
+from producers.fields import Template
 from infra.container import Container
 from projections.eventsessions import events, mail_schedulers, seat_availability
 
@@ -36,10 +38,10 @@ class MailSchedulerPatch(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    interval_nbr: int = Field(default=None, ge=0)
+    interval_nbr: int = Field(default=None, ge=0, le=INT4_MAX)
     interval_unit: Literal["now", "hours", "days", "weeks", "months"] = Field(default=None)
     interval_type: Literal["after_sub", "before_event", "after_event"] = Field(default=None)
-    template: str = Field(default=None, min_length=1)
+    template: Template = Field(default=None)
 
 
 class MailScheduleOut(BaseModel):

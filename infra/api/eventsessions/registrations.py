@@ -26,9 +26,12 @@ from infra.api.context import (
     answer,
     read_now,
     read_row,
+    written,
 )
 from infra.api.instants import UtcInstant
 from infra.api.problems import responses
+from domain.shared.limits import INT8_MAX
+from producers.fields import Email, Name, Phone
 from infra.container import Container
 from projections.eventsessions import events, registrations, seat_availability
 from projections.base import Row
@@ -47,9 +50,9 @@ class RegistrationCreate(BaseModel):
     id: UUID | None = None
     event_id: UUID
     session_id: UUID | None = Field(default=None, description="Required when the event uses sessions.")
-    name: str = Field(min_length=1)
-    email: str
-    phone: str | None = None
+    name: Name
+    email: Email
+    phone: Phone | None = None
     state: State | None = Field(default=None, description="Default: `open` if the event auto-confirms, else `draft`.")
 
 
@@ -156,7 +159,10 @@ def move(registration_id: UUID, body: RegistrationMove, container: ContainerDep)
 async def get_registration(
     registration_id: UUID, container: ContainerDep, min_version: MinVersion = None, wait_ms: WaitMs = DEFAULT_WAIT_MS
 ) -> RegistrationOut:
-    row = await read_row(container, lambda cur: load_registration(cur, registration_id), min_version, wait_ms)
+    exists = written(lambda: container.app.get_registration(registration_id))
+    row = await read_row(
+        container, lambda cur: load_registration(cur, registration_id), min_version, wait_ms, exists=exists
+    )
     if row is None:
         raise RegistrationNotFoundError(f"Registration {registration_id} not found.")
     return registration_view(row)
@@ -169,7 +175,7 @@ async def list_registrations(
     session_id: UUID | None = None,
     state: State | None = None,
     limit: int = Query(default=MAX_PAGE, ge=1, le=MAX_PAGE),
-    offset: int = Query(default=0, ge=0),
+    offset: int = Query(default=0, ge=0, le=INT8_MAX),
 ) -> list[RegistrationOut]:
     """Ordered by creation; ``limit``/``offset`` page through large events."""
 

@@ -29,9 +29,11 @@ from infra.api.context import (
     answer,
     read_now,
     read_row,
+    written,
 )
 from infra.api.instants import Instant, UtcInstant, format_located, zone
 from infra.api.problems import responses
+from producers.fields import Int4, ShortText, ZoneName
 from projections.eventsessions import attendance, events, seat_availability
 from projections.base import Row
 from projections.eventsessions.seat_availability import figures
@@ -39,11 +41,11 @@ from projections.eventsessions.seat_availability import figures
 router = APIRouter(tags=["sessions"], dependencies=[Depends(bearer)], responses=responses(401, 403, 404, 409, 422, 503))
 
 ViewerTz = Annotated[
-    str, Query(description="The viewer's time zone: `display_name` names the event's zone when it differs.")
+    ZoneName, Query(description="The viewer's time zone: `display_name` names the event's zone when it differs.")
 ]
 
 
-TimeFilter = Annotated[str | None, Query(description="`true` or `false`.")]
+TimeFilter = Annotated[ShortText | None, Query(description="`true` or `false`.")]
 _BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
 
 
@@ -72,7 +74,7 @@ class SessionPatch(BaseModel):
     date_begin: Instant = Field(default=None)
     date_end: Instant = Field(default=None)
     active: bool = Field(default=None)
-    stage_id: int = Field(default=None)
+    stage_id: Int4 = Field(default=None)
     kanban_state: Literal["normal", "done", "blocked"] = Field(default=None)
     session_update: Literal["this", "subsequent", "all"] = Field(
         default="this", description="Which sessions of the event an `active` change applies to (spec §6.5)."
@@ -184,7 +186,8 @@ async def get_session(
     wait_ms: WaitMs = DEFAULT_WAIT_MS,
 ) -> SessionOut:
     zone(tz, "tz")
-    row = await read_row(container, lambda cur: load_session(cur, session_id), min_version, wait_ms)
+    exists = written(lambda: container.app.get_session(session_id))
+    row = await read_row(container, lambda cur: load_session(cur, session_id), min_version, wait_ms, exists=exists)
     if row is None:
         raise SessionNotFoundError(f"Session {session_id} not found.")
     return session_view(row, row["event"], container.clock.now(), tz)
