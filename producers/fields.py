@@ -3,11 +3,12 @@
 Each context's request models are built from these, so the HTTP API and the inbound topics refuse the
 same values with the same words (``domain.shared.limits`` says why each limit is what it is):
 
-- ``Text(n)`` / ``Name`` / ``Email`` / ``Phone`` / ``Template`` / ``ZoneName`` / ``ShortText``: no NUL, no lone surrogate,
-  at most n characters (``Name`` and ``Template`` at least one).
+- ``Text(n)`` / ``Name`` / ``Email`` / ``Phone`` / ``Template`` / ``ZoneName`` / ``ShortText``: no NUL, no
+  lone surrogate, at most n characters (``Name`` and ``Template`` at least one).
 - ``Email``: one check for every door (the ``email-validator`` syntax rules, no DNS); the address is kept
   as given, not normalized, so a repeated create compares equal.
-- ``Int4`` / ``Count`` (0 or more) fit PostgreSQL ``integer``; ``Offset`` fits ``bigint``; ``FiniteFloat``.
+- ``Int4`` / ``Count`` (0 or more) fit PostgreSQL ``integer``; ``Offset`` fits ``bigint``; ``FiniteFloat``;
+  ``Flag``: strict, for JSON bodies (``false`` is no 0, ``"3"`` no 3).
 - ``Instant``: ISO 8601 with ``Z`` or an offset, or Odoo's naive ``YYYY-MM-DD HH:MM:SS`` (UTC), returned
   as aware UTC with whole seconds, and inside the storable range; ``Day``: a calendar date in that range.
 
@@ -17,11 +18,12 @@ dead-letters the message.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Annotated
 
 from email_validator import EmailNotValidError, validate_email
-from pydantic import AfterValidator, BeforeValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field, Strict
 from pydantic_core import PydanticCustomError
 
 from domain.shared.clock import as_utc
@@ -74,18 +76,25 @@ ZoneName = Text(TIMEZONE_MAX)
 ShortText = Text(SHORT_TEXT_MAX)
 Email = Annotated[str, Field(max_length=EMAIL_MAX), AfterValidator(storable), AfterValidator(email_address)]
 
-Int4 = Annotated[int, Field(ge=INT4_MIN, le=INT4_MAX)]
-Count = Annotated[int, Field(ge=0, le=INT4_MAX)]
-Offset = Annotated[int, Field(ge=0, le=INT8_MAX)]
+# Numbers and flags of a JSON body are what their JSON type says: ``false`` is no 0, ``"3"`` no 3
+# (pydantic's lax mode would take both).  Query parameters are text and keep their own types.
+Int4 = Annotated[int, Strict(), Field(ge=INT4_MIN, le=INT4_MAX)]
+Count = Annotated[int, Strict(), Field(ge=0, le=INT4_MAX)]
+Offset = Annotated[int, Strict(), Field(ge=0, le=INT8_MAX)]
+Flag = Annotated[bool, Strict()]
 #: JSON has no infinity or NaN, but Python's parser takes ``Infinity`` and ``NaN``: refuse them.
-FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
+FiniteFloat = Annotated[float, Strict(), Field(allow_inf_nan=False)]
+
+
+_DATE_AND_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 
 
 def _date_and_time(value: object) -> object:
-    """Only strings that carry a time: pydantic alone would take a bare date or a Unix number."""
+    """Only strings that carry a date and a time: pydantic alone would take a bare date or a Unix number
+    (also as a string: ``"0.35"``)."""
     if isinstance(value, datetime):
         return value
-    if not isinstance(value, str) or len(value.strip()) <= len("YYYY-MM-DD"):
+    if not isinstance(value, str) or not _DATE_AND_TIME.match(value.strip()):
         raise PydanticCustomError(
             "datetime_type",
             "Input should be a valid datetime: ISO 8601 with Z or an offset, or 'YYYY-MM-DD HH:MM:SS' in UTC",

@@ -31,6 +31,10 @@ SHORT_TEXT_MAX = 32  # "HH:MM", enum-like codes
 TEXT_MAX = 1024  # any other free text a context adds (a note, a label)
 #: Lists a request may carry (a mail scheduler list, a wizard's timeslots or weekdays).
 LIST_MAX = 100
+#: The smallest message limit on the way to a topic: the broker's default ``message.max.bytes``
+#: (1 MiB + 12; the producer allows more).  A message built from the largest values of every field
+#: must fit, with room for headers (tests/integration/test_message_limits.py).
+KAFKA_MESSAGE_MAX_BYTES = 1_048_588
 
 EARLIEST_INSTANT = datetime(1, 1, 2, tzinfo=timezone.utc)
 LATEST_INSTANT = datetime(9999, 12, 30, 23, 59, 59, tzinfo=timezone.utc)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from infra.api import eventsessions, health, notifications, problems
+from infra.api import eventsessions, health, notifications, openapi, problems
 from infra.api.auth import BearerAuth
 from infra.api.health import Readiness, RequestMetrics, no_checks
 from infra.api.middleware import BodyLimit, Unexpected
@@ -28,6 +28,7 @@ def create_app(container: Container, *, readiness: Readiness | None = None) -> F
     problems.install(app)
     for router in (health.router, notifications.router, *eventsessions.ROUTERS):
         app.include_router(router)
+    openapi.install(app)
     # Added last = outermost: metrics see every answer, the 401s and 403s included; a caller without a
     # token is refused before its body is looked at.
     app.add_middleware(Unexpected)

@@ -3,8 +3,9 @@
 Read models trail the write side, so a GET of one resource may ask for ``min_version``: the request
 polls the read model (each poll a short pooled connection, the wait itself off the threadpool) until
 the row reflects that version, and answers 503 with ``Retry-After`` when it does not in time.  When
-the row is missing, the event store says at once whether the aggregate exists at all: if it does not,
-the answer is 404 without waiting.  Every read runs under the API's statement timeout.
+the row is missing or behind, the event store says at once whether the aggregate exists at all (if
+not: 404 without waiting) and whether that version was written (if not: 503 without waiting).  Every
+read runs under the API's statement timeout.
 """
 
 from __future__ import annotations
@@ -64,18 +65,18 @@ async def read_now(container: Container, query: Callable[[Cursor[Any]], T]) -> T
     return await run_in_threadpool(read, container, query)
 
 
-def written(load: Callable[[], object]) -> Callable[[], bool]:
-    """``exists`` for ``read_row`` from a write-side getter that raises ``NotFoundError`` (it checks
-    the aggregate's kind too: a session's id is no event)."""
+def written(load: Callable[[], Any]) -> Callable[[], int | None]:
+    """``written_version`` for ``read_row``: the version of the aggregate a write-side getter loads, or
+    None when it raises ``NotFoundError`` (the getter checks the kind too: a session's id is no event)."""
 
-    def exists() -> bool:
+    def version() -> int | None:
         try:
-            load()
+            aggregate = load()
         except NotFoundError:
-            return False
-        return True
+            return None
+        return int(aggregate.version)
 
-    return exists
+    return version
 
 
 async def read_row(
@@ -84,10 +85,14 @@ async def read_row(
     min_version: int | None,
     wait_ms: int = DEFAULT_WAIT_MS,
     *,
-    exists: Callable[[], bool] | None = None,
+    written_version: Callable[[], int | None] | None = None,
 ) -> Row | None:
     """The row ``query`` finds; with ``min_version``, once its ``version`` reaches it (else 503).
-    ``exists`` (see ``written``) is asked once when the row is missing: None at once if it says no."""
+
+    When the row is missing or behind, ``written_version`` (see ``written``) is asked once: an aggregate
+    the event store does not have is None at once (404); one whose version is below ``min_version`` is
+    503 at once, since no read model can show a version that was not written (the wait would be empty).
+    """
     if min_version is None:
         return await read_now(container, query)
     deadline = time.monotonic() + min(wait_ms, MAX_WAIT_MS) / 1000
@@ -96,11 +101,14 @@ async def read_row(
         row = await read_now(container, query)
         if row is not None and row["version"] >= min_version:
             return row
-        if row is None and exists is not None and not asked:
+        give_up = time.monotonic() >= deadline
+        if written_version is not None and not asked:
             asked = True
-            if not await run_in_threadpool(exists):
+            version = await run_in_threadpool(written_version)
+            if version is None:
                 return None
-        if time.monotonic() >= deadline:
+            give_up = give_up or version < min_version
+        if give_up:
             raise ReadModelBehindError(f"The read model has not reached version {min_version} yet; retry shortly.")
         await asyncio.sleep(POLL_INTERVAL_S)
 

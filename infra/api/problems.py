@@ -8,6 +8,7 @@ read model behind, too much contention or the database unreachable -> 503 with `
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
@@ -123,17 +124,40 @@ def validation_problem(error: RequestValidationError) -> ProblemResponse:
     )  # fmt: skip
 
 
+def allowed_methods(request: Request) -> str:
+    """Every method the API serves at this path, from its OpenAPI document (Starlette names only the
+    first matching route's)."""
+    methods: set[str] = set()
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        pattern = "".join("[^/]+" if part.startswith("{") else re.escape(part) for part in _TEMPLATE.split(template))
+        if re.fullmatch(pattern, request.url.path):
+            methods |= {method.upper() for method in operations}
+    if "GET" in methods:
+        methods.add("HEAD")
+    return ", ".join(sorted(methods))
+
+
+_TEMPLATE = re.compile(r"(\{[^/}]+\})")
+
+
 def http_problem(error: StarletteHTTPException, request: Request) -> ProblemResponse:
     """Starlette's own errors: unknown route (404), wrong method (405), and the like."""
+    headers = dict(error.headers or {})
+    if error.status_code == 400:
+        # FastAPI's answer to a body that is not even text (not UTF-8): malformed input like any other.
+        detail = "body: The request body is not valid JSON text (UTF-8)."
+        return problem(422, detail, "validation.invalid", field="body",
+                       extra={"errors": [{"field": "body", "message": detail}]})  # fmt: skip
     if error.status_code == 404:
         detail, code = f"No resource at {request.method} {request.url.path}.", "http.not_found"
     elif error.status_code == 405:
         detail, code = f"{request.method} is not allowed on {request.url.path}.", "http.method_not_allowed"
+        headers["Allow"] = allowed_methods(request)
     elif error.status_code == 413:
         detail, code = str(error.detail), "request.too_large"
     else:
         detail, code = str(error.detail), f"http.{error.status_code}"
-    return problem(error.status_code, detail, code, headers=error.headers)
+    return problem(error.status_code, detail, code, headers=headers)
 
 
 def install(app: FastAPI) -> None:

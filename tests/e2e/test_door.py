@@ -54,7 +54,8 @@ def test_every_poison_value_is_a_4xx_on_one_connection_and_every_worker_stays_up
     _created(kept, f"/events/{session_event['id']}/sessions",
              {"date_begin": "9999-12-30T20:00:00Z", "date_end": "9999-12-30T23:59:59Z"})  # fmt: skip
     poison: list[tuple[str, str, Any, int, str]] = [
-        ("POST", "/registrations", {"event_id": event["id"], "name": "a\u0000b", "email": "a@example.org"}, 422, "name"),
+        ("POST", "/registrations", {"event_id": event["id"], "name": "a\u0000b", "email": "a@example.org"},
+         422, "name"),  # fmt: skip
         ("POST", "/registrations", {"event_id": event["id"], "name": "Ada", "email": "nope"}, 422, "email"),
         ("POST", "/events", {"name": "x", "seats_max": 3_000_000_000, **FAR}, 422, "seats_max"),
         ("PATCH", f"/events/{event['id']}", {"seats_max": 3_000_000_000}, 422, "seats_max"),
@@ -77,7 +78,7 @@ def test_every_poison_value_is_a_4xx_on_one_connection_and_every_worker_stays_up
         assert problem.get("field", "") == field, (path, problem)
     # The pipeline still moves: a registration made after the poison reaches its read model.
     registration = _created(kept, "/registrations", {"event_id": event["id"], "name": "Ada", "email": "a@example.org"})
-    status, shown = kept.request("GET", f"/registrations/{registration['id']}?min_version=1")
+    status, shown = kept.request("GET", f"/registrations/{registration['id']}?min_version=1&wait_ms=10000")
     assert status == 200 and shown["name"] == "Ada"
     assert all(service.readiness().values()), service.readiness()
 
@@ -108,3 +109,11 @@ def test_min_version_still_waits_for_an_aggregate_that_exists(kept):
     event = _created(kept, "/events", {"name": "Waits", **FAR})
     status, shown = kept.request("GET", f"/events/{event['id']}?min_version={event['version']}")
     assert status == 200 and shown["version"] >= event["version"]
+
+
+def test_min_version_beyond_what_was_written_is_503_at_once(kept):
+    event = _created(kept, "/events", {"name": "Ahead", **FAR})
+    started = time.monotonic()
+    status, problem = kept.request("GET", f"/events/{event['id']}?min_version={event['version'] + 5}")
+    assert status == 503 and problem["code"] == "read_model.behind"
+    assert time.monotonic() - started < 1.0

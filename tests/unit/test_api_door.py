@@ -162,3 +162,34 @@ def test_an_unexpected_error_is_a_500_problem_and_is_not_raised_again():
     client = TestClient(client_for(fake).app, raise_server_exceptions=True)
     response = client.post("/events", json=EVENT, headers=WRITE)
     assert assert_problem(response, 500)["code"] == "internal.error"
+
+
+def test_a_body_that_is_not_utf8_is_422_naming_the_body(client):
+    response = client.post("/events", content=b"\xff\xfe\x00{", headers={**WRITE, "Content-Type": "application/json"})
+    assert refused(response, "body")["code"] == "validation.invalid"
+
+
+def test_a_method_a_path_does_not_serve_is_405_allowing_every_method_it_does(client):
+    response = client.request("OPTIONS", f"/sessions/{uuid4()}", headers=WRITE)
+    assert_problem(response, 405)
+    assert set(response.headers["Allow"].split(", ")) >= {"GET", "PATCH", "DELETE"}
+
+
+@pytest.mark.parametrize("value", [0, 1, "true", "yes"])
+def test_a_flag_must_be_a_json_boolean(client, value):
+    refused(client.post("/events", json={**EVENT, "use_sessions": value}, headers=WRITE), "use_sessions")
+
+
+@pytest.mark.parametrize("value", [False, "3", 3.5])
+def test_an_integer_must_be_a_json_integer(client, value):
+    refused(client.post("/events", json={**EVENT, "seats_max": value}, headers=WRITE), "seats_max")
+
+
+def test_the_openapi_document_lists_every_problem_an_operation_can_answer(client):
+    document = client.get("/openapi.json").json()
+    register = document["paths"]["/registrations"]["post"]["responses"]
+    assert {"200", "201", "401", "403", "404", "409", "413", "422", "503"} <= set(register)
+    listing = document["paths"]["/registrations"]["get"]["responses"]
+    assert {"401", "413", "422", "503"} <= set(listing)
+    links = document["paths"]["/events"]["post"]["responses"]["201"]["links"]
+    assert links["get_event_events__event_id__get"]["parameters"] == {"event_id": "$response.body#/id"}

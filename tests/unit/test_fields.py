@@ -162,3 +162,8 @@ def test_wizard_sessions_past_the_storable_range_are_refused_on_until():
     with pytest.raises(InvalidInputError) as error:
         generate(request, "UTC")
     assert error.value.field == "until"
+
+
+@pytest.mark.parametrize("value", ["0.35357011128021054", "1700000000", "2025-10-06", "2025-10-06T9"])
+def test_an_instant_needs_a_date_and_a_time_not_a_number(value):
+    refused(Instant, value)

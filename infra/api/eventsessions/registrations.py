@@ -45,7 +45,13 @@ MAX_PAGE = 1000
 
 
 class RegistrationCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [
+            {"event_id": "0b9f5a4e-8c1d-4f55-9d7b-3f6a2e1c0d11", "name": "Ada Lovelace", "email": "ada@example.org",
+             "phone": "+32 2 123 45 67"}
+        ]},
+    )  # fmt: skip
 
     id: UUID | None = None
     event_id: UUID
@@ -57,7 +63,12 @@ class RegistrationCreate(BaseModel):
 
 
 class RegistrationMove(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [
+            {"session_id": "6a1f0c2e-4b7d-4e3a-8f19-2c5d7e9a1b30"}
+        ]},
+    )  # fmt: skip
 
     session_id: UUID
 
@@ -159,9 +170,9 @@ def move(registration_id: UUID, body: RegistrationMove, container: ContainerDep)
 async def get_registration(
     registration_id: UUID, container: ContainerDep, min_version: MinVersion = None, wait_ms: WaitMs = DEFAULT_WAIT_MS
 ) -> RegistrationOut:
-    exists = written(lambda: container.app.get_registration(registration_id))
+    version = written(lambda: container.app.get_registration(registration_id))
     row = await read_row(
-        container, lambda cur: load_registration(cur, registration_id), min_version, wait_ms, exists=exists
+        container, lambda cur: load_registration(cur, registration_id), min_version, wait_ms, written_version=version
     )
     if row is None:
         raise RegistrationNotFoundError(f"Registration {registration_id} not found.")

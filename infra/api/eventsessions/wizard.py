@@ -29,7 +29,13 @@ Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 
 class WizardIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [
+            {"rrule_type": "weekly", "weekdays": ["mon", "wed"], "until": "2027-06-30", "timeslots": ["18:00"],
+             "duration": 2}
+        ]},
+    )  # fmt: skip
 
     rrule_type: Literal["weekly", "monthly"] = "weekly"
     interval: Int4 = 1
