@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 SS := $(VENV)/bin/sessionstream
 
-.PHONY: install up down status demo run test unit bench lint clean
+.PHONY: install up down status demo run test unit fuzz bench lint clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -39,6 +39,11 @@ test: up
 
 unit: install
 	$(PY) -m pytest -q tests/unit
+
+# Schemathesis over the whole OpenAPI document with many examples per operation (make test runs a few):
+# zero server errors, every answer as documented, every worker up at the end.  FUZZ_EXAMPLES=N to change.
+fuzz: up
+	eval "$$($(SS) local env)" && $(PY) -m pytest -q -s tests/e2e/test_fuzz.py --fuzz-examples $${FUZZ_EXAMPLES:-300}
 
 bench: up
 	$(SS) bench --json bench-results.json

@@ -32,7 +32,7 @@ from domain.music.application import MusicSessions
 from domain.shared.application import ContextApplication
 from domain.shared.clock import Clock, SystemClock
 from infra import kafka
-from infra.postgres import eventstore_env, make_pool
+from infra.postgres import Timeouts, eventstore_env, make_pool
 from infra.settings import Settings
 from producers.catalogue import REGISTRY, TOPICS
 from producers.relay import Relay, Scope
@@ -135,8 +135,13 @@ class Container:
     def apps(self) -> dict[str, ContextApplication]:
         """Each context's application by context name, all over one event store and one pool."""
         if self._apps is None:
-            env = {**eventstore_env(self.endpoints.database_url, create_table=self.create_event_store),
-                   **self.settings.application_env()}  # fmt: skip
+            env = {
+                **eventstore_env(
+                    self.endpoints.database_url, create_table=self.create_event_store,
+                    timeouts=Timeouts.of(self.settings),
+                ),
+                **self.settings.application_env(),
+            }  # fmt: skip
             first, *others = CONTEXT_APPLICATIONS
             store = first(env=env, clock=self.clock)
             apps = {store.context: store}
@@ -182,7 +187,7 @@ class Container:
     @property
     def pool(self) -> ConnectionPool:
         if self._pool is None:
-            self._pool = make_pool(self.endpoints.database_url, max_size=20)
+            self._pool = make_pool(self.endpoints.database_url, max_size=20, timeouts=Timeouts.of(self.settings))
         return self._pool
 
     @property

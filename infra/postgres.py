@@ -1,20 +1,117 @@
-"""PostgreSQL wiring: the event store's environment and a connection pool for read models."""
+"""PostgreSQL wiring: the event store's environment and a connection pool for read models.
+
+Both fail fast while PostgreSQL is unreachable, so a request answers 503 within about a second instead
+of hanging (``Timeouts``): a pooled connection is waited for ``pool_s`` at most, a new one is connected
+with libpq's ``connect_timeout``, statements have a ``statement_timeout``, and a pool that gave up
+reconnecting (after ``reconnect_s``) tries afresh on the next demand, so the service recovers by itself
+when the database returns.  eventsourcing retries every recorder call ten times, 0.2 s apart (about
+ten pool timeouts in all); ``FailFastPostgresFactory`` keeps one retry, for a connection that died
+between its check and its use.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import unquote, urlparse
 
+from eventsourcing.persistence import InterfaceError, OperationalError
+from eventsourcing.postgres import (
+    PostgresAggregateRecorder,
+    PostgresApplicationRecorder,
+    PostgresFactory,
+)
+from eventsourcing.utils import Environment, EnvType, retry
 from psycopg_pool import ConnectionPool
 
+#: Environment keys of ``FailFastPostgresFactory`` (beside eventsourcing's own ``POSTGRES_*``).
+POOL_TIMEOUT = "SESSIONSTREAM_POOL_TIMEOUT"
+RECONNECT_TIMEOUT = "SESSIONSTREAM_RECONNECT_TIMEOUT"
+LIBPQ_CONNECT_TIMEOUT = "SESSIONSTREAM_LIBPQ_CONNECT_TIMEOUT"
+STATEMENT_TIMEOUT_MS = "SESSIONSTREAM_STATEMENT_TIMEOUT_MS"
+RECORDER_ATTEMPTS = 2
 
-def eventstore_env(database_url: str, *, pool_size: int = 10, create_table: bool = True) -> dict[str, str]:
+
+@dataclass(frozen=True)
+class Timeouts:
+    """How long anything waits for PostgreSQL (``infra.settings``: ``SESSIONSTREAM_DB_*``)."""
+
+    pool_s: float = 0.5  # a request, and the event store's pool
+    worker_pool_s: float = 5.0  # the read models' pool by default: workers may wait longer than requests
+    connect_s: int = 2
+    reconnect_s: float = 5.0
+    statement_ms: int = 30_000
+    eventstore_statement_ms: int = 5_000
+    eventstore_lock_s: int = 2
+
+    @classmethod
+    def of(cls, settings: Any) -> Timeouts:
+        return cls(
+            pool_s=settings.db_pool_timeout_s, worker_pool_s=settings.db_worker_pool_timeout_s,
+            connect_s=settings.db_connect_timeout_s,
+            reconnect_s=settings.db_reconnect_timeout_s, statement_ms=settings.db_statement_timeout_ms,
+            eventstore_statement_ms=settings.eventstore_statement_timeout_ms,
+            eventstore_lock_s=settings.eventstore_lock_timeout_s,
+        )  # fmt: skip
+
+
+def _fewer_attempts(method: Any) -> Any:
+    """eventsourcing's recorder method with ``RECORDER_ATTEMPTS`` tries instead of ten."""
+    return retry((InterfaceError, OperationalError), max_attempts=RECORDER_ATTEMPTS, wait=0.05)(method.__wrapped__)
+
+
+class FailFastAggregateRecorder(PostgresAggregateRecorder):  # snapshots
+    insert_events = _fewer_attempts(PostgresAggregateRecorder.insert_events)
+    select_events = _fewer_attempts(PostgresAggregateRecorder.select_events)
+
+
+class FailFastApplicationRecorder(PostgresApplicationRecorder):
+    insert_events = _fewer_attempts(PostgresApplicationRecorder.insert_events)
+    select_events = _fewer_attempts(PostgresApplicationRecorder.select_events)
+    select_notifications = _fewer_attempts(PostgresApplicationRecorder.select_notifications)
+    max_notification_id = _fewer_attempts(PostgresApplicationRecorder.max_notification_id)
+
+
+class FailFastPostgresFactory(PostgresFactory):
+    """eventsourcing's PostgreSQL factory, with the pool timeouts of ``Timeouts`` (its own settings take
+    whole seconds and apply no libpq connect or statement timeout) and the recorders above."""
+
+    aggregate_recorder_class = FailFastAggregateRecorder
+    application_recorder_class = FailFastApplicationRecorder
+
+    def __init__(self, env: Environment | EnvType | None) -> None:
+        super().__init__(env)
+        pool = self.datastore.pool
+        pool.timeout = float(self.env.get(POOL_TIMEOUT) or Timeouts.pool_s)
+        pool.reconnect_timeout = float(self.env.get(RECONNECT_TIMEOUT) or Timeouts.reconnect_s)
+        assert isinstance(pool.kwargs, dict)  # eventsourcing passes a dict; filled in before the pool opens
+        pool.kwargs.update(libpq_options(
+            int(self.env.get(LIBPQ_CONNECT_TIMEOUT) or Timeouts.connect_s),
+            int(self.env.get(STATEMENT_TIMEOUT_MS) or Timeouts.eventstore_statement_ms),
+        ))  # fmt: skip
+
+
+def libpq_options(connect_timeout_s: int, statement_timeout_ms: int) -> dict[str, Any]:
+    """Connection parameters: libpq's connect timeout and the session's statement timeout."""
+    return {"connect_timeout": connect_timeout_s, "options": f"-c statement_timeout={statement_timeout_ms}"}
+
+
+def eventstore_env(
+    database_url: str, *, pool_size: int = 10, create_table: bool = True, timeouts: Timeouts | None = None
+) -> dict[str, str]:
     """The ``eventsourcing`` environment for a ``postgresql://`` URL (``create_table``: create the
     event store's tables if missing; processes started after the service prepared them need not)."""
     url = urlparse(database_url)
     if url.scheme not in ("postgresql", "postgres"):
         raise ValueError("DATABASE_URL must be a postgresql:// URL")
+    t = timeouts or Timeouts()
     return {
-        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "PERSISTENCE_MODULE": f"{__name__}:{FailFastPostgresFactory.__qualname__}",
+        POOL_TIMEOUT: str(t.pool_s),
+        RECONNECT_TIMEOUT: str(t.reconnect_s),
+        LIBPQ_CONNECT_TIMEOUT: str(t.connect_s),
+        STATEMENT_TIMEOUT_MS: str(t.eventstore_statement_ms),
+        "POSTGRES_LOCK_TIMEOUT": str(t.eventstore_lock_s),
         "POSTGRES_DBNAME": unquote(url.path.lstrip("/")) or "postgres",
         "POSTGRES_HOST": url.hostname or "127.0.0.1",
         "POSTGRES_PORT": str(url.port or 5432),
@@ -29,10 +126,18 @@ def eventstore_env(database_url: str, *, pool_size: int = 10, create_table: bool
     }
 
 
-def make_pool(database_url: str, *, min_size: int = 1, max_size: int = 10, name: str = "readmodels") -> ConnectionPool:
+def make_pool(
+    database_url: str, *, min_size: int = 1, max_size: int = 10, name: str = "readmodels",
+    timeouts: Timeouts | None = None,
+) -> ConnectionPool:  # fmt: skip
+    """The read models' pool: connections checked before use (one that died with the server is
+    replaced, not handed out), and the fail-fast ``timeouts`` (a request asks for a connection with
+    ``pool_s``, see ``infra.api.context.read``; workers wait up to ``worker_pool_s``)."""
+    t = timeouts or Timeouts()
     pool = ConnectionPool(
         database_url, min_size=min_size, max_size=max_size, name=name, open=False,
-        kwargs={"autocommit": False},
+        kwargs={"autocommit": False, **libpq_options(t.connect_s, t.statement_ms)},
+        check=ConnectionPool.check_connection, timeout=t.worker_pool_s, reconnect_timeout=t.reconnect_s,
     )  # fmt: skip
     pool.open(wait=True, timeout=30)
     return pool

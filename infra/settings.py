@@ -40,6 +40,26 @@ class Settings(BaseSettings):
     charging_stale_updates: Literal["ignore", "apply"] = Field(default="ignore", alias="CHARGING_STALE_UPDATES")
     charging_final_statuses: Literal["terminal", "open"] = Field(default="terminal", alias="CHARGING_FINAL_STATUSES")
 
+    # -- the door and fail-fast timeouts (README "Limits and timeouts") --------------------------
+    #: Request bodies over this are refused with 413 (the largest valid body is a few KiB).
+    http_max_body_bytes: int = Field(default=64 * 1024, alias="SESSIONSTREAM_HTTP_MAX_BODY_BYTES", ge=1024)
+    #: How long a request (and the event store) waits for a pooled PostgreSQL connection before giving up.
+    db_pool_timeout_s: float = Field(default=0.5, alias="SESSIONSTREAM_DB_POOL_TIMEOUT_S", gt=0)
+    #: The same for the read-model workers (they retry their batch after it; requests must not wait).
+    db_worker_pool_timeout_s: float = Field(default=5.0, alias="SESSIONSTREAM_DB_WORKER_POOL_TIMEOUT_S", gt=0)
+    #: libpq's connect timeout (whole seconds, at least 2: libpq's own floor).
+    db_connect_timeout_s: int = Field(default=2, alias="SESSIONSTREAM_DB_CONNECT_TIMEOUT_S", ge=2)
+    #: A pool gives up reconnecting after this long, and tries afresh on the next demand.
+    db_reconnect_timeout_s: float = Field(default=5.0, alias="SESSIONSTREAM_DB_RECONNECT_TIMEOUT_S", gt=0)
+    #: Statement timeouts: read-model workers (batches), the event store, and HTTP reads.
+    db_statement_timeout_ms: int = Field(default=30_000, alias="SESSIONSTREAM_DB_STATEMENT_TIMEOUT_MS", ge=0)
+    eventstore_statement_timeout_ms: int = Field(
+        default=5_000, alias="SESSIONSTREAM_EVENTSTORE_STATEMENT_TIMEOUT_MS", ge=0
+    )
+    api_statement_timeout_ms: int = Field(default=1_500, alias="SESSIONSTREAM_API_STATEMENT_TIMEOUT_MS", ge=1)
+    #: The event store's table lock (serializes inserts), in whole seconds.
+    eventstore_lock_timeout_s: int = Field(default=2, alias="SESSIONSTREAM_EVENTSTORE_LOCK_TIMEOUT_S", ge=0)
+
     @field_validator("topic_prefix")
     @classmethod
     def _prefix_is_topic_safe(cls, value: str) -> str:

@@ -29,6 +29,10 @@ OCPI_TOKENS = (
 )
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--fuzz-examples", default="8", help="Schemathesis examples per operation (e2e/test_fuzz.py).")
+
+
 def wait_for(check: Callable[[], T], timeout: float = 20.0, interval: float = 0.05) -> T:
     """Polls ``check`` until it returns something truthy; fails the test with the last value."""
     deadline = time.monotonic() + timeout

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from dateutil.relativedelta import relativedelta
 
 from domain.shared.errors import InvalidInputError
+from domain.shared.limits import calendar_result
 
 INTERVAL_UNITS = ("now", "hours", "days", "weeks", "months")
 INTERVAL_TYPES = ("after_sub", "before_event", "after_event")
@@ -54,17 +55,18 @@ def shift(at: datetime, unit: str, k: int) -> datetime:
     """``at + Δ(unit, k)``: ``now`` is no shift; hours, days, weeks are exact; months are calendar months.
 
     Months clamp the day to the target month's length (Mar 31 - 1 month = Feb 28, or 29 in a leap year).
+    A result no store can hold (past the calendar's ends) is malformed input on ``interval_nbr``.
     """
     if unit == "now":
         return at
     if unit == "hours":
-        return at + timedelta(hours=k)
+        return calendar_result("interval_nbr", lambda: at + timedelta(hours=k))
     if unit == "days":
-        return at + timedelta(days=k)
+        return calendar_result("interval_nbr", lambda: at + timedelta(days=k))
     if unit == "weeks":
-        return at + timedelta(days=7 * k)
+        return calendar_result("interval_nbr", lambda: at + timedelta(days=7 * k))
     if unit == "months":
-        return at + relativedelta(months=k)
+        return calendar_result("interval_nbr", lambda: at + relativedelta(months=k))
     raise InvalidInputError("interval_unit", f"interval_unit must be one of {', '.join(INTERVAL_UNITS)}.")
 
 

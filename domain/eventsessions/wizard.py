@@ -23,6 +23,7 @@ from dateutil import rrule
 from domain.eventsessions.timeslots import TIME_OUT_OF_RANGE, float_to_hm
 from domain.shared.clock import as_utc
 from domain.shared.errors import InvalidInputError
+from domain.shared.limits import instant_in_range
 
 DURATION_REQUIRED = "Duration is required."
 INTERVAL_NOT_POSITIVE = "The interval cannot be negative."
@@ -56,8 +57,12 @@ class WizardRequest:
 
 
 def default_start(event_date_end_utc: datetime) -> date:
-    """§8.2/Q11: the day after the event's end, as a *UTC* calendar date (even where the local date differs)."""
-    return as_utc(event_date_end_utc).date() + timedelta(days=1)
+    """§8.2/Q11: the day after the event's end, as a *UTC* calendar date (even where the local date differs).
+    An end on the calendar's last day has no next day: the wizard then needs an explicit ``start``."""
+    try:
+        return as_utc(event_date_end_utc).date() + timedelta(days=1)
+    except OverflowError:
+        raise InvalidInputError("start", "start is required: the event ends on the calendar's last day.") from None
 
 
 def default_duration(sessions: Iterable[tuple[datetime, datetime, bool]]) -> float | None:
@@ -210,6 +215,8 @@ def generate(request: WizardRequest, tz: str) -> list[tuple[datetime, datetime]]
                 sessions.append((begin, begin + duration))
             except OverflowError:
                 raise InvalidInputError("until", OUT_OF_CALENDAR) from None
+            if not (instant_in_range(begin) and instant_in_range(begin + duration)):
+                raise InvalidInputError("until", OUT_OF_CALENDAR)  # storable, and shown in any zone
     return sorted(sessions, key=lambda session: session[0])
 
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from infra.api import charging, classroom, eventsessions, health, music, notifications, problems
+from infra.api import charging, classroom, eventsessions, health, music, notifications, openapi, problems
 from infra.api.auth import BearerAuth
 from infra.api.health import Readiness, RequestMetrics, no_checks
+from infra.api.middleware import BodyLimit, Unexpected
 from infra.container import Container
 
 
@@ -30,7 +31,11 @@ def create_app(container: Container, *, readiness: Readiness | None = None) -> F
         *eventsessions.ROUTERS, *charging.ROUTERS, *classroom.ROUTERS, *music.ROUTERS,
     ):
         app.include_router(router)
-    # Added last = outermost: metrics see every answer, the 401s and 403s included.
+    openapi.install(app)
+    # Added last = outermost: metrics see every answer, the 401s and 403s included; a caller without a
+    # token is refused before its body is looked at.
+    app.add_middleware(Unexpected)
+    app.add_middleware(BodyLimit, max_bytes=container.settings.http_max_body_bytes)
     app.add_middleware(BearerAuth, tokens=container.settings.tokens())
     app.add_middleware(RequestMetrics)
     return app

@@ -10,31 +10,19 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
-from pydantic import AfterValidator, BeforeValidator, PlainSerializer
-from pydantic_core import PydanticCustomError
+from pydantic import PlainSerializer
 
 from domain.shared.clock import as_utc
-from domain.shared.errors import InvalidInputError
+from domain.shared.timezones import load_zone
+from producers import fields
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
-def _date_and_time(value: object) -> object:
-    """Only strings that carry a time: pydantic alone would take a bare date or a Unix number."""
-    if isinstance(value, datetime):
-        return value
-    if not isinstance(value, str) or len(value.strip()) <= len("YYYY-MM-DD"):
-        raise PydanticCustomError(
-            "datetime_type",
-            "Input should be a valid datetime: ISO 8601 with Z or an offset, or 'YYYY-MM-DD HH:MM:SS' in UTC",
-        )
-    return value.strip()
-
-
-#: A request instant, returned as an aware UTC datetime with whole seconds.
-Instant = Annotated[datetime, BeforeValidator(_date_and_time), AfterValidator(as_utc)]
+#: A request instant (``producers.fields``: the one definition for HTTP and inbound messages).
+Instant = fields.Instant
 
 
 def iso_z(value: datetime) -> str:
@@ -48,10 +36,7 @@ UtcInstant = Annotated[datetime, PlainSerializer(iso_z, return_type=str, when_us
 
 def zone(name: str, field: str) -> ZoneInfo:
     """The IANA zone ``name``; an unknown one is the request's fault, so it names ``field``."""
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidInputError(field, f"Unknown time zone: {name!r}.") from None
+    return load_zone(name, field=field)
 
 
 def format_located(instant: datetime, tz: str) -> str:

@@ -2,17 +2,21 @@
 
 One place decides the status of each error family, so a router never builds an error body by hand:
 not found -> 404, the actor may not do this -> 403, a business rule refused -> 409, malformed input -> 422
-(``field`` names the culprit), read model behind or too much contention -> 503 with ``Retry-After``.
-An error's ``details`` (a mapping, e.g. ``from``/``to`` of an invalid transition) are added to the body.
+(``field`` names the culprit), read model behind, too much contention or the database unreachable -> 503
+with ``Retry-After``.  An error's ``details`` (a mapping, e.g. ``from``/``to`` of an invalid transition) are
+added to the body.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 
+import psycopg
+from eventsourcing import persistence
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -47,6 +51,14 @@ class Problem(BaseModel):
 
 class ProblemResponse(JSONResponse):
     media_type = MEDIA_TYPE
+
+
+#: What the database drivers raise while PostgreSQL is unreachable, slow past a timeout, or the pool is
+#: exhausted (``psycopg_pool.PoolTimeout`` is an ``OperationalError``); eventsourcing wraps psycopg's.
+UNAVAILABLE = (
+    psycopg.OperationalError, psycopg.InterfaceError, persistence.OperationalError, persistence.InterfaceError,
+)
+UNAVAILABLE_CODE = "database.unavailable"
 
 
 class ReadModelBehindError(Exception):
@@ -119,15 +131,40 @@ def validation_problem(error: RequestValidationError) -> ProblemResponse:
     )  # fmt: skip
 
 
+def allowed_methods(request: Request) -> str:
+    """Every method the API serves at this path, from its OpenAPI document (Starlette names only the
+    first matching route's)."""
+    methods: set[str] = set()
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        pattern = "".join("[^/]+" if part.startswith("{") else re.escape(part) for part in _TEMPLATE.split(template))
+        if re.fullmatch(pattern, request.url.path):
+            methods |= {method.upper() for method in operations}
+    if "GET" in methods:
+        methods.add("HEAD")
+    return ", ".join(sorted(methods))
+
+
+_TEMPLATE = re.compile(r"(\{[^/}]+\})")
+
+
 def http_problem(error: StarletteHTTPException, request: Request) -> ProblemResponse:
     """Starlette's own errors: unknown route (404), wrong method (405), and the like."""
+    headers = dict(error.headers or {})
+    if error.status_code == 400:
+        # FastAPI's answer to a body that is not even text (not UTF-8): malformed input like any other.
+        detail = "body: The request body is not valid JSON text (UTF-8)."
+        return problem(422, detail, "validation.invalid", field="body",
+                       extra={"errors": [{"field": "body", "message": detail}]})  # fmt: skip
     if error.status_code == 404:
         detail, code = f"No resource at {request.method} {request.url.path}.", "http.not_found"
     elif error.status_code == 405:
         detail, code = f"{request.method} is not allowed on {request.url.path}.", "http.method_not_allowed"
+        headers["Allow"] = allowed_methods(request)
+    elif error.status_code == 413:
+        detail, code = str(error.detail), "request.too_large"
     else:
         detail, code = str(error.detail), f"http.{error.status_code}"
-    return problem(error.status_code, detail, code, headers=error.headers)
+    return problem(error.status_code, detail, code, headers=headers)
 
 
 def install(app: FastAPI) -> None:
@@ -150,15 +187,21 @@ def install(app: FastAPI) -> None:
             503, str(exc), ReadModelBehindError.code, headers={"Retry-After": str(RETRY_AFTER_S)}
         )
 
-    async def on_unexpected(request: Request, exc: Exception) -> ProblemResponse:
-        log.exception("unhandled error", extra={"method": request.method, "path": request.url.path})
-        return problem(500, "An unexpected error occurred.", "internal.error")
+    async def on_unavailable(request: Request, exc: Exception) -> ProblemResponse:
+        # Once per failed request, without the stack: the cause is outside this process.
+        log.warning("database unavailable", extra={"path": request.url.path, "error": type(exc).__name__})
+        return problem(
+            503, "The database is unavailable; retry shortly.", UNAVAILABLE_CODE,
+            headers={"Retry-After": str(RETRY_AFTER_S)},
+        )  # fmt: skip
 
     app.add_exception_handler(DomainError, on_domain)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(ReadModelBehindError, on_behind)
-    app.add_exception_handler(Exception, on_unexpected)
+    for unavailable in UNAVAILABLE:
+        app.add_exception_handler(unavailable, on_unavailable)
+    # Anything else: ``infra.api.middleware.Unexpected`` (a 500 that keeps the connection open).
 
 
 def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:

@@ -1,11 +1,19 @@
-"""``inbound.registrations.v1``: registration requests from upstream ticketing, and their outcomes."""
+"""``inbound.registrations.v1``: registration requests from upstream ticketing, and their outcomes.
+
+The fields are ``producers.fields`` types, the same as ``POST /registrations``'s: a request the HTTP API
+would refuse with 422 is dead-lettered here.
+"""
 
 from __future__ import annotations
 
 from typing import Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
+from pydantic import model_validator
+
+from producers.fields import Email, Name, Phone
+from producers.inbound import InboundRequest
+from producers.inbound import Outcome as Outcome  # re-exported: the outcome shape of every inbound topic
 
 REQUIRED_BY_ACTION: dict[str, tuple[str, ...]] = {
     "register": ("event_id", "name", "email"),
@@ -17,17 +25,14 @@ REQUIRED_BY_ACTION: dict[str, tuple[str, ...]] = {
 }
 
 
-class RegistrationRequest(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-    message_id: UUID
+class RegistrationRequest(InboundRequest):
     action: Literal["register", "confirm", "attend", "cancel", "reset", "move"]
     registration_id: UUID | None = None
     event_id: UUID | None = None
     session_id: UUID | None = None
-    name: str | None = Field(default=None, min_length=1)
-    email: EmailStr | None = None
-    phone: str | None = None
+    name: Name | None = None
+    email: Email | None = None
+    phone: Phone | None = None
     state: Literal["draft", "open", "done", "cancel"] | None = None
 
     @model_validator(mode="after")
@@ -36,12 +41,3 @@ class RegistrationRequest(BaseModel):
         if missing:
             raise ValueError(f"action {self.action!r} requires {', '.join(missing)}")
         return self
-
-
-class Outcome(BaseModel):
-    message_id: UUID
-    status: Literal["accepted", "rejected"]
-    code: str | None = None
-    detail: str | None = None
-    aggregate_id: UUID | None = None
-    version: int | None = None

@@ -6,6 +6,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import httpx
 import pytest
@@ -16,8 +17,9 @@ from infra.service import Service
 from tests.conftest import READ_TOKEN, WRITE_TOKEN
 
 
-@pytest.fixture(scope="session")
-def base_url(service: Service) -> Iterator[str]:
+@contextmanager
+def serve(service: Service) -> Iterator[str]:
+    """``service``'s API with uvicorn on a free loopback port, for the ``with`` block; yields its URL."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -30,9 +32,17 @@ def base_url(service: Service) -> Iterator[str]:
     while not server.started:
         assert time.monotonic() < deadline, "uvicorn did not start"
         time.sleep(0.05)
-    yield url
-    server.should_exit = True
-    thread.join(10)
+    try:
+        yield url
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+@pytest.fixture(scope="session")
+def base_url(service: Service) -> Iterator[str]:
+    with serve(service) as url:
+        yield url
 
 
 @pytest.fixture

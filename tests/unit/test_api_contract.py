@@ -271,10 +271,19 @@ def test_a_missing_session_is_a_404(client: TestClient, read_model: Callable[[An
     assert_problem(client.get(f"/sessions/{uuid4()}", headers=READ), 404)
 
 
-def test_a_read_model_that_stays_behind_min_version_is_a_503(
-    client: TestClient, read_model: Callable[[Any], None]
-) -> None:
+class WrittenAt:
+    """A write side where every aggregate is at ``version``."""
+
+    def __init__(self, version: int) -> None:
+        self.version = version
+
+    def __getattr__(self, _name: str) -> Any:
+        return lambda *_args, **_kwargs: self
+
+
+def test_a_read_model_that_stays_behind_min_version_is_a_503(read_model: Callable[[Any], None]) -> None:
     read_model(session_row(version=2))
+    client = client_for(FakeContainer(app=WrittenAt(3)))
     response = client.get(f"/sessions/{uuid4()}?min_version=3&wait_ms=30", headers=READ)
     assert_problem(response, 503)
     assert response.headers["retry-after"] == "1"

@@ -12,18 +12,25 @@ from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.eventsessions.timeslots import parse_timeslot, timeslot_name
+from domain.shared.limits import LIST_MAX
 from infra.api.auth import bearer
 from infra.api.context import CommandResult, ContainerDep, answer
 from infra.api.eventsessions.events import MailSchedulerIn
 from infra.api.problems import responses
+from producers.fields import FiniteFloat, Flag, Int4, Name, ShortText, ZoneName
 
 router = APIRouter(tags=["catalogues"], dependencies=[Depends(bearer)], responses=responses(401, 403, 404, 409, 422))
 
 
 class TimeslotCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [
+            {"time": "18:30"}
+        ]},
+    )  # fmt: skip
 
-    time: str | float = Field(description='"HH:MM" (24-hour), or decimal hours such as 23.5.')
+    time: ShortText | FiniteFloat = Field(description='"HH:MM" (24-hour), or decimal hours such as 23.5.')
 
 
 class TimeslotOut(BaseModel):
@@ -33,17 +40,23 @@ class TimeslotOut(BaseModel):
 
 
 class EventTypeCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [
+            {"name": "Workshop", "use_sessions": True, "has_seats_limitation": True, "seats_max": 12,
+             "default_timezone": "Europe/Brussels"}
+        ]},
+    )  # fmt: skip
 
     id: UUID | None = None
-    name: str = Field(min_length=1)
-    use_sessions: bool = False
-    has_seats_limitation: bool = False
-    seats_max: int = 0
-    auto_confirm: bool = True
-    default_timezone: str = "UTC"
+    name: Name
+    use_sessions: Flag = False
+    has_seats_limitation: Flag = False
+    seats_max: Int4 = 0
+    auto_confirm: Flag = True
+    default_timezone: ZoneName = "UTC"
     mail_schedulers: list[MailSchedulerIn] | None = Field(
-        default=None, description="Default: the three core schedulers."
+        default=None, max_length=LIST_MAX, description="Default: the three core schedulers."
     )
 
 
@@ -51,10 +64,10 @@ class EventTypeOut(BaseModel):
     id: UUID
     version: int
     name: str
-    use_sessions: bool
-    has_seats_limitation: bool
+    use_sessions: Flag
+    has_seats_limitation: Flag
     seats_max: int
-    auto_confirm: bool
+    auto_confirm: Flag
     default_timezone: str
     mail_schedulers: list[MailSchedulerIn]
 

@@ -6,21 +6,32 @@ An event with sessions takes its dates and session count from ``event_dates`` an
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Response
 from psycopg import Cursor
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from domain.eventsessions.errors import EventNotFoundError
 from domain.eventsessions.mail_intervals import MailRule
 from domain.eventsessions.seats import SeatCounts
 from domain.eventsessions.stages import STAGES
+from domain.shared.limits import LIST_MAX
 from infra.api.auth import bearer
-from infra.api.context import DEFAULT_WAIT_MS, CommandResult, ContainerDep, MinVersion, WaitMs, answer, read_row
+from infra.api.context import (
+    DEFAULT_WAIT_MS,
+    CommandResult,
+    ContainerDep,
+    MinVersion,
+    WaitMs,
+    answer,
+    read_row,
+    written,
+)
 from infra.api.instants import Instant, UtcInstant
 from infra.api.problems import responses
+from producers.fields import Count, Flag, Int4, Name, Template, ZoneName
 from projections.eventsessions import event_dates, events, seat_availability
 from projections.base import Row
 
@@ -30,12 +41,17 @@ router = APIRouter(tags=["events"], dependencies=[Depends(bearer)], responses=re
 class MailSchedulerIn(BaseModel):
     """One mail scheduler (spec §2.6): when, relative to what, and which template."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [
+            {"interval_nbr": 1, "interval_unit": "days", "interval_type": "before_event", "template": "Reminder"}
+        ]},
+    )  # fmt: skip
 
-    interval_nbr: int = Field(default=1, ge=0)
+    interval_nbr: Count = 1
     interval_unit: Literal["now", "hours", "days", "weeks", "months"] = "hours"
     interval_type: Literal["after_sub", "before_event", "after_event"] = "before_event"
-    template: str = Field(min_length=1)
+    template: Template
 
     def rule(self) -> MailRule:
         return MailRule(self.interval_type, self.interval_unit, self.interval_nbr, self.template)
@@ -44,22 +60,28 @@ class MailSchedulerIn(BaseModel):
 class EventCreate(BaseModel):
     """Fields left out come from the event type when one is given, else from Odoo's defaults."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [
+            {"name": "Odoo Experience", "date_tz": "Europe/Brussels", "use_sessions": True, "seats_limited": True,
+             "seats_max": 50}
+        ]},
+    )  # fmt: skip
 
     id: UUID | None = None
-    name: str = Field(min_length=1)
-    date_tz: str = Field(default="UTC", description="Default: the type's `default_timezone`, else UTC.")
-    use_sessions: bool = Field(default=False, description="Default: the type's, else false.")
-    seats_limited: bool = Field(default=False, description="Default: the type's `has_seats_limitation`.")
-    seats_max: int = Field(default=0, description="Default: the type's.")
-    auto_confirm: bool = Field(default=False, description="Default: the type's; false without a type.")
+    name: Name
+    date_tz: ZoneName = Field(default="UTC", description="Default: the type's `default_timezone`, else UTC.")
+    use_sessions: Flag = Field(default=False, description="Default: the type's, else false.")
+    seats_limited: Flag = Field(default=False, description="Default: the type's `has_seats_limitation`.")
+    seats_max: Int4 = Field(default=0, description="Default: the type's.")
+    auto_confirm: Flag = Field(default=False, description="Default: the type's; false without a type.")
     event_type_id: UUID | None = None
     date_begin: Instant | None = Field(default=None, description="Required unless the event uses sessions.")
     date_end: Instant | None = Field(default=None, description="Required unless the event uses sessions.")
     mail_schedulers: list[MailSchedulerIn] | None = Field(
-        default=None,
+        default=None, max_length=LIST_MAX,
         description="Default: the type's, else the three core ones (after_sub now; 1 hour and 3 days before).",
-    )
+    )  # fmt: skip
 
     def command(self) -> dict[str, Any]:
         """Only the values the client sent, so the type's defaults fill the rest."""
@@ -72,17 +94,33 @@ class EventCreate(BaseModel):
 class EventPatch(BaseModel):
     """Only the fields sent change.  Defaults are None but the types refuse an explicit null."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [
+            {"name": "Odoo Experience 2026", "seats_max": 60}
+        ]},
+    )  # fmt: skip
 
-    name: str = Field(default=None, min_length=1)
-    date_tz: str = Field(default=None)
-    use_sessions: bool = Field(default=None)
-    seats_limited: bool = Field(default=None)
-    seats_max: int = Field(default=None)
-    auto_confirm: bool = Field(default=None)
-    stage_id: int = Field(default=None)
+    name: Name = Field(default=None)
+    date_tz: ZoneName = Field(default=None)
+    use_sessions: Flag = Field(default=None)
+    seats_limited: Flag = Field(default=None)
+    seats_max: Int4 = Field(default=None)
+    auto_confirm: Flag = Field(default=None)
+    stage_id: Int4 = Field(default=None)
     date_begin: Instant = Field(default=None, description="Only for an event without sessions.")
     date_end: Instant = Field(default=None, description="Only for an event without sessions.")
+
+
+#: Odoo's ``[id, "Name"]`` pair.  Described as a two-item array of integer or string: schema tools
+#: (schemathesis among them) still mishandle OpenAPI 3.1's ``prefixItems`` in responses.
+StagePair = Annotated[
+    tuple[int, str],
+    WithJsonSchema({
+        "type": "array", "items": {"anyOf": [{"type": "integer"}, {"type": "string"}]}, "minItems": 2, "maxItems": 2,
+        "description": 'Odoo\'s pair, e.g. `[1, "New"]`.',
+    }),
+]  # fmt: skip
 
 
 class EventOut(BaseModel):
@@ -90,20 +128,20 @@ class EventOut(BaseModel):
     version: int
     name: str
     date_tz: str
-    use_sessions: bool
+    use_sessions: Flag
     session_count: int
     date_begin: UtcInstant
     date_end: UtcInstant
-    seats_limited: bool
+    seats_limited: Flag
     seats_max: int
     seats_reserved: int
     seats_unconfirmed: int
     seats_used: int
     seats_expected: int
     seats_available: int
-    auto_confirm: bool
+    auto_confirm: Flag
     event_type_id: UUID | None
-    stage_id: tuple[int, str] = Field(description='Odoo\'s pair, e.g. `[1, "New"]`.')
+    stage_id: StagePair
 
 
 def load_event(cur: Cursor[Any], event_id: UUID) -> Row | None:
@@ -149,7 +187,10 @@ def update_event(event_id: UUID, body: EventPatch, container: ContainerDep) -> C
 async def get_event(
     event_id: UUID, container: ContainerDep, min_version: MinVersion = None, wait_ms: WaitMs = DEFAULT_WAIT_MS
 ) -> EventOut:
-    row = await read_row(container, lambda cur: load_event(cur, event_id), min_version, wait_ms)
+    version = written(lambda: container.app.get_event(event_id))
+    row = await read_row(
+        container, lambda cur: load_event(cur, event_id), min_version, wait_ms, written_version=version
+    )
     if row is None:
         raise EventNotFoundError(f"Event {event_id} not found.")
     return event_view(row)

@@ -21,6 +21,7 @@ from infra.api.context import CommandResult, ContainerDep, answer, read_now
 from infra.api.eventsessions.events import MailSchedulerIn
 from infra.api.instants import Instant, UtcInstant
 from infra.api.problems import responses
+from producers.fields import Count, Template
 from infra.container import Container
 from projections.eventsessions import events, mail_schedulers, seat_availability
 
@@ -34,12 +35,17 @@ class MailSchedulerCreate(MailSchedulerIn):
 class MailSchedulerPatch(BaseModel):
     """Only the fields sent change; every copy follows at once (§7.2), "sent" is never reset."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [
+            {"interval_nbr": 2, "template": "Reminder"}
+        ]},
+    )  # fmt: skip
 
-    interval_nbr: int = Field(default=None, ge=0)
+    interval_nbr: Count = Field(default=None)
     interval_unit: Literal["now", "hours", "days", "weeks", "months"] = Field(default=None)
     interval_type: Literal["after_sub", "before_event", "after_event"] = Field(default=None)
-    template: str = Field(default=None, min_length=1)
+    template: Template = Field(default=None)
 
 
 class MailScheduleOut(BaseModel):

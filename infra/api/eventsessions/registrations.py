@@ -26,9 +26,12 @@ from infra.api.context import (
     answer,
     read_now,
     read_row,
+    written,
 )
 from infra.api.instants import UtcInstant
 from infra.api.problems import responses
+from domain.shared.limits import INT8_MAX
+from producers.fields import Email, Name, Phone
 from infra.container import Container
 from projections.eventsessions import events, registrations, seat_availability
 from projections.base import Row
@@ -42,19 +45,30 @@ MAX_PAGE = 1000
 
 
 class RegistrationCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [
+            {"event_id": "0b9f5a4e-8c1d-4f55-9d7b-3f6a2e1c0d11", "name": "Ada Lovelace", "email": "ada@example.org",
+             "phone": "+32 2 123 45 67"}
+        ]},
+    )  # fmt: skip
 
     id: UUID | None = None
     event_id: UUID
     session_id: UUID | None = Field(default=None, description="Required when the event uses sessions.")
-    name: str = Field(min_length=1)
-    email: str
-    phone: str | None = None
+    name: Name
+    email: Email
+    phone: Phone | None = None
     state: State | None = Field(default=None, description="Default: `open` if the event auto-confirms, else `draft`.")
 
 
 class RegistrationMove(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [
+            {"session_id": "6a1f0c2e-4b7d-4e3a-8f19-2c5d7e9a1b30"}
+        ]},
+    )  # fmt: skip
 
     session_id: UUID
 
@@ -156,7 +170,10 @@ def move(registration_id: UUID, body: RegistrationMove, container: ContainerDep)
 async def get_registration(
     registration_id: UUID, container: ContainerDep, min_version: MinVersion = None, wait_ms: WaitMs = DEFAULT_WAIT_MS
 ) -> RegistrationOut:
-    row = await read_row(container, lambda cur: load_registration(cur, registration_id), min_version, wait_ms)
+    version = written(lambda: container.app.get_registration(registration_id))
+    row = await read_row(
+        container, lambda cur: load_registration(cur, registration_id), min_version, wait_ms, written_version=version
+    )
     if row is None:
         raise RegistrationNotFoundError(f"Registration {registration_id} not found.")
     return registration_view(row)
@@ -169,7 +186,7 @@ async def list_registrations(
     session_id: UUID | None = None,
     state: State | None = None,
     limit: int = Query(default=MAX_PAGE, ge=1, le=MAX_PAGE),
-    offset: int = Query(default=0, ge=0),
+    offset: int = Query(default=0, ge=0, le=INT8_MAX),
 ) -> list[RegistrationOut]:
     """Ordered by creation; ``limit``/``offset`` page through large events."""
 

@@ -19,6 +19,7 @@ from domain.eventsessions.errors import EventNotFoundError, SessionNotFoundError
 from domain.eventsessions.stages import STAGES, kanban_state_label
 from domain.shared.errors import InvalidInputError
 from infra.api.eventsessions import ics
+from infra.api.eventsessions.events import StagePair
 from infra.api.auth import bearer
 from infra.api.context import (
     DEFAULT_WAIT_MS,
@@ -29,9 +30,11 @@ from infra.api.context import (
     answer,
     read_now,
     read_row,
+    written,
 )
 from infra.api.instants import Instant, UtcInstant, format_located, zone
 from infra.api.problems import responses
+from producers.fields import Flag, Int4, ShortText, ZoneName
 from projections.eventsessions import attendance, events, seat_availability
 from projections.base import Row
 from projections.eventsessions.seat_availability import figures
@@ -39,11 +42,15 @@ from projections.eventsessions.seat_availability import figures
 router = APIRouter(tags=["sessions"], dependencies=[Depends(bearer)], responses=responses(401, 403, 404, 409, 422, 503))
 
 ViewerTz = Annotated[
-    str, Query(description="The viewer's time zone: `display_name` names the event's zone when it differs.")
+    ZoneName,
+    Query(
+        description="The viewer's time zone: `display_name` names the event's zone when it differs.",
+        examples=["Europe/Brussels"],
+    ),
 ]
 
 
-TimeFilter = Annotated[str | None, Query(description="`true` or `false`.")]
+TimeFilter = Annotated[ShortText | None, Query(description="`true` or `false`.")]
 _BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
 
 
@@ -57,7 +64,12 @@ def time_filter(field: str, value: str | None) -> bool | None:
 
 
 class SessionCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [
+            {"date_begin": "2027-05-26 20:00:00", "date_end": "2027-05-26T22:00:00Z"}
+        ]},
+    )  # fmt: skip
 
     id: UUID | None = None
     date_begin: Instant
@@ -67,12 +79,17 @@ class SessionCreate(BaseModel):
 class SessionPatch(BaseModel):
     """Only the fields sent change.  Defaults are None but the types refuse an explicit null."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [
+            {"active": False, "session_update": "subsequent"}
+        ]},
+    )  # fmt: skip
 
     date_begin: Instant = Field(default=None)
     date_end: Instant = Field(default=None)
-    active: bool = Field(default=None)
-    stage_id: int = Field(default=None)
+    active: Flag = Field(default=None)
+    stage_id: Int4 = Field(default=None)
     kanban_state: Literal["normal", "done", "blocked"] = Field(default=None)
     session_update: Literal["this", "subsequent", "all"] = Field(
         default="this", description="Which sessions of the event an `active` change applies to (spec §6.5)."
@@ -105,7 +122,7 @@ class SessionOut(BaseModel):
     seats_available_unexpected: int
     event_registrations_open: bool
     event_registrations_sold_out: bool
-    stage_id: tuple[int, str] = Field(description='Odoo\'s pair, e.g. `[1, "New"]`.')
+    stage_id: StagePair
     kanban_state: str
     kanban_state_label: str
 
@@ -184,7 +201,10 @@ async def get_session(
     wait_ms: WaitMs = DEFAULT_WAIT_MS,
 ) -> SessionOut:
     zone(tz, "tz")
-    row = await read_row(container, lambda cur: load_session(cur, session_id), min_version, wait_ms)
+    version = written(lambda: container.app.get_session(session_id))
+    row = await read_row(
+        container, lambda cur: load_session(cur, session_id), min_version, wait_ms, written_version=version
+    )
     if row is None:
         raise SessionNotFoundError(f"Session {session_id} not found.")
     return session_view(row, row["event"], container.clock.now(), tz)

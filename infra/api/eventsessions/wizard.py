@@ -7,7 +7,6 @@ transaction; running it twice creates them twice, as in Odoo.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Literal
 from uuid import UUID
 
@@ -17,10 +16,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from domain.eventsessions.timeslots import parse_timeslot
 from domain.eventsessions.wizard import WizardRequest
 from domain.shared.errors import InvalidInputError
+from domain.shared.limits import LIST_MAX
 from infra.api.auth import bearer
 from infra.api.context import ContainerDep
 from infra.api.instants import UtcInstant
 from infra.api.problems import responses
+from producers.fields import Day, FiniteFloat, Int4, ShortText
 
 router = APIRouter(tags=["sessions"], dependencies=[Depends(bearer)], responses=responses(401, 403, 404, 409, 422))
 
@@ -28,19 +29,27 @@ Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 
 class WizardIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [
+            {"rrule_type": "weekly", "weekdays": ["mon", "wed"], "until": "2027-06-30", "timeslots": ["18:00"],
+             "duration": 2}
+        ]},
+    )  # fmt: skip
 
     rrule_type: Literal["weekly", "monthly"] = "weekly"
-    interval: int = 1
-    weekdays: list[Weekday] = Field(default_factory=list, description="Weekly: the days of the week.")
+    interval: Int4 = 1
+    weekdays: list[Weekday] = Field(
+        default_factory=list, max_length=LIST_MAX, description="Weekly: the days of the week."
+    )
     month_by: Literal["date", "day"] = "date"
-    day: int = Field(default=1, description="Monthly by date: the day of the month.")
+    day: Int4 = Field(default=1, description="Monthly by date: the day of the month.")
     byday: Literal[1, 2, 3, 4, -1] | None = Field(default=None, description="Monthly by day: first..fourth, last.")
     weekday: Weekday | None = Field(default=None, description="Monthly by day: which weekday.")
-    start: date | None = Field(default=None, description="Default: the UTC date of the event's end + 1 day.")
-    until: date
-    timeslots: list[str] = Field(description='Local times of day, "HH:MM".')
-    duration: float | None = Field(default=None, description="Hours; default: the latest session's duration.")
+    start: Day | None = Field(default=None, description="Default: the UTC date of the event's end + 1 day.")
+    until: Day
+    timeslots: list[ShortText] = Field(max_length=LIST_MAX, description='Local times of day, "HH:MM".')
+    duration: FiniteFloat | None = Field(default=None, description="Hours; default: the latest session's duration.")
     week_start: Literal["sunday", "monday"] = "sunday"
 
 
