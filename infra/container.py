@@ -18,7 +18,7 @@ from consumers.eventsessions.auto_end import AutoEnd
 from consumers.eventsessions.notifications import EventSessionsSender
 from consumers.dispatcher import Dispatcher
 from consumers.eventsessions.inbound_registrations import INBOUND_MESSAGES, InboundRegistrations
-from consumers.projector import Projector
+from consumers.projector import PROJECTION_ERRORS, Projector
 from consumers.runner import ConsumerRunner
 from domain.eventsessions.application import EventSessions
 from domain.shared.application import ContextApplication
@@ -27,6 +27,7 @@ from infra import kafka
 from infra.postgres import eventstore_env, make_pool
 from infra.settings import Settings
 from producers.catalogue import REGISTRY, TOPICS
+from producers.claim_check import ClaimChecks
 from producers.relay import Relay, Scope
 from projections.base import BOOKKEEPING, component
 from projections.migrations import Component, Migration, migrate
@@ -95,7 +96,7 @@ class PgPosition:
 
 def schema_plan(schema: str = LIVE_SCHEMA) -> list[tuple[str, list[Component]]]:
     """Every schema the service owns and the migration components in it, in the order they run."""
-    readmodels = [BOOKKEEPING, *(component(p) for p in PROJECTIONS.values()), INBOUND_MESSAGES]
+    readmodels = [BOOKKEEPING, *(component(p) for p in PROJECTIONS.values()), INBOUND_MESSAGES, PROJECTION_ERRORS]
     return [("public", [RELAY_POSITIONS]), (schema, readmodels)]
 
 
@@ -199,7 +200,7 @@ class Container:
 
     def projection_runner(self, name: str, **kwargs: Any) -> ConsumerRunner:
         return ConsumerRunner(
-            Projector(PROJECTIONS[name], self.settings.topic_prefix),
+            Projector(PROJECTIONS[name], self.settings.topic_prefix, ClaimChecks(self.event_store).resolve),
             lambda group: kafka.consumer(self.endpoints.kafka_bootstrap, group),
             self.pool,
             self.producer,

@@ -6,47 +6,65 @@ core, and each topic still has a single relay, which keeps its per-key order (se
 
 Parent and child talk over a pipe.  The child builds its relay (position loaded, producer created),
 says ``("ready", position)`` and waits for ``"go"``; then it reports ``("published", count,
-position)`` after every batch (the parent feeds its metrics).  ``"stop"``, SIGTERM, or the pipe
-closing (the parent died) make it finish its batch and exit; it ignores SIGINT, which a terminal
-sends to the whole process group: the parent decides.  A scope's relay holds a
-PostgreSQL advisory lock while it runs, so two relays never publish one scope at once (say, a killed
-service's child still finishing its batch while a restarted service starts a new one).
+position)`` after every batch (the parent feeds its metrics), ``("progress", position, horizon)``
+(for the lag) and ``("state", state, error)`` when it waits for its scope's lock (``standby``),
+runs, or retries after a failure.  ``"stop"``, SIGTERM, or the pipe closing (the parent died) make
+it finish its batch and exit; it ignores SIGINT, which a terminal sends to the whole process group:
+the parent decides.
+
+Two levels of supervision: inside the child, any failure (PostgreSQL restarting, the lock's
+connection lost, a bug) ends the current relay, which is rebuilt after a backoff from its recorded
+position; the parent's supervisor (``infra.service``) restarts a child process that dies (SIGKILL,
+a crash).  A scope's relay holds a PostgreSQL advisory lock while it runs, so two relays never
+publish one scope at once: a second instance's child waits in ``standby`` and takes over within a
+second of the holder's death (its connection closes, the lock goes with it).  The holder checks its
+lock's connection after every batch's acks, before it records its position, and stops publishing
+if it was lost.
 """
 
 from __future__ import annotations
 
-import logging
 import os
 import signal
 import socket
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any
 
 import psycopg
+import structlog
 
+from consumers.error_policy import TRANSIENT, transient
+from consumers.supervisor import Condition, attempt_state, describe
 from infra.container import Container, Endpoints
 from infra.postgres import NotifyWaiter
 from infra.settings import PROJECT_ROOT, Settings
 from producers.catalogue import relay_scopes
-from producers.relay import RelayMetrics, Scope
+from producers.relay import RelayMetrics, RelayStopped, Scope
 
-log = logging.getLogger(__name__)
+log = structlog.get_logger(__name__)
+
+#: A relay rebuilt inside its child this long after the previous one started is past its backoff.
+HEALTHY_AFTER_S = 10.0
 
 
 class RelayProcess:
-    """One scope's relay in a child process, with the ``Worker`` interface of ``infra.service``.
+    """One scope's relay in a child process: ``start``/``stop``/``join``, and ``run`` (start and wait
+    until it ends; raises if it ended without being asked) for the service's supervisor.
 
     ``gated``: the child waits, once ready, until ``release()`` (the benchmark times from there);
-    otherwise it starts as soon as it is ready."""
+    otherwise it starts as soon as it is ready.  ``head`` gives the log's highest notification id as
+    last sampled, for the lag."""
 
     def __init__(
         self, settings: Settings, endpoints: Endpoints, scope: Scope, metrics: RelayMetrics | None = None,
-        *, gated: bool = False,
+        *, gated: bool = False, head: Callable[[], int] | None = None,
     ) -> None:  # fmt: skip
         self.name = f"relay:{scope.name}"
         self.settings = settings
@@ -54,15 +72,24 @@ class RelayProcess:
         self.scope = scope
         self.metrics = metrics
         self.gated = gated
+        self.head = head or (lambda: 0)
         self.ready = threading.Event()
         self.ended = threading.Event()
+        self.condition = Condition(self.name)
         self.position = 0
+        self.horizon = 0
+        self.caught_up_at = time.time()
         self.published = 0
         self.error: BaseException | None = None
+        self.exitcode: int | None = None
         self._stopping = False
         self._conn: Connection | None = None
         self._process: Any = None
         self._reader: threading.Thread | None = None
+
+    @property
+    def pid(self) -> int | None:
+        return None if self._process is None else int(self._process.pid)
 
     def start(self) -> None:
         # A fresh interpreter (``python -m infra.relays``), not multiprocessing: that would re-run the
@@ -80,6 +107,12 @@ class RelayProcess:
         self._reader = threading.Thread(target=self._read, name=f"{self.name}:reader", daemon=True)
         self._reader.start()
 
+    def run(self) -> None:
+        self.start()
+        self.ended.wait()
+        if not self._stopping:
+            raise ChildEnded(f"{self.name} process exited with code {self.exitcode}")
+
     def release(self) -> None:
         self._say("go")
 
@@ -91,13 +124,21 @@ class RelayProcess:
         """Waits for the child to end (the reader thread reaps it); terminates it after ``timeout``."""
         if self._process is None or self.ended.wait(timeout):
             return
-        log.warning("relay process did not stop in time; terminating", extra={"worker": self.name})
-        self._process.terminate()
+        log.warning("relay process did not stop in time; killing it", worker=self.name)
+        self._process.kill()
         self.ended.wait(5)
 
     @property
     def healthy(self) -> bool:
         return self.error is None and self._process is not None and not self.ended.is_set()
+
+    def lag(self) -> tuple[int, float] | None:
+        """Notifications between this scope's position and the log's head, and seconds since the
+        scope last had everything up to the head (0 when it has)."""
+        if self.condition.state == "standby" or not self.ready.is_set():
+            return None
+        behind = max(0, max(self.horizon, self.head()) - self.position)
+        return behind, 0.0 if behind == 0 else max(0.0, time.time() - self.caught_up_at)
 
     def _say(self, message: str) -> None:
         try:
@@ -110,50 +151,84 @@ class RelayProcess:
         assert self._conn is not None
         try:
             while True:
-                message = self._conn.recv()
-                if message[0] == "ready":
-                    self.position = message[1]
-                    self.ready.set()
-                    if not self.gated:
-                        self.release()
-                elif message[0] == "published":
-                    _, count, position = message
-                    self.published += count
-                    self.position = position
-                    if self.metrics:
-                        self.metrics.on_published(count, position)
-                elif message[0] == "failed":
-                    self.error = RuntimeError(f"{self.name}: {message[1]}")
+                self._on(self._conn.recv())
         except (EOFError, OSError):
             pass
-        code = self._process.wait()
-        if self.error is None and not self._stopping:
-            self.error = RuntimeError(f"{self.name} exited with code {code}")
-            log.error("relay process ended", extra={"worker": self.name, "exitcode": code})
+        self.exitcode = self._process.wait()
+        if not self._stopping:
+            self.error = ChildEnded(f"{self.name} exited with code {self.exitcode}")
         self._conn.close()
         self.ended.set()
 
+    def _on(self, message: tuple[Any, ...]) -> None:
+        kind = message[0]
+        if kind == "ready":
+            self.position = message[1]
+            self.ready.set()
+            if not self.gated:
+                self.release()
+        elif kind == "published":
+            _, count, position = message
+            self.published += count
+            self.position = position
+            if self.metrics:
+                self.metrics.on_published(count, position)
+        elif kind == "progress":
+            _, self.position, horizon = message
+            self.horizon = max(self.horizon, horizon)
+            if self.position >= horizon:
+                self.caught_up_at = time.time()
+        elif kind == "state":
+            _, state, error = message
+            if error is None:
+                self.condition.ok(state)
+            else:
+                self.error = RuntimeError(f"{self.name}: {error}")
+                self.condition.fail(error, state)
+        elif kind == "failed":
+            self.error = RuntimeError(f"{self.name}: {message[1]}")
+
+
+class ChildEnded(RuntimeError):
+    """A relay process ended without being asked to (killed, crashed)."""
+
 
 def relay_processes(
-    container: Container, metrics: RelayMetrics | None = None, *, gated: bool = False
-) -> list[RelayProcess]:
+    container: Container, metrics: RelayMetrics | None = None, *, gated: bool = False,
+    head: Callable[[], int] | None = None,
+) -> list[RelayProcess]:  # fmt: skip
     """The relays ``sessionstream run`` starts: one process per scope.  ``metrics`` hears every
     batch, with the position all scopes have reached (the lowest of theirs)."""
-    plan = relay_scopes()
-    lowest = _LowestPosition(metrics, [s.name for s in plan]) if metrics is not None else None
-    return [
-        RelayProcess(
-            container.settings, container.endpoints, scope, lowest.of(scope.name) if lowest else None, gated=gated
-        )
-        for scope in plan
-    ]
+    return [relay_factory(container, scope, metrics, head=head, gated=gated)() for scope in relay_scopes()]
+
+
+def relay_factory(
+    container: Container, scope: Scope, metrics: RelayMetrics | None = None, *, gated: bool = False,
+    head: Callable[[], int] | None = None,
+) -> Callable[[], RelayProcess]:  # fmt: skip
+    """Builds a scope's relay process, again after each death (``infra.service`` supervises)."""
+    scoped = _LowestPosition.shared(metrics).of(scope.name) if metrics is not None else None
+
+    def make() -> RelayProcess:
+        return RelayProcess(container.settings, container.endpoints, scope, scoped, gated=gated, head=head)
+
+    return make
 
 
 class _LowestPosition:
-    def __init__(self, metrics: RelayMetrics, names: list[str]) -> None:
+    _by_metrics: dict[int, _LowestPosition] = {}
+
+    def __init__(self, metrics: RelayMetrics) -> None:
         self.metrics = metrics
-        self.positions = dict.fromkeys(names, 0)
+        self.positions = {s.name: 0 for s in relay_scopes()}
         self.lock = threading.Lock()
+
+    @classmethod
+    def shared(cls, metrics: RelayMetrics) -> _LowestPosition:
+        known = cls._by_metrics.get(id(metrics))
+        if known is None or known.metrics is not metrics:
+            known = cls._by_metrics[id(metrics)] = cls(metrics)
+        return known
 
     def of(self, name: str) -> RelayMetrics:
         lowest = self
@@ -168,44 +243,109 @@ class _LowestPosition:
         return Scoped()
 
 
-class _PipeMetrics:
+# -- the child ---------------------------------------------------------------------------------
+
+
+class _Pipe:
+    """The child's end: sends from the relay's thread and the main one, never interleaved."""
+
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
+        self.lock = threading.Lock()
+        self._progress_at = 0.0
+
+    def send(self, message: tuple[Any, ...]) -> None:
+        with self.lock:
+            try:
+                self.conn.send(message)
+            except OSError:
+                pass  # the parent is gone; the listener stops us
 
     def on_published(self, count: int, position: int) -> None:
-        self.conn.send(("published", count, position))
+        self.send(("published", count, position))
+
+    def on_progress(self, position: int, horizon: int) -> None:
+        now = time.monotonic()
+        if position >= horizon or now - self._progress_at >= 0.5:  # at most twice a second while behind
+            self._progress_at = now
+            self.send(("progress", position, horizon))
+
+
+class ScopeLock:
+    """The scope's advisory lock, on a connection of its own (it is held as long as that lives)."""
+
+    def __init__(self, conn: psycopg.Connection[Any]) -> None:
+        self.conn = conn
+
+    def check(self) -> None:
+        """Raises ``psycopg.OperationalError`` if the lock's connection is gone (the lock with it)."""
+        self.conn.execute("SELECT 1")
 
 
 @contextmanager
-def scope_lock(database_url: str, name: str, stopping: threading.Event) -> Iterator[bool]:
-    """Holds the scope's advisory lock (yields False if asked to stop while waiting for it)."""
-    with psycopg.connect(database_url, autocommit=True) as conn:
+def scope_lock(
+    database_url: str, name: str, stopping: threading.Event, waiting: Callable[[], None] | None = None
+) -> Iterator[ScopeLock | None]:
+    """Holds the scope's advisory lock (yields None if asked to stop while waiting for it)."""
+    # Keepalives both ways: a holder that vanishes without closing its socket loses the lock within
+    # ~10 s (the server drops it), and a holder whose server vanished learns it as soon.
+    with psycopg.connect(
+        database_url, autocommit=True, connect_timeout=5, keepalives=1, keepalives_idle=5, keepalives_interval=2,
+        keepalives_count=3,
+    ) as conn:  # fmt: skip
+        conn.execute("SET tcp_keepalives_idle = 5; SET tcp_keepalives_interval = 2; SET tcp_keepalives_count = 3")
+        said = False
         while True:
             row = conn.execute(
                 "SELECT pg_try_advisory_lock(hashtext('sessionstream.relay'), hashtext(%s))", (name,)
             ).fetchone()
             if row is not None and row[0]:
                 break
-            log.info("waiting for another relay of this scope to stop", extra={"scope": name})
+            if not said and waiting is not None:
+                waiting()
+                said = True
             if stopping.wait(0.5):
-                yield False
+                yield None
                 return
-        yield True  # released when the connection closes
+        yield ScopeLock(conn)  # released when the connection closes
+
+
+def _pause_once(marker: Path | None, stopping: threading.Event) -> Callable[[int], None]:
+    """Tests only (``SESSIONSTREAM_FAULT_RELAY_PAUSE_FILE``): after the first batch that published
+    something, with its acks in and its position not yet saved, write our pid to ``marker`` and
+    wait there to be killed.  Only the first process to create the file pauses."""
+
+    def pause(sent: int) -> None:
+        if marker is None or sent == 0:
+            return
+        try:
+            fd = os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            return
+        with os.fdopen(fd, "w") as out:
+            out.write(str(os.getpid()))
+        log.warning("relay paused inside a batch (test hook)", pid=os.getpid())
+        while not stopping.wait(0.1):
+            pass
+        raise RelayStopped()
+
+    return pause
 
 
 def child_main(settings: Settings, endpoints: Endpoints, scope: Scope, conn: Connection) -> None:
-    """The child process: runs one scope's relay until told to stop or orphaned."""
+    """The child process: runs one scope's relay, rebuilt after any failure, until told to stop or orphaned."""
     from infra import logging as logs
 
     logs.configure(settings.log_level, settings.log_json)
     stopping = threading.Event()
     go = threading.Event()
     relays: list[Any] = []
+    pipe = _Pipe(conn)
 
     def stop(*_args: Any) -> None:
         stopping.set()
         go.set()
-        for relay in relays:
+        for relay in list(relays):
             relay.stop()
 
     signal.signal(signal.SIGTERM, stop)
@@ -222,32 +362,63 @@ def child_main(settings: Settings, endpoints: Endpoints, scope: Scope, conn: Con
         stop()
 
     threading.Thread(target=listen, name="parent", daemon=True).start()
-    container = Container(settings, endpoints, create_event_store=False)  # the parent prepared them
-    try:
-        with scope_lock(endpoints.database_url, container.relay_position_name(scope), stopping) as locked:
-            if not locked:
-                return
-            waiter = NotifyWaiter(endpoints.database_url, f"{container.event_store.name.lower()}_events")
-            try:
-                relay = container.relay(scope, wait_for_new=waiter, metrics=_PipeMetrics(conn))
-                relays.append(relay)
-                if stopping.is_set():
-                    return
-                conn.send(("ready", relay.stats.position))
-                go.wait()
-                if not stopping.is_set():
-                    relay.run()
-            finally:
-                waiter.close()
-    except BaseException as error:
+    pause = _pause_once(settings.fault_relay_pause_file, stopping)
+    failures = 0
+    first = True
+    while not stopping.is_set():
+        started = time.monotonic()
+        container = Container(settings, endpoints, create_event_store=False)  # the parent prepared them
         try:
-            conn.send(("failed", f"{type(error).__name__}: {error}"))
-        except OSError:
-            pass
-        log.exception("relay stopped", extra={"scope": scope.name})
-        raise
-    finally:
+            name = container.relay_position_name(scope)
+            with scope_lock(endpoints.database_url, name, stopping, lambda: pipe.send(("state", "standby", None))) as lock:
+                if lock is None:
+                    break
+
+                def checkpoint(sent: int, lock: ScopeLock = lock) -> None:
+                    lock.check()  # still the scope's only publisher: else stop before recording anything
+                    pause(sent)
+
+                waiter = NotifyWaiter(endpoints.database_url, f"{container.event_store.name.lower()}_events")
+                try:
+                    relay = container.relay(
+                        scope, wait_for_new=waiter, metrics=pipe, checkpoint=checkpoint,
+                        message_max_bytes=settings.kafka_message_max_bytes,
+                    )  # fmt: skip
+                    relays.append(relay)
+                    if stopping.is_set():
+                        break
+                    if first:
+                        pipe.send(("ready", relay.stats.position))
+                        go.wait()
+                        first = False
+                    pipe.send(("state", "running", None))
+                    pipe.send(("progress", relay.stats.position, relay.stats.position))
+                    if not stopping.is_set():
+                        relay.run()
+                finally:
+                    waiter.close()
+        except Exception as error:  # noqa: BLE001 - rebuilt after a pause, from the recorded position
+            if stopping.is_set():
+                break
+            failures = 1 if time.monotonic() - started >= HEALTHY_AFTER_S else failures + 1
+            pipe.send(("state", "retrying", describe(error)))
+            if not transient(error):
+                log.error("relay raised", scope=scope.name, exc_info=error)
+            stopping.wait(TRANSIENT(attempt_state(failures)))
+        finally:
+            relays.clear()
+            _close(container, quickly=stopping.is_set())
+
+
+def _close(container: Container, *, quickly: bool) -> None:
+    """Closes the container; when stopping, gives unacknowledged messages a second, not ten."""
+    producer = container._producer
+    if producer is not None:
+        producer.close(timeout=1 if quickly else 10)
+    try:
         container.close()
+    except Exception:  # noqa: BLE001 - a pool closing over a dead server may complain
+        log.debug("container close failed", exc_info=True)
 
 
 if __name__ == "__main__":

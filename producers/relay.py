@@ -17,6 +17,12 @@ takes every event of an aggregate no scope names, so the scopes together cover t
 scope's query reads up to the log's highest id at that moment (its horizon); when it returns less
 than a full batch, the scope has seen everything up to the horizon and moves its position there, so
 a scope with few events never rescans the log.
+
+Faults: a broker outage only makes the relay wait for its acks (in short steps, so that ``stop()``
+is heard; the position is then left where it was).  A message the broker refuses as too large is
+published as a claim check (``producers.claim_check``), in its place, never skipped.  ``checkpoint``
+runs after the acks and before the position is saved: the service checks there that this process
+still holds its scope's lock (and a test may pause there to kill it inside a batch).
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ from eventsourcing.utils import resolve_topic
 from psycopg import sql
 from psycopg.rows import tuple_row
 
+from producers import claim_check
 from producers.eventsessions import mapping
 from producers.eventsessions import topics
 from producers.topics import physical
@@ -50,6 +57,26 @@ MESSAGE_ID_NAMESPACE = UUID("6b1f0c52-8d0e-4a53-9d0c-5f3c0f4a2f11")
 CE_SOURCE_PREFIX = "sessionstream/"
 #: Seconds between saves of a position that moved only because the scope had nothing to publish.
 SCAN_SAVE_INTERVAL = 1.0
+#: Seconds per wait for the broker's acks (``stop()`` is heard between two).
+ACK_WAIT_STEP = 0.5
+#: Room left for the key, the headers and the record's framing under the broker's message limit.
+ENVELOPE_BYTES = 8 * 1024
+
+
+class DeliveryFailed(Exception):
+    """The broker did not acknowledge a message and will not (a permanent refusal)."""
+
+
+class MessageTooLarge(DeliveryFailed):
+    """The broker (or the producer) refused a message for its size."""
+
+
+class FlushTimeout(Exception):
+    """Some messages have no ack yet: the broker is slow or away; they are still being sent."""
+
+
+class RelayStopped(Exception):
+    """``stop()`` arrived while waiting for acks: the batch is left unrecorded, to be sent again."""
 
 
 class Position(Protocol):
@@ -70,6 +97,7 @@ class Sender(Protocol):
 
 class RelayMetrics(Protocol):
     def on_published(self, count: int, position: int) -> None: ...
+    # Optional: ``on_progress(position, horizon)`` after every read, caught up or not.
 
 
 @dataclass
@@ -242,6 +270,8 @@ class Relay:
         scope: Scope | None = None,
         wait_for_new: Callable[[float], None] | None = None,
         metrics: RelayMetrics | None = None,
+        checkpoint: Callable[[int], None] | None = None,
+        message_max_bytes: int = 1_000_000,
     ) -> None:
         self.app = app
         self.sender = sender
@@ -251,6 +281,12 @@ class Relay:
         self.scope = scope
         self.wait_for_new = wait_for_new or (lambda timeout: threading.Event().wait(min(timeout, 0.005)))
         self.metrics = metrics
+        self.progress: Callable[[int, int], None] | None = getattr(metrics, "on_progress", None)
+        self.checkpoint = checkpoint
+        self.value_limit = message_max_bytes - ENVELOPE_BYTES
+        #: (notification id, index) of messages the broker refused whole: sent as claim checks.
+        self.claim_checked: set[tuple[int, int]] = set()
+        self.claim_checks = 0
         self.stats = RelayStats(position=position.load())
         self.messages_of = registry.bind(app.repository)
         self.log = NotificationLog(app.recorder, scope)
@@ -278,7 +314,11 @@ class Relay:
                 ahead = None
                 if len(rows) >= self.batch_size:
                     ahead = reader.submit(self.log.read, rows[-1].id, self.batch_size)
-                if self._publish(start, rows, horizon) == 0:
+                try:
+                    read = self._publish(start, rows, horizon)
+                except RelayStopped:
+                    return
+                if read == 0:
                     self.wait_for_new(idle_wait)
 
     def relay_once(self) -> int:
@@ -289,28 +329,59 @@ class Relay:
     def _publish(self, start: int, rows: list[Row], horizon: int) -> int:
         # A short batch is everything up to the horizon; a full one, everything up to its last row.
         end = rows[-1].id if len(rows) >= self.batch_size else max(horizon, start)
-        futures = []
-        for row in rows:
-            for outgoing in self.messages_of(self.decode(row)):
-                futures.append(self._send(row.id, outgoing))
-        if futures:
-            self.sender.flush()
-            for future in futures:
-                # get() re-raises a failed send; the position is then left where it was.
-                future.get(timeout=0)
+        sent = 0
+        while rows:
+            deliveries = []
+            for row in rows:
+                for index, outgoing in enumerate(self.messages_of(self.decode(row))):
+                    deliveries.append((row.id, index, self._send(row.id, outgoing, index)))
+            sent = len(deliveries)
+            refused = self._acknowledged(deliveries)
+            if not refused:
+                break
+            # Send the batch again, in order, with those as claim checks (the acked ones are
+            # duplicates, which consumers drop by version).
+            self.claim_checked |= refused
+            log.warning("broker refused messages as too large; sending claim checks", extra={"messages": len(refused)})
+        if self.checkpoint is not None:
+            self.checkpoint(sent)
         now = time.monotonic()
         # A position that moved over other scopes' events only is saved now and then, not each time.
         if end > self._saved and (rows or now - self._saved_at >= SCAN_SAVE_INTERVAL):
             self.position.save(end)
             self._saved, self._saved_at = end, now
         self.stats.position = end
-        self.stats.published += len(futures)
-        self.stats.skipped += len(rows) - len(futures)
+        self.stats.published += sent
+        self.stats.skipped += len(rows) - sent
         if self.metrics and end > start:
-            self.metrics.on_published(len(futures), end)
+            self.metrics.on_published(sent, end)
+        if self.progress is not None:
+            self.progress(end, horizon)
         return len(rows)
 
-    def _send(self, notification_id: int, outgoing: Outgoing) -> Delivered:
+    def _acknowledged(self, deliveries: list[tuple[int, int, Delivered]]) -> set[tuple[int, int]]:
+        """Waits for every ack (the broker may be away for a while: we wait, in steps that let
+        ``stop()`` in); returns the messages refused as too large; raises on any other refusal."""
+        if not deliveries:
+            return set()
+        while True:
+            try:
+                self.sender.flush(ACK_WAIT_STEP)
+                break
+            except FlushTimeout:
+                if self._stop.is_set():
+                    raise RelayStopped() from None
+        refused: set[tuple[int, int]] = set()
+        for notification_id, index, delivery in deliveries:
+            try:
+                delivery.get(timeout=0)
+            except MessageTooLarge:
+                if (notification_id, index) in self.claim_checked:
+                    raise  # even the claim check was refused: nothing smaller to send
+                refused.add((notification_id, index))
+        return refused
+
+    def _send(self, notification_id: int, outgoing: Outgoing, index: int = 0) -> Delivered:
         message = outgoing.message
         aggregate_id, aggregate_id_bytes = self._id(message.aggregate_id)
         version = message.version
@@ -331,12 +402,18 @@ class Relay:
             # Commands do not carry a correlation id yet: the message key groups what belongs together.
             ("correlation_id", key),
         ]
-        return self.sender.send(
-            physical(outgoing.topic, self.prefix),
-            key=key,
-            value=message.__pydantic_serializer__.to_json(message),
-            headers=headers,
-        )
+        value = message.__pydantic_serializer__.to_json(message)
+        if len(value) > self.value_limit or (notification_id, index) in self.claim_checked:
+            value = claim_check.claim(notification_id, index, aggregate_id, version)
+            headers.append((claim_check.HEADER, b"1"))
+            self.claim_checks += 1
+        try:
+            return self.sender.send(physical(outgoing.topic, self.prefix), key=key, value=value, headers=headers)
+        except MessageTooLarge:
+            if (notification_id, index) in self.claim_checked:
+                raise
+            self.claim_checked.add((notification_id, index))  # refused by the producer itself
+            return self._send(notification_id, outgoing, index)
 
     def _id(self, value: UUID) -> tuple[str, bytes]:
         known = self._ids.get(value.int)  # an int hashes faster than a UUID
