@@ -22,8 +22,11 @@ from enum import Enum
 
 import psycopg
 from confluent_kafka import KafkaError, KafkaException
+from eventsourcing import persistence as es
 from psycopg_pool import PoolTimeout
 from pydantic import ValidationError
+
+from domain.shared.errors import ConcurrencyError
 from tenacity import wait_exponential_jitter
 
 
@@ -47,9 +50,13 @@ _PG_TRANSIENT = (
     psycopg.errors.LockNotAvailable,
     psycopg.InterfaceError,  # "the connection is closed"
     PoolTimeout,
+    es.OperationalError,  # the same, as the event store's recorders re-raise them
+    es.InterfaceError,
+    es.RecordConflictError,  # a concurrent writer of the same aggregate: try again
+    ConcurrencyError,
 )
 #: Values PostgreSQL refuses to store: out of range, NUL in text, a broken constraint.
-_PG_BAD_VALUE = (psycopg.DataError, psycopg.IntegrityError)
+_PG_BAD_VALUE = (psycopg.DataError, psycopg.IntegrityError, es.DataError, es.IntegrityError)
 
 
 def classify(error: BaseException) -> Action:

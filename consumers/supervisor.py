@@ -143,6 +143,12 @@ class Supervised:
         if self.thread is not None:
             self.thread.join(timeout)
 
+    def kill(self) -> None:
+        """For a worker that did not stop in time: ends it at once if it can be (a child process)."""
+        kill = getattr(self.current, "kill", None)
+        if kill is not None:
+            kill()
+
     @property
     def alive(self) -> bool:
         """The supervising thread runs (it ends only when asked to stop)."""
@@ -253,7 +259,10 @@ class Supervisor:
             worker.join(max(0.0, deadline - time.monotonic()))
         if self._thread is not None:
             self._thread.join(2)
-        return [w.name for w in self.workers if w.thread is not None and w.thread.is_alive()]
+        late = [w for w in self.workers if w.thread is not None and w.thread.is_alive()]
+        for worker in late:
+            worker.kill()
+        return [w.name for w in late]
 
     def alive(self, stale_after_s: float = 10.0) -> bool:
         """The supervisor's own thread beats and every supervising thread runs."""

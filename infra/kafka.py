@@ -176,8 +176,10 @@ def consumer(bootstrap: str, group_id: str, **overrides: Any) -> confluent_kafka
         "fetch.wait.max.ms": 20,
         "fetch.max.bytes": 32 * 1024 * 1024,
         "max.partition.fetch.bytes": 8 * 1024 * 1024,
-        "session.timeout.ms": 10000,
-        "heartbeat.interval.ms": 3000,
+        # A dead instance's partitions move to the living ones within seconds (6 s is the broker's
+        # default minimum); heartbeats come from librdkafka's own thread, so a busy GIL does not miss them.
+        "session.timeout.ms": 6000,
+        "heartbeat.interval.ms": 1500,
         "client.id": f"sessionstream-{group_id}",
         # A group that joins before a new topic's metadata reached it gets no partitions until the next
         # metadata refresh (5 minutes by default); refresh often so it never waits long.

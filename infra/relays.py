@@ -128,6 +128,11 @@ class RelayProcess:
         self._process.kill()
         self.ended.wait(5)
 
+    def kill(self) -> None:
+        self._stopping = True
+        if self._process is not None and self._process.poll() is None:
+            self._process.kill()
+
     @property
     def healthy(self) -> bool:
         return self.error is None and self._process is not None and not self.ended.is_set()
@@ -406,6 +411,8 @@ def child_main(settings: Settings, endpoints: Endpoints, scope: Scope, conn: Con
                 log.error("relay raised", scope=scope.name, exc_info=error)
             stopping.wait(TRANSIENT(attempt_state(failures)))
         finally:
+            for relay in relays:
+                log.info("relay stopped", scope=scope.name, position=relay.stats.position)
             relays.clear()
             _close(container, quickly=stopping.is_set())
 

@@ -37,7 +37,7 @@ from projections.catalogue import LIVE_SCHEMA, PROJECTIONS
 log = structlog.get_logger(__name__)
 
 #: Seconds uvicorn gives requests in flight once a stop is asked.
-HTTP_GRACE_S = 3.0
+HTTP_GRACE_S = 2.0
 
 
 class LogWatch:
@@ -45,8 +45,9 @@ class LogWatch:
     now and then, the records each read model could not apply.  Its own connection, with short
     timeouts, so a database that hangs delays a sample, never a request."""
 
-    def __init__(self, database_url: str, metrics: PrometheusMetrics, errors_every: int = 5) -> None:
+    def __init__(self, database_url: str, events_table: str, metrics: PrometheusMetrics, errors_every: int = 5) -> None:
         self.database_url = database_url
+        self.head_query = f"SELECT max(notification_id) FROM {events_table}"
         self.metrics = metrics
         self.errors_every = errors_every
         self.head = 0
@@ -57,7 +58,7 @@ class LogWatch:
     def __call__(self) -> None:
         try:
             conn = self._connection()
-            row = conn.execute("SELECT max(notification_id) FROM public.sessionstream_events").fetchone()
+            row = conn.execute(self.head_query).fetchone()  # type: ignore[arg-type]
             self.head = int(row[0] or 0) if row else 0
             self.metrics.on_head(self.head)
             if self._samples % self.errors_every == 0:
@@ -104,7 +105,9 @@ class Service:
         container.prepare()  # schema and topics first: the workers read them as they are built
         service = cls(container)
         metrics = service.metrics
-        service.watch = watch = LogWatch(container.endpoints.database_url, metrics)
+        recorder = container.event_store.recorder
+        events_table = f"{recorder.datastore.schema or 'public'}.{recorder.events_table_name}"
+        service.watch = watch = LogWatch(container.endpoints.database_url, events_table, metrics)
         add = service._add
         if relay:
             for scope in relay_scopes():

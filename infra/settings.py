@@ -34,7 +34,7 @@ class Settings(BaseSettings):
     #: The broker's message limit (its ``message.max.bytes``): a larger relay message goes as a claim check.
     kafka_message_max_bytes: int = Field(default=1_000_000, alias="SESSIONSTREAM_KAFKA_MESSAGE_MAX_BYTES", ge=16_384)
     #: Seconds ``sessionstream run`` gives itself to drain on SIGTERM before it exits regardless.
-    stop_timeout_s: float = Field(default=12.0, alias="SESSIONSTREAM_STOP_TIMEOUT_S", gt=0)
+    stop_timeout_s: float = Field(default=10.0, alias="SESSIONSTREAM_STOP_TIMEOUT_S", gt=0)
     #: Tests only: a relay process pauses once, after a batch's acks and before saving its position,
     #: and writes its pid to this file (so a test can kill it inside a batch).
     fault_relay_pause_file: Path | None = Field(default=None, alias="SESSIONSTREAM_FAULT_RELAY_PAUSE_FILE")
