@@ -118,6 +118,8 @@ class Container:
     clock: Clock = field(default_factory=SystemClock)
     #: Off in processes started after ``prepare()`` (concurrent CREATE ... IF NOT EXISTS can fail).
     create_event_store: bool = True
+    #: Connections the event store's pool keeps (a relay process reads with one or two).
+    store_pool_size: int = 10
     _apps: dict[str, ContextApplication] | None = None
     _pool: ConnectionPool | None = None
     _producer: Any = None
@@ -126,7 +128,9 @@ class Container:
     def apps(self) -> dict[str, ContextApplication]:
         """Each context's application by context name, all over one event store and one pool."""
         if self._apps is None:
-            env = eventstore_env(self.endpoints.database_url, create_table=self.create_event_store)
+            env = eventstore_env(
+                self.endpoints.database_url, create_table=self.create_event_store, pool_size=self.store_pool_size
+            )
             first, *others = CONTEXT_APPLICATIONS
             store = first(env=env, clock=self.clock)
             apps = {store.context: store}
