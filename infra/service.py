@@ -181,6 +181,8 @@ class Service:
                     pass
         finally:
             self.stop()
+            if self.container._producer is not None:  # dead letters and outcomes are acked already
+                self.container._producer.close(timeout=2)
             self.container.close()
             log.info("service stopped")
 
