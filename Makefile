@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 SS := $(VENV)/bin/sessionstream
 
-.PHONY: install up down status demo run test unit fuzz bench lint clean
+.PHONY: install up down status demo run test faults unit fuzz bench lint clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -36,6 +36,11 @@ run: up
 test: up
 	$(VENV)/bin/lint-imports
 	eval "$$($(SS) local env)" && $(PY) -m pytest -q
+
+# The service under faults: broker and PostgreSQL outages, killed processes, two instances, SIGTERM.
+# They stop and start this checkout's local services, so they run alone, after the tests.
+faults: up
+	eval "$$($(SS) local env)" && $(PY) -m pytest -q -m faults -p no:cacheprovider
 
 unit: install
 	$(PY) -m pytest -q tests/unit

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from producers.relay import FlushTimeout
+
+#: Seconds per wait for the dead letters' acks (``stopping`` is checked between two).
+ACK_WAIT_STEP = 0.5
 
 
 @dataclass(frozen=True)
@@ -33,11 +39,22 @@ class DeadLetter:
         ]
 
 
-def send_dead_letters(producer: Any, letters: list[DeadLetter]) -> None:
-    """Publishes and waits for the broker's ack: a dead letter is never lost before its offset moves on."""
+def send_dead_letters(
+    producer: Any, letters: list[DeadLetter], stopping: Callable[[], bool] = lambda: False, *, group: str | None = None
+) -> None:
+    """Publishes and waits for the broker's ack: a dead letter is never lost before its offset moves on.
+    The broker may be away for long: the wait goes on until it is back, or until ``stopping()``
+    (``TimeoutError``: the batch is then left uncommitted, to be read again)."""
+    extra = [] if group is None else [("dlt.consumer.group", group.encode())]
     futures = [
-        producer.send(f"{d.topic}.DLT", key=d.key, value=d.value, headers=d.dlt_headers()) for d in letters
+        producer.send(f"{d.topic}.DLT", key=d.key, value=d.value, headers=d.dlt_headers() + extra) for d in letters
     ]
-    producer.flush()
+    while True:
+        try:
+            producer.flush(ACK_WAIT_STEP)
+            break
+        except FlushTimeout:
+            if stopping():
+                raise TimeoutError("stopping while dead letters wait for the broker") from None
     for future in futures:
         future.get(timeout=0)

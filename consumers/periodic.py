@@ -1,9 +1,12 @@
 """Jobs that read a read model and turn what is due into commands: the notification dispatcher and the
-clean-up that ends finished sessions.  Each runs as a loop in the service and once from the CLI."""
+clean-up that ends finished sessions.  Each runs as a loop in the service and once from the CLI.
+
+In the service, a tick that fails because PostgreSQL is away is tried again with backoff (its
+``condition`` says ``retrying``, logged once); any other failure ends ``run()`` and the job's
+supervisor restarts it (``consumers.supervisor``)."""
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -11,7 +14,8 @@ from typing import Any
 from psycopg import Cursor, sql
 from psycopg_pool import ConnectionPool
 
-log = logging.getLogger(__name__)
+from consumers.error_policy import TRANSIENT, transient
+from consumers.supervisor import Condition, attempt_state
 
 
 def read_model(pool: ConnectionPool, schema: str, query: Callable[[Cursor[Any]], Any]) -> Any:
@@ -21,7 +25,7 @@ def read_model(pool: ConnectionPool, schema: str, query: Callable[[Cursor[Any]],
 
 
 class PeriodicJob:
-    """Runs ``tick()`` every ``interval_s`` until ``stop()``; a failing tick is logged and retried."""
+    """Runs ``tick()`` every ``interval_s`` until ``stop()`` (see the module docstring)."""
 
     name = "job"
 
@@ -29,6 +33,7 @@ class PeriodicJob:
         self.interval_s = interval_s
         self._stop = threading.Event()
         self.failed: BaseException | None = None
+        self.condition = Condition(self.name)
 
     def tick(self) -> Any:
         raise NotImplementedError
@@ -37,11 +42,20 @@ class PeriodicJob:
         self._stop.set()
 
     def run(self) -> None:
+        attempt = 0
+        self.condition.state = "running"
         while not self._stop.is_set():
             try:
                 self.tick()
-                self.failed = None
-            except Exception as error:  # noqa: BLE001 - a database blip must not end the job
+            except Exception as error:
                 self.failed = error
-                log.exception("periodic job failed; retrying", extra={"job": self.name})
+                if not transient(error):
+                    raise
+                attempt += 1
+                self.condition.fail(error)
+                self._stop.wait(TRANSIENT(attempt_state(attempt)))
+                continue
+            if attempt:
+                attempt, self.failed = 0, None
+                self.condition.ok()
             self._stop.wait(self.interval_s)

@@ -6,6 +6,13 @@
 - A record the handler cannot decode is dead-lettered (and acked by the broker) before the
   transaction commits; the runner goes on with the next record.
 - ``stop()`` (SIGTERM) lets the current batch finish, then closes the consumer.
+- A transient failure (PostgreSQL away, a serialisation conflict, the broker away while a dead
+  letter waits for its ack) retries the same batch in place, forever, with backoff
+  (``error_policy.TRANSIENT``); the runner's ``condition`` says ``retrying`` meanwhile.  Any other
+  failure ends ``run()``: its supervisor (``consumers.supervisor``) builds a new runner, which seeks
+  to the stored offsets again.
+- ``lag()``: records behind the ends of the assigned partitions, and how old the last applied
+  record is while some are waiting.
 
 The consumer is confluent-kafka's (see ``infra.kafka``): the seek to stored offsets happens in its
 ``on_assign`` callback, which assigns the partitions at those offsets.
@@ -13,20 +20,28 @@ The consumer is confluent-kafka's (see ``infra.kafka``): the seek to stored offs
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
+import structlog
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaException, Message, TopicPartition
 from psycopg import Connection, Cursor, sql
 from psycopg_pool import ConnectionPool
 
 from consumers.dead_letters import DeadLetter, send_dead_letters
-from consumers.error_policy import Action, classify
+from consumers.error_policy import TRANSIENT, transient
+from consumers.supervisor import Condition, attempt_state
 
-log = logging.getLogger(__name__)
+log = structlog.get_logger(__name__)
+
+#: Seconds between two lag measurements while idle.
+LAG_EVERY_S = 1.0
+
+
+class Stopped(Exception):
+    """``stop()`` arrived while a batch waited for a dependency: it is left uncommitted, to be read again."""
 
 
 class BatchHandler(Protocol):
@@ -73,6 +88,10 @@ class Record:
         """Parsed on demand: only dead letters need them."""
         return list(self._message.headers() or [])  # type: ignore[arg-type]
 
+    @property
+    def timestamp_ms(self) -> int:
+        return int(self._message.timestamp()[1])
+
 
 class ConsumerRunner:
     def __init__(
@@ -100,6 +119,11 @@ class ConsumerRunner:
         self.last_batch_at = time.monotonic()
         self.failed: BaseException | None = None
         self.applied = 0
+        self.condition = Condition(f"consumer:{handler.group}")
+        self._lag_events = 0
+        self._lag_at = 0.0
+        self._last_record_ms = 0
+        self._caught_up_at = time.time()
 
     def stop(self) -> None:
         self._stop.set()
@@ -120,27 +144,32 @@ class ConsumerRunner:
         for tp in partitions:
             tp.offset = stored.get((tp.topic, tp.partition), OFFSET_BEGINNING)
         consumer.assign(partitions)
-        log.info("partitions assigned", extra={"group": self.handler.group, "partitions": len(partitions)})
+        log.info("partitions assigned", group=self.handler.group, partitions=len(partitions))
 
     def _revoked(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
-        pass  # nothing to flush: every applied batch already recorded its offsets
+        # Nothing to flush: every applied batch already recorded its offsets.
+        log.info("partitions revoked", group=self.handler.group, partitions=len(partitions))
 
     def run(self) -> None:
-        """Consumes until ``stop()``; a failure that is not transient stops the runner (see ``failed``)."""
+        """Consumes until ``stop()``; a failure that is not transient ends it (see ``failed``)."""
         consumer = self.consumer = self.make_consumer(self.handler.group)
         consumer.subscribe(list(self.handler.topics), on_assign=self.seek_to_stored, on_revoke=self._revoked)
+        self.condition.state = "running"
         try:
             while not self._stop.is_set():
                 records = self._poll(consumer)
                 self.last_batch_at = time.monotonic()
                 if records:
                     self._process(records)
+                elif self.last_batch_at - self._lag_at >= LAG_EVERY_S:
+                    self._measure_lag()
+        except Stopped:
+            pass
         except BaseException as error:  # noqa: BLE001 - recorded for /readyz, then re-raised
             self.failed = error
-            log.exception("consumer stopped", extra={"group": self.handler.group})
             raise
         finally:
-            consumer.close()  # commits nothing: enable.auto.commit is off
+            consumer.close()  # commits nothing: enable.auto.commit is off; leaves the group at once
 
     def _poll(self, consumer: Consumer) -> list[Record]:
         """Waits up to the poll timeout for a first record, then takes what is already fetched, up to
@@ -158,8 +187,8 @@ class ConsumerRunner:
                 records.append(Record(message))
             elif error.fatal():
                 raise KafkaException(error)
-            else:
-                log.warning("consumer error", extra={"group": self.handler.group, "error": str(error)})
+            else:  # the broker away, a partition's end: the client's own log says it once (infra.kafka)
+                log.debug("consumer error", group=self.handler.group, error=str(error))
         return records
 
     def _process(self, records: list[Record]) -> None:
@@ -170,40 +199,65 @@ class ConsumerRunner:
         attempt = 0
         while True:
             try:
-                with self.pool.connection() as conn, conn.transaction():
-                    cur = self._transaction_cursor(conn)
-                    dead = self.handler.handle(cur, records)
-                    if dead:
-                        send_dead_letters(self.dlt_producer, dead)
-                        for letter in dead:
-                            log.warning(
-                                "record dead-lettered",
-                                extra={"topic": letter.topic, "partition": letter.partition,
-                                       "offset": letter.offset, "error": type(letter.error).__name__},
-                            )  # fmt: skip
-                    save_offsets(cur, self.handler.group, next_offsets)
+                self._apply(records, next_offsets)
                 break
             except Exception as error:
-                if classify(error) is not Action.RETRY or attempt >= 20:
+                if not transient(error):
                     raise
                 attempt += 1
-                log.warning("batch failed, retrying", extra={"group": self.handler.group, "attempt": attempt})
-                time.sleep(min(0.1 * attempt, 2.0))
+                self.condition.fail(error)
+                if self._stop.wait(TRANSIENT(attempt_state(attempt))):
+                    raise Stopped() from error
+        if attempt:
+            self.condition.ok()
         self.applied += len(records)
+        self._last_record_ms = max(self._last_record_ms, records[-1].timestamp_ms)
         assert self.consumer is not None
-        self.consumer.commit(
-            offsets=[TopicPartition(t, p, o) for (t, p), o in next_offsets.items()], asynchronous=True
-        )
+        try:
+            self.consumer.commit(
+                offsets=[TopicPartition(t, p, o) for (t, p), o in next_offsets.items()], asynchronous=True
+            )
+        except KafkaException:
+            pass  # for lag tools only: our offsets are in PostgreSQL
+        self._measure_lag()
         if self.metrics:
-            self.metrics.on_batch(self.handler.group, len(records), time.perf_counter() - started, self.lag())
+            self.metrics.on_batch(self.handler.group, len(records), time.perf_counter() - started, self._lag_events)
 
-    def lag(self) -> int:
+    def _apply(self, records: list[Record], next_offsets: dict[tuple[str, int], int]) -> None:
+        with self.pool.connection() as conn, conn.transaction():
+            cur = self._transaction_cursor(conn)
+            dead = self.handler.handle(cur, records)
+            if dead:
+                send_dead_letters(self.dlt_producer, dead, self._stop.is_set, group=self.handler.group)
+                for letter in dead:
+                    log.warning(
+                        "record dead-lettered", group=self.handler.group, topic=letter.topic,
+                        partition=letter.partition, offset=letter.offset, error=type(letter.error).__name__,
+                    )  # fmt: skip
+            save_offsets(cur, self.handler.group, next_offsets)
+
+    def _measure_lag(self) -> None:
         """Records between our position and the end of each assigned partition (from fetch metadata)."""
-        if self.consumer is None:
-            return 0
+        self._lag_at = time.monotonic()
+        consumer = self.consumer
+        if consumer is None:
+            return
         total = 0
-        for tp in self.consumer.position(self.consumer.assignment()):
-            _low, highwater = self.consumer.get_watermark_offsets(tp, cached=True) or (-1, -1)
-            if highwater >= 0 and tp.offset >= 0:
-                total += max(0, highwater - tp.offset)
-        return total
+        try:
+            for tp in consumer.position(consumer.assignment()):
+                _low, highwater = consumer.get_watermark_offsets(tp, cached=True) or (-1, -1)
+                if highwater >= 0 and tp.offset >= 0:
+                    total += max(0, highwater - tp.offset)
+        except (KafkaException, RuntimeError):
+            return
+        self._lag_events = total
+        if total == 0:
+            self._caught_up_at = time.time()
+
+    def lag(self) -> tuple[int, float]:
+        """(records waiting, and seconds the read model is behind while some wait: since the later of
+        the last applied record's production and the last moment nothing was waiting)."""
+        events = self._lag_events
+        if events == 0:
+            return 0, 0.0
+        return events, max(0.0, time.time() - max(self._last_record_ms / 1000, self._caught_up_at))

@@ -23,7 +23,7 @@ from consumers.dispatcher import Dispatcher
 from consumers.eventsessions.inbound_registrations import INBOUND_MESSAGES, InboundRegistrations
 from consumers.music.clock import MusicClock
 from consumers.music.inbound_tunelog import InboundTuneLog
-from consumers.projector import Projector
+from consumers.projector import PROJECTION_ERRORS, Projector
 from consumers.runner import ConsumerRunner
 from domain.charging.application import ChargingSessions
 from domain.classroom.application import Classrooms
@@ -35,6 +35,7 @@ from infra import kafka
 from infra.postgres import Timeouts, eventstore_env, make_pool
 from infra.settings import Settings
 from producers.catalogue import REGISTRY, TOPICS
+from producers.claim_check import ClaimChecks
 from producers.relay import Relay, Scope
 from projections.base import BOOKKEEPING, component
 from projections.migrations import Component, Migration, migrate
@@ -105,7 +106,10 @@ class PgPosition:
 
 def schema_plan(schema: str = LIVE_SCHEMA) -> list[tuple[str, list[Component]]]:
     """Every schema the service owns and the migration components in it, in the order they run."""
-    readmodels = [BOOKKEEPING, *(component(p) for p in PROJECTIONS.values()), INBOUND_MESSAGES, CHARGING_INBOUND_MESSAGES]
+    readmodels = [
+        BOOKKEEPING, *(component(p) for p in PROJECTIONS.values()), INBOUND_MESSAGES, CHARGING_INBOUND_MESSAGES,
+        PROJECTION_ERRORS,
+    ]
     return [("public", [RELAY_POSITIONS]), (schema, readmodels)]
 
 
@@ -127,6 +131,8 @@ class Container:
     clock: Clock = field(default_factory=SystemClock)
     #: Off in processes started after ``prepare()`` (concurrent CREATE ... IF NOT EXISTS can fail).
     create_event_store: bool = True
+    #: Connections the event store's pool keeps (a relay process reads with one or two).
+    store_pool_size: int = 10
     _apps: dict[str, ContextApplication] | None = None
     _pool: ConnectionPool | None = None
     _producer: Any = None
@@ -138,7 +144,7 @@ class Container:
             env = {
                 **eventstore_env(
                     self.endpoints.database_url, create_table=self.create_event_store,
-                    timeouts=Timeouts.of(self.settings),
+                    pool_size=self.store_pool_size, timeouts=Timeouts.of(self.settings),
                 ),
                 **self.settings.application_env(),
             }  # fmt: skip
@@ -233,7 +239,7 @@ class Container:
 
     def projection_runner(self, name: str, **kwargs: Any) -> ConsumerRunner:
         return ConsumerRunner(
-            Projector(PROJECTIONS[name], self.settings.topic_prefix),
+            Projector(PROJECTIONS[name], self.settings.topic_prefix, ClaimChecks(self.event_store).resolve),
             lambda group: kafka.consumer(self.endpoints.kafka_bootstrap, group),
             self.pool,
             self.producer,

@@ -6,28 +6,83 @@ and the read models well below their targets; librdkafka does the batching, comp
 and record parsing in C, off the GIL, with the same guarantees (idempotent ``acks=all`` producer,
 no auto-commit).  The producer is wrapped in the small kafka-python-shaped API the project uses
 (``send`` returning a future, ``flush``, ``close``).  Topic administration stays on kafka-python.
+
+Outages: a producer never gives up on a message (``delivery.timeout.ms`` 0 = no local timeout), so a
+broker outage of any length only delays delivery; callers wait in short ``flush`` steps and may stop
+waiting (``FlushTimeout``) when they are asked to stop.  librdkafka's own log lines (a broker outage
+wrote thousands of ERROR lines a minute) go through ``ClientLog``: the state of the broker is logged
+once when it goes away and once when it is back (``BROKER``), other lines at most once a minute.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import threading
 import time
 from collections.abc import Iterable
 from typing import Any
 
 import confluent_kafka
+from confluent_kafka import KafkaError
 from kafka import KafkaAdminClient
 from kafka.admin import NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
+from consumers.supervisor import Condition
 from producers import catalogue, topics
+from producers.relay import DeliveryFailed, FlushTimeout, MessageTooLarge
 
 log = logging.getLogger(__name__)
 _client_log = logging.getLogger("confluent_kafka")
 
+#: The broker as this process sees it: failing when a client loses it, ok when a client sees it again.
+BROKER = Condition("kafka", what="dependency")
 
-class DeliveryFailed(Exception):
-    """The broker did not acknowledge a message (after the producer's own retries)."""
+
+class ClientLog:
+    """librdkafka's log lines, error and statistics callbacks: one line per change of the broker's
+    state instead of one per failed connection attempt (see the module docstring)."""
+
+    REPEAT_AFTER_S = 60.0
+
+    def __init__(self, client: str) -> None:
+        self.client = client
+        self._said: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def log(self, level: int, fmt: str, *args: Any) -> None:  # the logging.Logger call librdkafka makes
+        if level > logging.WARNING:  # librdkafka passes syslog levels: 0-3 errors, 4 warnings
+            return
+        facility, _name, text = (args + ("", "", ""))[:3]
+        if level <= 3 or BROKER.failing:
+            # Connection failures, and anything said while the broker is away, are its consequences.
+            BROKER.fail(f"{facility}: {text}")
+            return
+        now = time.monotonic()
+        with self._lock:
+            if now - self._said.get(str(facility), -self.REPEAT_AFTER_S) < self.REPEAT_AFTER_S:
+                return
+            self._said[str(facility)] = now
+        _client_log.warning("kafka client says", extra={"client": self.client, "facility": facility, "text": text})
+
+    def error(self, error: KafkaError) -> None:  # error_cb
+        if error.fatal():
+            _client_log.error("kafka client failed", extra={"client": self.client, "error": str(error)})
+        BROKER.fail(f"{error.name()}: {error.str()}")
+
+    def stats(self, payload: str) -> None:  # stats_cb: a broker in state UP means the outage is over
+        if not BROKER.failing:
+            return
+        try:
+            brokers = json.loads(payload).get("brokers", {}).values()
+        except ValueError:
+            return
+        if any(b.get("state") == "UP" and b.get("nodeid", -1) >= 0 for b in brokers):
+            BROKER.ok()
+
+    def config(self) -> dict[str, Any]:
+        return {"error_cb": self.error, "stats_cb": self.stats, "statistics.interval.ms": 5000}
 
 
 class Delivery:
@@ -45,6 +100,8 @@ class Delivery:
     def get(self, timeout: float | None = None) -> None:
         """Raises if the message was not acknowledged (call after ``flush``)."""
         if self.error is not None:
+            if self.error.code() == KafkaError.MSG_SIZE_TOO_LARGE:
+                raise MessageTooLarge(str(self.error))
             raise DeliveryFailed(str(self.error))
 
 
@@ -52,7 +109,8 @@ class Producer:
     """An idempotent producer (``acks=all``): a retried send never duplicates or reorders."""
 
     def __init__(self, config: dict[str, Any]) -> None:
-        self._producer = confluent_kafka.Producer(config, logger=_client_log)
+        client = ClientLog(str(config.get("client.id", "producer")))
+        self._producer = confluent_kafka.Producer({**client.config(), **config}, logger=client)
 
     def send(
         self, topic: str, *, key: bytes | None = None, value: bytes | None = None,
@@ -67,15 +125,26 @@ class Producer:
                 return delivery
             except BufferError:  # the local queue is full: let librdkafka deliver some first
                 self._producer.poll(0.05)
+            except confluent_kafka.KafkaException as error:
+                if error.args and error.args[0].code() == KafkaError.MSG_SIZE_TOO_LARGE:
+                    raise MessageTooLarge(str(error.args[0])) from error
+                raise
 
     def flush(self, timeout: float | None = None) -> None:
-        """Waits until every message sent so far has its delivery report (ack or failure)."""
+        """Waits until every message sent so far has its delivery report (ack or failure);
+        ``FlushTimeout`` if some have none after ``timeout`` seconds (they are still being sent)."""
         left = self._producer.flush(-1 if timeout is None else timeout)
         if left:
-            raise DeliveryFailed(f"{left} messages still unacknowledged after {timeout}s")
+            raise FlushTimeout(f"{left} messages still unacknowledged after {timeout}s")
 
     def close(self, timeout: float | None = None) -> None:
-        self._producer.flush(-1 if timeout is None else timeout)
+        """Delivers what is queued, for up to ``timeout`` seconds; drops the rest (nobody was told
+        they were delivered: a relay position or a consumer offset moves only after an ack)."""
+        left = self._producer.flush(-1 if timeout is None else timeout)
+        if left:
+            self._producer.purge()
+            self._producer.flush(0)
+            log.warning("producer closed with unacknowledged messages", extra={"messages": left})
 
 
 def producer(bootstrap: str, **overrides: Any) -> Producer:
@@ -88,7 +157,8 @@ def producer(bootstrap: str, **overrides: Any) -> Producer:
         "batch.size": 1024 * 1024,
         "message.max.bytes": 4 * 1024 * 1024,
         "compression.type": "none",
-        "delivery.timeout.ms": 120_000,  # as kafka-python's default: then a failed send raises
+        "delivery.timeout.ms": 0,  # never give up: a broker outage of any length only delays delivery
+        "reconnect.backoff.max.ms": 2000,  # back within seconds of the broker's return
         "client.id": "sessionstream",
     }
     config.update(overrides)
@@ -106,15 +176,19 @@ def consumer(bootstrap: str, group_id: str, **overrides: Any) -> confluent_kafka
         "fetch.wait.max.ms": 20,
         "fetch.max.bytes": 32 * 1024 * 1024,
         "max.partition.fetch.bytes": 8 * 1024 * 1024,
-        "session.timeout.ms": 10000,
-        "heartbeat.interval.ms": 3000,
+        # A dead instance's partitions move to the living ones within seconds (6 s is the broker's
+        # default minimum); heartbeats come from librdkafka's own thread, so a busy GIL does not miss them.
+        "session.timeout.ms": 6000,
+        "heartbeat.interval.ms": 1500,
         "client.id": f"sessionstream-{group_id}",
         # A group that joins before a new topic's metadata reached it gets no partitions until the next
         # metadata refresh (5 minutes by default); refresh often so it never waits long.
         "topic.metadata.refresh.interval.ms": 5000,
+        "reconnect.backoff.max.ms": 2000,
     }
     config.update(overrides)
-    return confluent_kafka.Consumer(config, logger=_client_log)
+    client = ClientLog(str(config["client.id"]))
+    return confluent_kafka.Consumer({**client.config(), **config}, logger=client)
 
 
 def ensure_topics(bootstrap: str, prefix: str, partitions: int, names: Iterable[str] | None = None) -> None:

@@ -4,7 +4,11 @@
 same ``fresh`` + ``apply`` as the live consumers, in batches, into any schema.
 ``rebuild`` empties a live read model and replays it (the live consumer keeps running: both take the
 projection's advisory lock per transaction, and per-aggregate versions drop whatever the other applied).
-``verify`` replays into a scratch schema and lists every row that differs from the live tables.
+``verify`` replays into a scratch schema and lists every row that differs from the live tables, and
+every record the read model could not apply (``projection_errors``, naming the aggregate): a read
+model that skipped a record is not a faithful image of the log, even when a rebuild skips it too.
+A record that cannot be applied is skipped by the replay exactly as by the live consumer
+(``consumers.projector.apply_isolating``), so one bad value never stops a rebuild.
 """
 
 from __future__ import annotations
@@ -16,8 +20,10 @@ from typing import Any
 from psycopg import sql
 from psycopg_pool import ConnectionPool
 
+from consumers.projector import Failure, apply_isolating, record_error
+
 from producers.catalogue import REGISTRY, decoder_for
-from projections.base import Projection, create_tables, fresh, lock_projection
+from projections.base import Projection, create_tables, lock_projection
 from projections.catalogue import LIVE_SCHEMA
 
 Progress = Callable[[int, int], None]  # (notifications read, last notification id)
@@ -34,6 +40,10 @@ class Replay:
     batch_size: int = 1000
     position: int = 0
     applied: int = 0
+    #: What the read model could not apply (skipped, as the live consumer skips them).
+    failures: list[Failure] = field(default_factory=list)
+    #: Record each failure in ``projection_errors`` (a rebuild of the live read model does).
+    record_failures: bool = False
     messages_of: Callable[[Any], list[Any]] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -59,9 +69,12 @@ class Replay:
                 cur = conn.cursor()
                 cur.execute(sql.SQL("SET LOCAL search_path TO {}").format(sql.Identifier(self.schema)))
                 lock_projection(cur, self.projection.name)
-                new, _ = fresh(cur, self.projection.name, messages)
-                if new:
-                    self.projection.apply(cur, new)
+                failed = apply_isolating(cur, self.projection, messages)
+                for failure in failed:
+                    if self.record_failures:
+                        record_error(cur, self.projection.name, failure.error,
+                                     aggregate_id=failure.message.aggregate_id, version=failure.message.version)  # fmt: skip
+                self.failures += failed
             self.position = notifications[-1].id
             self.applied += len(messages)
             if progress:
@@ -76,14 +89,29 @@ def rebuild(app: Any, pool: ConnectionPool, projection: Projection, progress: Pr
         for table in projection.tables:
             cur.execute(sql.SQL("TRUNCATE {}").format(sql.Identifier(table)))
         cur.execute("DELETE FROM projection_versions WHERE projection = %s", (projection.name,))
-    return Replay(app, pool, projection, LIVE_SCHEMA).run(progress)
+        cur.execute("DELETE FROM projection_errors WHERE projection = %s", (projection.name,))
+    return Replay(app, pool, projection, LIVE_SCHEMA, record_failures=True).run(progress)
 
 
 @dataclass
 class Difference:
     table: str
-    side: str  # "live only" or "rebuild only"
+    side: str  # "live only", "rebuild only", or "not applied" (a ``projection_errors`` row)
     row: tuple[Any, ...]
+
+
+def projection_errors(pool: ConnectionPool, projection: Projection, limit: int = 50) -> list[Difference]:
+    """The events the live read model could not apply: (aggregate id, version, topic, offset, error),
+    oldest first.  Records that did not even decode (no aggregate: not written by our relay) are
+    not the event store's, so they are left to the dead-letter topic and ``/readyz``."""
+    with pool.connection() as conn:
+        rows = conn.execute(
+            sql.SQL("SELECT aggregate_id, version, topic, \"offset\", error FROM {} WHERE projection = %s"
+                    " AND aggregate_id IS NOT NULL ORDER BY id LIMIT %s").format(
+                sql.Identifier(LIVE_SCHEMA, "projection_errors")),
+            (projection.name, limit),
+        ).fetchall()  # fmt: skip
+    return [Difference("projection_errors", "not applied", tuple(r)) for r in rows]
 
 
 def scratch_schema(projection: Projection) -> str:
@@ -113,7 +141,8 @@ def verify(
     progress: Progress | None = None,
 ) -> list[Difference]:
     """Rebuilds into a scratch schema and compares; the live model may trail by a moment, so a
-    difference must persist for ``settle_seconds`` (replaying new events meanwhile) to be reported."""
+    difference must persist for ``settle_seconds`` (replaying new events meanwhile) to be reported.
+    Records the read model could not apply are reported too (``projection_errors``)."""
     import time
 
     scratch = scratch_schema(projection)
@@ -130,4 +159,11 @@ def verify(
         time.sleep(0.25)
     with pool.connection() as conn, conn.transaction():
         conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(scratch)))
-    return found
+    errors = projection_errors(pool, projection)
+    reported = {(d.row[0], d.row[1]) for d in errors}
+    errors += [
+        Difference("projection_errors", "not applied", (f.message.aggregate_id, f.message.version, None, None,
+                                                        f"{type(f.error).__name__}: {f.error}"))
+        for f in replay.failures if (f.message.aggregate_id, f.message.version) not in reported
+    ]  # fmt: skip
+    return found + errors

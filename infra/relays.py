@@ -4,49 +4,59 @@ Why processes: mapping a notification to a message is Python work (decode, build
 relay is bound to one core by the GIL; one process per domain topic lets the busy topics use every
 core, and each topic still has a single relay, which keeps its per-key order (see ``producers.relay``).
 
-Parent and child talk over a pipe.  The child builds its relay (position loaded, producer created),
-says ``("ready", position)`` and waits for ``"go"``; then it reports ``("published", count,
-position)`` after every batch (the parent feeds its metrics).  ``"stop"``, SIGTERM, or the pipe
-closing (the parent died) make it finish its batch and exit; it ignores SIGINT, which a terminal
-sends to the whole process group: the parent decides.  A scope's relay holds a
-PostgreSQL advisory lock while it runs, so two relays never publish one scope at once (say, a killed
-service's child still finishing its batch while a restarted service starts a new one).
+Parent and child (``infra.relay_child``) talk over a pipe.  The child builds its relay (position
+loaded, producer created), says ``("ready", position)`` and waits for ``"go"``; then it reports ``("published", count,
+position)`` after every batch (the parent feeds its metrics), ``("progress", position, horizon)``
+(for the lag) and ``("state", state, error)`` when it waits for its scope's lock (``standby``),
+runs, or retries after a failure.  ``"stop"``, SIGTERM, or the pipe closing (the parent died) make
+it finish its batch and exit; it ignores SIGINT, which a terminal sends to the whole process group:
+the parent decides.
+
+Two levels of supervision: inside the child, any failure (PostgreSQL restarting, the lock's
+connection lost, a bug) ends the current relay, which is rebuilt after a backoff from its recorded
+position; the parent's supervisor (``infra.service``) restarts a child process that dies (SIGKILL,
+a crash).  A scope's relay holds a PostgreSQL advisory lock while it runs, so two relays never
+publish one scope at once: a second instance's child waits in ``standby`` and takes over within a
+second of the holder's death (its connection closes, the lock goes with it).  The holder checks its
+lock's connection after every batch's acks, before it records its position, and stops publishing
+if it was lost.
 """
 
 from __future__ import annotations
 
-import logging
 import os
-import signal
 import socket
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+import time
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
 
-import psycopg
+import structlog
 
+from consumers.supervisor import Condition
 from infra.container import Container, Endpoints
-from infra.postgres import NotifyWaiter
 from infra.settings import PROJECT_ROOT, Settings
 from producers.catalogue import relay_scopes
+from infra.relay_child import scope_lock  # noqa: F401 - the one-shot commands take a scope's lock too
 from producers.relay import RelayMetrics, Scope
 
-log = logging.getLogger(__name__)
+log = structlog.get_logger(__name__)
 
 
 class RelayProcess:
-    """One scope's relay in a child process, with the ``Worker`` interface of ``infra.service``.
+    """One scope's relay in a child process: ``start``/``stop``/``join``, and ``run`` (start and wait
+    until it ends; raises if it ended without being asked) for the service's supervisor.
 
     ``gated``: the child waits, once ready, until ``release()`` (the benchmark times from there);
-    otherwise it starts as soon as it is ready."""
+    otherwise it starts as soon as it is ready.  ``head`` gives the log's highest notification id as
+    last sampled, for the lag."""
 
     def __init__(
         self, settings: Settings, endpoints: Endpoints, scope: Scope, metrics: RelayMetrics | None = None,
-        *, gated: bool = False,
+        *, gated: bool = False, head: Callable[[], int] | None = None,
     ) -> None:  # fmt: skip
         self.name = f"relay:{scope.name}"
         self.settings = settings
@@ -54,15 +64,24 @@ class RelayProcess:
         self.scope = scope
         self.metrics = metrics
         self.gated = gated
+        self.head = head or (lambda: 0)
         self.ready = threading.Event()
         self.ended = threading.Event()
+        self.condition = Condition(self.name)
         self.position = 0
+        self.horizon = 0
+        self.caught_up_at = time.time()
         self.published = 0
         self.error: BaseException | None = None
+        self.exitcode: int | None = None
         self._stopping = False
         self._conn: Connection | None = None
         self._process: Any = None
         self._reader: threading.Thread | None = None
+
+    @property
+    def pid(self) -> int | None:
+        return None if self._process is None else int(self._process.pid)
 
     def start(self) -> None:
         # A fresh interpreter (``python -m infra.relays``), not multiprocessing: that would re-run the
@@ -71,7 +90,7 @@ class RelayProcess:
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(PROJECT_ROOT), env.get("PYTHONPATH", "")) if p)
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "infra.relays", str(theirs.fileno())], pass_fds=[theirs.fileno()], env=env,
+            [sys.executable, "-m", "infra.relay_child", str(theirs.fileno())], pass_fds=[theirs.fileno()], env=env,
             cwd=PROJECT_ROOT,
         )  # fmt: skip
         theirs.close()
@@ -79,6 +98,12 @@ class RelayProcess:
         self._conn.send((self.settings, self.endpoints, self.scope))
         self._reader = threading.Thread(target=self._read, name=f"{self.name}:reader", daemon=True)
         self._reader.start()
+
+    def run(self) -> None:
+        self.start()
+        self.ended.wait()
+        if not self._stopping:
+            raise ChildEnded(f"{self.name} process exited with code {self.exitcode}")
 
     def release(self) -> None:
         self._say("go")
@@ -91,13 +116,26 @@ class RelayProcess:
         """Waits for the child to end (the reader thread reaps it); terminates it after ``timeout``."""
         if self._process is None or self.ended.wait(timeout):
             return
-        log.warning("relay process did not stop in time; terminating", extra={"worker": self.name})
-        self._process.terminate()
+        log.warning("relay process did not stop in time; killing it", worker=self.name)
+        self._process.kill()
         self.ended.wait(5)
+
+    def kill(self) -> None:
+        self._stopping = True
+        if self._process is not None and self._process.poll() is None:
+            self._process.kill()
 
     @property
     def healthy(self) -> bool:
         return self.error is None and self._process is not None and not self.ended.is_set()
+
+    def lag(self) -> tuple[int, float] | None:
+        """Notifications between this scope's position and the log's head, and seconds since the
+        scope last had everything up to the head (0 when it has)."""
+        if self.condition.state == "standby" or not self.ready.is_set():
+            return None
+        behind = max(0, max(self.horizon, self.head()) - self.position)
+        return behind, 0.0 if behind == 0 else max(0.0, time.time() - self.caught_up_at)
 
     def _say(self, message: str) -> None:
         try:
@@ -110,50 +148,84 @@ class RelayProcess:
         assert self._conn is not None
         try:
             while True:
-                message = self._conn.recv()
-                if message[0] == "ready":
-                    self.position = message[1]
-                    self.ready.set()
-                    if not self.gated:
-                        self.release()
-                elif message[0] == "published":
-                    _, count, position = message
-                    self.published += count
-                    self.position = position
-                    if self.metrics:
-                        self.metrics.on_published(count, position)
-                elif message[0] == "failed":
-                    self.error = RuntimeError(f"{self.name}: {message[1]}")
+                self._on(self._conn.recv())
         except (EOFError, OSError):
             pass
-        code = self._process.wait()
-        if self.error is None and not self._stopping:
-            self.error = RuntimeError(f"{self.name} exited with code {code}")
-            log.error("relay process ended", extra={"worker": self.name, "exitcode": code})
+        self.exitcode = self._process.wait()
+        if not self._stopping:
+            self.error = ChildEnded(f"{self.name} exited with code {self.exitcode}")
         self._conn.close()
         self.ended.set()
 
+    def _on(self, message: tuple[Any, ...]) -> None:
+        kind = message[0]
+        if kind == "ready":
+            self.position = message[1]
+            self.ready.set()
+            if not self.gated:
+                self.release()
+        elif kind == "published":
+            _, count, position = message
+            self.published += count
+            self.position = position
+            if self.metrics:
+                self.metrics.on_published(count, position)
+        elif kind == "progress":
+            _, self.position, horizon = message
+            self.horizon = max(self.horizon, horizon)
+            if self.position >= horizon:
+                self.caught_up_at = time.time()
+        elif kind == "state":
+            _, state, error = message
+            if error is None:
+                self.condition.ok(state)
+            else:
+                self.error = RuntimeError(f"{self.name}: {error}")
+                self.condition.fail(error, state)
+        elif kind == "failed":
+            self.error = RuntimeError(f"{self.name}: {message[1]}")
+
+
+class ChildEnded(RuntimeError):
+    """A relay process ended without being asked to (killed, crashed)."""
+
 
 def relay_processes(
-    container: Container, metrics: RelayMetrics | None = None, *, gated: bool = False
-) -> list[RelayProcess]:
+    container: Container, metrics: RelayMetrics | None = None, *, gated: bool = False,
+    head: Callable[[], int] | None = None,
+) -> list[RelayProcess]:  # fmt: skip
     """The relays ``sessionstream run`` starts: one process per scope.  ``metrics`` hears every
     batch, with the position all scopes have reached (the lowest of theirs)."""
-    plan = relay_scopes()
-    lowest = _LowestPosition(metrics, [s.name for s in plan]) if metrics is not None else None
-    return [
-        RelayProcess(
-            container.settings, container.endpoints, scope, lowest.of(scope.name) if lowest else None, gated=gated
-        )
-        for scope in plan
-    ]
+    return [relay_factory(container, scope, metrics, head=head, gated=gated)() for scope in relay_scopes()]
+
+
+def relay_factory(
+    container: Container, scope: Scope, metrics: RelayMetrics | None = None, *, gated: bool = False,
+    head: Callable[[], int] | None = None,
+) -> Callable[[], RelayProcess]:  # fmt: skip
+    """Builds a scope's relay process, again after each death (``infra.service`` supervises)."""
+    scoped = _LowestPosition.shared(metrics).of(scope.name) if metrics is not None else None
+
+    def make() -> RelayProcess:
+        return RelayProcess(container.settings, container.endpoints, scope, scoped, gated=gated, head=head)
+
+    return make
 
 
 class _LowestPosition:
-    def __init__(self, metrics: RelayMetrics, names: list[str]) -> None:
+    _by_metrics: dict[int, _LowestPosition] = {}
+
+    def __init__(self, metrics: RelayMetrics) -> None:
         self.metrics = metrics
-        self.positions = dict.fromkeys(names, 0)
+        self.positions = {s.name: 0 for s in relay_scopes()}
         self.lock = threading.Lock()
+
+    @classmethod
+    def shared(cls, metrics: RelayMetrics) -> _LowestPosition:
+        known = cls._by_metrics.get(id(metrics))
+        if known is None or known.metrics is not metrics:
+            known = cls._by_metrics[id(metrics)] = cls(metrics)
+        return known
 
     def of(self, name: str) -> RelayMetrics:
         lowest = self
@@ -166,91 +238,3 @@ class _LowestPosition:
                 lowest.metrics.on_published(count, everywhere)
 
         return Scoped()
-
-
-class _PipeMetrics:
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
-
-    def on_published(self, count: int, position: int) -> None:
-        self.conn.send(("published", count, position))
-
-
-@contextmanager
-def scope_lock(database_url: str, name: str, stopping: threading.Event) -> Iterator[bool]:
-    """Holds the scope's advisory lock (yields False if asked to stop while waiting for it)."""
-    with psycopg.connect(database_url, autocommit=True) as conn:
-        while True:
-            row = conn.execute(
-                "SELECT pg_try_advisory_lock(hashtext('sessionstream.relay'), hashtext(%s))", (name,)
-            ).fetchone()
-            if row is not None and row[0]:
-                break
-            log.info("waiting for another relay of this scope to stop", extra={"scope": name})
-            if stopping.wait(0.5):
-                yield False
-                return
-        yield True  # released when the connection closes
-
-
-def child_main(settings: Settings, endpoints: Endpoints, scope: Scope, conn: Connection) -> None:
-    """The child process: runs one scope's relay until told to stop or orphaned."""
-    from infra import logging as logs
-
-    logs.configure(settings.log_level, settings.log_json)
-    stopping = threading.Event()
-    go = threading.Event()
-    relays: list[Any] = []
-
-    def stop(*_args: Any) -> None:
-        stopping.set()
-        go.set()
-        for relay in relays:
-            relay.stop()
-
-    signal.signal(signal.SIGTERM, stop)
-    # Ctrl+C reaches the whole process group: the parent decides, and says "stop" (or goes away).
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-    def listen() -> None:
-        try:
-            while (message := conn.recv()) != "stop":
-                if message == "go":
-                    go.set()
-        except (EOFError, OSError):
-            pass  # the parent is gone
-        stop()
-
-    threading.Thread(target=listen, name="parent", daemon=True).start()
-    container = Container(settings, endpoints, create_event_store=False)  # the parent prepared them
-    try:
-        with scope_lock(endpoints.database_url, container.relay_position_name(scope), stopping) as locked:
-            if not locked:
-                return
-            waiter = NotifyWaiter(endpoints.database_url, f"{container.event_store.name.lower()}_events")
-            try:
-                relay = container.relay(scope, wait_for_new=waiter, metrics=_PipeMetrics(conn))
-                relays.append(relay)
-                if stopping.is_set():
-                    return
-                conn.send(("ready", relay.stats.position))
-                go.wait()
-                if not stopping.is_set():
-                    relay.run()
-            finally:
-                waiter.close()
-    except BaseException as error:
-        try:
-            conn.send(("failed", f"{type(error).__name__}: {error}"))
-        except OSError:
-            pass
-        log.exception("relay stopped", extra={"scope": scope.name})
-        raise
-    finally:
-        container.close()
-
-
-if __name__ == "__main__":
-    _conn = Connection(int(sys.argv[1]))
-    _settings, _endpoints, _scope = _conn.recv()
-    child_main(_settings, _endpoints, _scope, _conn)

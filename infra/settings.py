@@ -60,6 +60,15 @@ class Settings(BaseSettings):
     #: The event store's table lock (serializes inserts), in whole seconds.
     eventstore_lock_timeout_s: int = Field(default=2, alias="SESSIONSTREAM_EVENTSTORE_LOCK_TIMEOUT_S", ge=0)
 
+    # -- resilience --------------------------------------------------------------------------------
+    #: The broker's message limit (its ``message.max.bytes``): a larger relay message goes as a claim check.
+    kafka_message_max_bytes: int = Field(default=1_000_000, alias="SESSIONSTREAM_KAFKA_MESSAGE_MAX_BYTES", ge=16_384)
+    #: Seconds ``sessionstream run`` gives itself to drain on SIGTERM before it exits regardless.
+    stop_timeout_s: float = Field(default=10.0, alias="SESSIONSTREAM_STOP_TIMEOUT_S", gt=0)
+    #: Tests only: a relay process pauses once, after a batch's acks and before saving its position,
+    #: and writes its pid to this file (so a test can kill it inside a batch).
+    fault_relay_pause_file: Path | None = Field(default=None, alias="SESSIONSTREAM_FAULT_RELAY_PAUSE_FILE")
+
     @field_validator("topic_prefix")
     @classmethod
     def _prefix_is_topic_safe(cls, value: str) -> str:

@@ -82,6 +82,8 @@ def service(container_factory: Callable[[], Container]) -> Iterator[Service]:
     """The whole service (relay, every read model, inbound) in this process, for the session."""
     svc = Service.assemble(container_factory())
     svc.start()
+    # Relay processes take a few seconds to start on a busy machine: tests begin with every worker up.
+    wait_for(lambda: all(w["up"] for w in svc.health()["workers"]), timeout=120, interval=0.1)
     yield svc
     svc.stop()
 

@@ -24,7 +24,7 @@ def create_app(container: Container, *, readiness: Readiness | None = None) -> F
         version="1",
     )
     app.state.container = container
-    app.state.readiness = readiness or no_checks
+    health.install(app, readiness or no_checks)
     problems.install(app)
     for router in (
         health.router, notifications.router,

@@ -49,6 +49,26 @@ def down() -> None:
 
 
 @app.command()
+def stop(name: str) -> None:
+    """Stop one local service (postgres or kafka), e.g. to try an outage; start brings it back."""
+    try:
+        services.stop_service(get_settings(), name)
+    except LocalServiceError as exc:
+        _fail(exc)
+    _console.print(f"{name} stopped")
+
+
+@app.command()
+def start(name: str) -> None:
+    """Start one local service (postgres or kafka) on its remembered port."""
+    try:
+        url = services.start_service(get_settings(), name)
+    except LocalServiceError as exc:
+        _fail(exc)
+    _console.print(f"{name} running  {escape(url)}", soft_wrap=True)
+
+
+@app.command()
 def status() -> None:
     """Show which local services run, with their pids, ports and URLs."""
     table = Table("service", "running", "pid", "port")

@@ -17,6 +17,7 @@ import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 from infra.local import LocalServiceError, kafka, postgres
 from infra.settings import Settings
@@ -52,6 +53,49 @@ def down(settings: Settings) -> None:
         if state.get("postgres"):
             state["postgres"]["pid"] = None
             _save(local_dir, state)
+
+
+SERVICES = ("postgres", "kafka")
+
+
+def stop_service(settings: Settings, name: str) -> None:
+    """Stop one local service (fault tests: a broker or database outage); ``start_service`` brings it
+    back on the same port with the same data."""
+    _check_local(settings, name)
+    local_dir = settings.local_dir
+    with _locked(local_dir):
+        state = _load(local_dir)
+        if name == "postgres":
+            postgres.stop(local_dir / "postgres")
+        else:
+            k_state = state.get("kafka", {})
+            kafka.stop(local_dir / "kafka", k_state.get("pid"))
+        if state.get(name):
+            state[name]["pid"] = None
+            _save(local_dir, state)
+
+
+def start_service(settings: Settings, name: str) -> str:
+    """Start one local service (if it is not running); returns its URL."""
+    _check_local(settings, name)
+    with _locked(settings.local_dir):
+        state = _load(settings.local_dir)
+        if name == "postgres":
+            return _up_postgres(settings.local_dir, state)
+        return _up_kafka(settings.local_dir, state)
+
+
+def _check_local(settings: Settings, name: str) -> None:
+    if name not in SERVICES:
+        raise LocalServiceError(f"unknown local service {name!r}; known: {', '.join(SERVICES)}")
+    given = _given_database_url(settings) if name == "postgres" else settings.kafka_bootstrap_servers
+    if not given:
+        return
+    port = status(settings)[name]["port"]
+    where = urlparse(given if "://" in given else f"kafka://{given}")
+    if where.hostname not in ("127.0.0.1", "localhost") or where.port != port:
+        raise LocalServiceError(f"{name} is given by the environment ({where.hostname}:{where.port}), not the local"
+                                f" one on port {port}: it is not ours to stop or start")  # fmt: skip
 
 
 def status(settings: Settings) -> dict[str, dict[str, Any]]:

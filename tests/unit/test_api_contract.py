@@ -316,22 +316,6 @@ def test_event_seat_figures_follow_the_session_formulas() -> None:
     assert event_view({**row, "seats_max": 0}).seats_available == 0
 
 
-# -- readiness ----------------------------------------------------------------------------------
-
-
-class DeadPool:
-    def connection(self, timeout: float | None = None) -> Any:
-        raise OSError("connection refused")
-
-
-def test_readiness_lists_every_failing_check(fake: FakeContainer) -> None:
-    fake.pool = DeadPool()
-    response = client_for(fake, readiness=lambda: {"kafka": False, "relay": True}).get("/readyz")
-    body = assert_problem(response, 503)
-    assert body["detail"] == "Not ready: kafka, postgres."
-    assert body["checks"] == {"postgres": False, "kafka": False, "relay": True}
-
-
 # -- instants and located strings ---------------------------------------------------------------
 
 
