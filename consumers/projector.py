@@ -12,7 +12,7 @@ from consumers.error_policy import Action, classify
 from producers.catalogue import decoder_for
 from producers.messages import Message
 from producers.topics import physical
-from projections.base import Projection, fresh, lock_projection
+from projections.base import Projection, lock_projection, track_versions
 
 
 class Projector:
@@ -34,7 +34,7 @@ class Projector:
                     raise
                 dead.append(DeadLetter.of(record, error))
         lock_projection(cur, self.projection.name)
-        new, _gaps = fresh(cur, self.projection.name, messages)
+        new, _gaps = track_versions(cur, self.projection.name, messages)
         if new:
             self.projection.apply(cur, new)
         return dead

@@ -62,7 +62,8 @@ from psycopg import sql
 from rich.console import Console
 from rich.table import Table
 
-from domain.eventsessions.application import EventSessions, fingerprint
+from domain.eventsessions.application import EventSessions
+from domain.shared.application import fingerprint
 from domain.eventsessions.registration import Registration
 from domain.eventsessions.seats import RegistrationState
 from domain.eventsessions.session import Session
@@ -447,7 +448,7 @@ def catch_up(container: Container, expected: int, timeout: float) -> dict[str, f
         "seconds": elapsed,
         "applied": runner.applied,
         "startup_seconds": first_batch_at - started,  # consumer start, group join, first fetch
-        "apply_seconds": apply_seconds,  # inside the runner's transactions (decode, fresh, apply, offsets)
+        "apply_seconds": apply_seconds,  # inside the runner's transactions (decode, track versions, apply, offsets)
         "batches": len(metrics.batches),
     }
 

@@ -1,7 +1,7 @@
 """Rebuild and verify read models from the event store.
 
 ``replay`` feeds the notification log through the same mapping, the same JSON round trip and the
-same ``fresh`` + ``apply`` as the live consumers, in batches, into any schema.
+same ``track_versions`` + ``apply`` as the live consumers, in batches, into any schema.
 ``rebuild`` empties a live read model and replays it (the live consumer keeps running: both take the
 projection's advisory lock per transaction, and per-aggregate versions drop whatever the other applied).
 ``verify`` replays into a scratch schema and lists every row that differs from the live tables.
@@ -17,7 +17,7 @@ from psycopg import sql
 from psycopg_pool import ConnectionPool
 
 from producers.catalogue import REGISTRY, decoder_for
-from projections.base import Projection, create_tables, fresh, lock_projection
+from projections.base import Projection, create_tables, lock_projection, track_versions
 from projections.catalogue import LIVE_SCHEMA
 
 Progress = Callable[[int, int], None]  # (notifications read, last notification id)
@@ -59,7 +59,7 @@ class Replay:
                 cur = conn.cursor()
                 cur.execute(sql.SQL("SET LOCAL search_path TO {}").format(sql.Identifier(self.schema)))
                 lock_projection(cur, self.projection.name)
-                new, _ = fresh(cur, self.projection.name, messages)
+                new, _ = track_versions(cur, self.projection.name, messages)
                 if new:
                     self.projection.apply(cur, new)
             self.position = notifications[-1].id

@@ -2,8 +2,9 @@
 
 - Tables are created unqualified; the caller picks the schema with ``search_path`` (the live read
   models, or a scratch schema for ``verify``), so one definition serves both.
-- ``fresh`` drops messages already applied (a duplicate is a no-op) and reports gaps, using the
-  per-aggregate versions in ``projection_versions``, in the same transaction as the change.
+- ``track_versions`` records each aggregate's latest version in ``projection_versions`` and returns
+  the messages not applied before (a duplicate is a no-op) with the version gaps among them, in the
+  same transaction as the change.
 - ``fold`` loads the touched rows once, applies every message in memory, and writes each row once:
   a batch costs two statements, not one per message.
 """
@@ -55,7 +56,7 @@ class Projection(Protocol):
     migrations: tuple[Migration, ...]
 
     def apply(self, cur: Cursor[Any], messages: Sequence[Message]) -> None:
-        """Applies fresh messages (duplicates already dropped), in order per aggregate."""
+        """Applies new messages (duplicates already dropped by ``track_versions``), in order per aggregate."""
         ...
 
 
@@ -84,8 +85,9 @@ def create_tables(cur: Cursor[Any], schema: str, projection: Projection) -> None
     migrate(cur, schema, [BOOKKEEPING, component(projection)])
 
 
-def fresh(cur: Cursor[Any], projection: str, messages: Sequence[Message]) -> tuple[list[Message], list[Gap]]:
-    """The messages not yet applied, in order, and the version gaps among them; records the versions."""
+def track_versions(cur: Cursor[Any], projection: str, messages: Sequence[Message]) -> tuple[list[Message], list[Gap]]:
+    """Writes each aggregate's newest version (and any gap) for ``projection``; returns the messages
+    not applied before, in order, and the gaps among them."""
     ids = list({m.aggregate_id for m in messages})
     cur.execute(
         "SELECT aggregate_id, version FROM projection_versions WHERE projection = %s AND aggregate_id = ANY(%s)",

@@ -1,7 +1,8 @@
 """Mail scheduling (spec §7): an event's schedulers are templates; each owner keeps its own copy.
 
-- ``MailScheduler`` is the template (Odoo's ``event.mail``): interval, unit, type and mail template.
-  It is never executed itself.
+- ``MailTemplate`` is the template (Odoo's ``event.mail``, the API's "mail scheduler"): interval,
+  unit, type and mail template.  It is never executed itself.  Until it was renamed it was stored as
+  ``MailScheduler``: those events still load (``domain.shared.renames``).
 - ``MailSchedule`` is one copy per (template, owner) with its own scheduled date, "sent" status and,
   for ``after_sub``, per-attendee tracking.  The owner is a session (``event.mail.session``) or, for
   the event itself, the event: that copy is the core event-level scheduler of a regular event, and its
@@ -24,12 +25,14 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.shared.copying import FlatStateCopy
-
 from domain.eventsessions.mail_intervals import MailRule, attendee_scheduled_date, scheduled_date
+from domain.eventsessions.seats import RegistrationState
+from domain.shared.copying import FlatStateCopy
+from domain.shared.renames import renamed_aggregate
 
 COPY_NAMESPACE = uuid5(NAMESPACE_URL, "sessionstream:eventsessions:mail-schedule")
-TAKING_STATES = ("open", "done")
+#: The registration states that hold a seat: they get after_sub mails (§4, §7.4).
+TAKING_STATES = RegistrationState.taking_a_seat()
 SCHEDULED, SENT = 0, 1  # positions in an attendee's tracking tuple
 
 
@@ -44,7 +47,7 @@ def copy_id(scheduler_id: UUID, owner_id: UUID) -> UUID:
     return uuid5(COPY_NAMESPACE, f"{scheduler_id}:{owner_id}")
 
 
-class MailScheduler(Aggregate):
+class MailTemplate(Aggregate):
     """An event-level scheduler: the template its copies read (spec §2.6)."""
 
     @event("Created")
@@ -92,6 +95,9 @@ class MailScheduler(Aggregate):
     @event("Removed")
     def remove(self) -> None:
         self.removed = True
+
+
+renamed_aggregate(MailTemplate, "domain.eventsessions.mail_schedule:MailScheduler")
 
 
 class MailSchedule(FlatStateCopy, Aggregate):

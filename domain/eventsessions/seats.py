@@ -14,10 +14,21 @@ from enum import Enum
 
 
 class RegistrationState(str, Enum):
+    """The one name of a registration's state (§4), in the domain, the message schemas and the SQL."""
+
     DRAFT = "draft"
     OPEN = "open"
     DONE = "done"
     CANCEL = "cancel"
+
+    @classmethod
+    def values(cls) -> tuple[str, ...]:
+        return tuple(s.value for s in cls)
+
+    @classmethod
+    def taking_a_seat(cls) -> tuple[str, ...]:
+        """The states that hold a seat (reserved or used): they count against ``seats_max``."""
+        return tuple(s.value for s in cls if s.takes_a_seat)
 
     @property
     def label(self) -> str:

@@ -93,6 +93,13 @@ class ContextApplication(Application):
     #: The context's name, as it appears in topics, type names and the audit (``eventsessions``, ...).
     context = ""
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # eventsourcing names an Application subclass after itself, and its tables after that name
+        # (``eventsessions_events``): every context's application, and every command mixin, must
+        # keep the one store's name instead.
+        super().__init_subclass__(**kwargs)
+        cls.name = EVENT_STORE_NAME
+
     def __init__(
         self,
         env: Mapping[str, str] | None = None,

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import AfterValidator, BeforeValidator, PlainSerializer
 from pydantic_core import PydanticCustomError
 
 from domain.shared.clock import as_utc
-from domain.shared.errors import InvalidInputError
+from domain.shared.timezones import load_zone
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -48,10 +48,7 @@ UtcInstant = Annotated[datetime, PlainSerializer(iso_z, return_type=str, when_us
 
 def zone(name: str, field: str) -> ZoneInfo:
     """The IANA zone ``name``; an unknown one is the request's fault, so it names ``field``."""
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidInputError(field, f"Unknown time zone: {name!r}.") from None
+    return load_zone(name, field=field)
 
 
 def format_located(instant: datetime, tz: str) -> str:

@@ -7,6 +7,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
 
+from domain.eventsessions.seats import RegistrationState
+
 REQUIRED_BY_ACTION: dict[str, tuple[str, ...]] = {
     "register": ("event_id", "name", "email"),
     "confirm": ("registration_id",),
@@ -18,7 +20,7 @@ REQUIRED_BY_ACTION: dict[str, tuple[str, ...]] = {
 
 
 class RegistrationRequest(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, use_enum_values=True)
 
     message_id: UUID
     action: Literal["register", "confirm", "attend", "cancel", "reset", "move"]
@@ -28,7 +30,7 @@ class RegistrationRequest(BaseModel):
     name: str | None = Field(default=None, min_length=1)
     email: EmailStr | None = None
     phone: str | None = None
-    state: Literal["draft", "open", "done", "cancel"] | None = None
+    state: RegistrationState | None = None
 
     @model_validator(mode="after")
     def _action_has_its_fields(self) -> RegistrationRequest:

@@ -15,6 +15,7 @@ from uuid import UUID
 
 from pydantic import Field, TypeAdapter
 
+from domain.eventsessions.seats import RegistrationState
 from producers.eventsessions import topics
 from producers.eventsessions.base import SCHEMA_VERSION as SCHEMA_VERSION  # re-exported: the contract's version
 from producers.eventsessions.base import Message as Message
@@ -23,8 +24,8 @@ from producers.eventsessions.mail_messages import CatalogueMessage, MailMessage
 
 class SeatFigures(Message):
     registration_id: UUID
-    from_state: Literal["draft", "open", "done", "cancel"] | None
-    to_state: Literal["draft", "open", "done", "cancel"] | None
+    from_state: RegistrationState | None
+    to_state: RegistrationState | None
     seats_unconfirmed: int
     seats_reserved: int
     seats_used: int
@@ -191,15 +192,15 @@ class RegistrationRegistered(Message):
     name: str
     email: str
     phone: str | None
-    state: Literal["draft", "open", "done", "cancel"]
+    state: RegistrationState
     created_at: datetime
     date_closed: datetime | None
 
 
 class RegistrationStateChanged(Message):
     type: Literal["RegistrationStateChanged"] = "RegistrationStateChanged"
-    from_state: Literal["draft", "open", "done", "cancel"]
-    to_state: Literal["draft", "open", "done", "cancel"]
+    from_state: RegistrationState
+    to_state: RegistrationState
     date_closed: datetime | None
 
 

@@ -19,6 +19,7 @@ from uuid import UUID
 from psycopg import Cursor
 
 from domain.eventsessions.mail_intervals import mail_state
+from domain.eventsessions.seats import RegistrationState
 from producers.eventsessions import topics
 from producers.eventsessions import mail_messages as mail
 from producers.eventsessions import messages as v1
@@ -151,26 +152,30 @@ def of_owner(cur: Cursor[Any], *, session_id: UUID | None = None, event_id: UUID
     return [with_state(dict(zip(COLUMNS, r))) for r in cur.fetchall()]
 
 
-_DUE_COPIES = """
+# The registration states in SQL, from the one enum (constants of ours, so inlining them is safe).
+_CANCELLED = f"'{RegistrationState.CANCEL.value}'"
+_TAKING = ", ".join(f"'{state}'" for state in RegistrationState.taking_a_seat())
+
+_DUE_COPIES = f"""
 SELECT s.id, s.interval_type, s.scheduled_date, s.template, coalesce(s.session_id, s.event_id), s.event_id,
        s.session_id, NULL::uuid,
        coalesce((SELECT jsonb_agg(jsonb_build_object('registration_id', r.id, 'name', r.name, 'email', r.email)
                                   ORDER BY r.created_at, r.id)
                  FROM registrations r
                  WHERE r.event_id = s.event_id AND r.session_id IS NOT DISTINCT FROM s.session_id
-                   AND r.state <> 'cancel'), '[]'::jsonb)
+                   AND r.state <> {_CANCELLED}), '[]'::jsonb)
 FROM mail_schedules s
 WHERE NOT s.removed AND NOT s.mail_done AND s.interval_type <> 'after_sub'
   AND s.scheduled_date <= %(at)s AND (s.interval_type = 'after_event' OR s.date_end > %(at)s)
 """
-_DUE_ATTENDEES = """
+_DUE_ATTENDEES = f"""
 SELECT s.id, s.interval_type, a.scheduled_date, s.template, r.id, s.event_id, s.session_id, r.id,
        jsonb_build_array(jsonb_build_object('registration_id', r.id, 'name', r.name, 'email', r.email))
 FROM mail_attendees a
 JOIN mail_schedules s ON s.id = a.schedule_id
 JOIN registrations r ON r.id = a.registration_id
 WHERE NOT a.sent AND a.scheduled_date <= %(at)s AND NOT s.removed AND s.interval_type = 'after_sub'
-  AND r.state IN ('open', 'done') AND r.session_id IS NOT DISTINCT FROM s.session_id
+  AND r.state IN ({_TAKING}) AND r.session_id IS NOT DISTINCT FROM s.session_id
 """
 
 

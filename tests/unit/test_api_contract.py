@@ -16,7 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import BaseModel, ValidationError
 
-from domain.eventsessions.application import Outcome
+from domain.shared.application import Outcome
 from domain.eventsessions.errors import NoMoreSeatsError, SessionNotFoundError
 from domain.shared.clock import FrozenClock
 from domain.shared.errors import ConcurrencyError
