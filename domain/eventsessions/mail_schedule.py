@@ -25,7 +25,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.eventsessions.mail_intervals import MailRule, attendee_scheduled_date, scheduled_date
+from domain.eventsessions.mail_intervals import MailRule, attendee_scheduled_date, mail_state, scheduled_date
 from domain.eventsessions.seats import RegistrationState
 from domain.shared.copying import FlatStateCopy
 from domain.shared.renames import renamed_aggregate
@@ -167,12 +167,8 @@ class MailSchedule(FlatStateCopy, Aggregate):
 
     @property
     def mail_state(self) -> str:
-        """Q15: from the copy's own fields."""
-        if self.interval_type == "after_sub":
-            return "running"
-        if self.mail_done:
-            return "sent"
-        return "scheduled" if self.scheduled_date else "running"
+        """Q15: from the copy's own fields (the same rule as the read model's)."""
+        return mail_state(self.interval_type, self.mail_done, self.scheduled_date)
 
     # -- configuration ---------------------------------------------------------------------------
 

@@ -7,8 +7,8 @@ import uuid
 
 import httpx
 
-from tests.conftest import wait_for
-from tests.e2e.test_http_api import _assert_problem
+from tests.support.waiting import wait_for
+from tests.support.http import assert_problem
 
 
 def _event(http: httpx.Client, **overrides) -> dict:
@@ -23,12 +23,12 @@ def test_timeslots_are_seeded_created_from_text_and_unique(http, reader):
     assert names[:3] == ["10:00", "11:00", "12:00"] and "22:00" in names
     made = http.post("/timeslots", json={"time": "23:30"})
     assert made.status_code == 201 and made.json()["time"] == 23.5 and made.json()["name"] == "23:30"
-    duplicate = _assert_problem(http.post("/timeslots", json={"time": "23:30"}), 409)
+    duplicate = assert_problem(http.post("/timeslots", json={"time": "23:30"}), 409)
     assert duplicate["detail"] == "The timeslot has to be unique"
-    malformed = _assert_problem(http.post("/timeslots", json={"time": "25:30"}), 422)
+    malformed = assert_problem(http.post("/timeslots", json={"time": "25:30"}), 422)
     assert malformed["detail"].startswith("The timeslot has to be defined in HH:MM format")
     assert malformed["field"] == "time"
-    out_of_range = _assert_problem(http.post("/timeslots", json={"time": 24.5}), 422)
+    out_of_range = assert_problem(http.post("/timeslots", json={"time": 24.5}), 422)
     assert out_of_range["detail"].startswith("Time has to be between 0:00 and 23:59")
     assert http.delete(f"/timeslots/{made.json()['id']}").status_code == 204
     assert "23:30" not in [t["name"] for t in reader.get("/timeslots").json()]
@@ -52,7 +52,7 @@ def test_an_event_type_gives_its_defaults_and_explicit_values_win(http):
             shown["date_tz"]) == (True, True, 5, True, "Europe/Paris")  # fmt: skip
     templates = wait_for(lambda: http.get(f"/events/{typed.json()['id']}/mail-schedulers").json())
     assert [(t["interval_type"], t["template"], t["scheduled_date"]) for t in templates] == [("after_event", "Thanks", None)]
-    problem = _assert_problem(http.post("/events", json={"name": "x", "event_type_id": str(uuid.uuid4()),
+    problem = assert_problem(http.post("/events", json={"name": "x", "event_type_id": str(uuid.uuid4()),
                                                          "use_sessions": True}), 422)  # fmt: skip
     assert problem["field"] == "event_type_id"
 
@@ -90,7 +90,7 @@ def test_the_wizard_refuses_bad_input_with_the_spec_messages(http):
     event = _event(http)
     weekly = {"rrule_type": "weekly", "until": "2030-01-31", "start": "2030-01-01", "timeslots": ["10:00"]}
     def detail(body: dict) -> str:
-        return _assert_problem(http.post(f"/events/{event['id']}/sessions/generate", json=body), 422)["detail"]
+        return assert_problem(http.post(f"/events/{event['id']}/sessions/generate", json=body), 422)["detail"]
 
     # Messages are matched by prefix: the problem's detail names the field after them.
     assert detail({**weekly, "duration": 1}).startswith("You have to choose at least one day in the week")
@@ -156,6 +156,6 @@ def test_the_time_filters_take_a_boolean_and_say_so_in_odoo_words(http):
     event = _event(http)
     wait_for(lambda: http.get(f"/events/{event['id']}").status_code == 200)
     assert http.get(f"/events/{event['id']}/sessions", params={"is_finished": "false"}).json() == []
-    problem = _assert_problem(http.get(f"/events/{event['id']}/sessions", params={"is_ongoing": "maybe"}), 422)
+    problem = assert_problem(http.get(f"/events/{event['id']}/sessions", params={"is_ongoing": "maybe"}), 422)
     assert problem["detail"].startswith("Value should be True or False (not maybe)")
     assert problem["field"] == "is_ongoing"

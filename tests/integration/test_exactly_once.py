@@ -8,7 +8,9 @@ from infra import kafka
 from infra.rebuild import verify
 from producers.eventsessions import topics
 from projections.catalogue import PROJECTIONS
-from tests.conftest import all_records, read_row, wait_for
+from tests.support.database import read_row
+from tests.support.kafka import all_records
+from tests.support.waiting import wait_for
 
 START = datetime(2027, 4, 1, 9, tzinfo=timezone.utc)
 

@@ -6,37 +6,17 @@ import json
 import uuid
 from datetime import datetime, timedelta, timezone
 
-from kafka import KafkaConsumer
-
-from infra import kafka
 from producers import topics
 from producers.eventsessions import topics as es_topics
-from tests.conftest import wait_for
+from tests.support import kafka
+from tests.support.kafka import TopicReader
+from tests.support.waiting import wait_for
 
 START = datetime(2027, 5, 1, 9, tzinfo=timezone.utc)
 
 
-class TopicReader:
-    def __init__(self, container, topic: str) -> None:
-        self.consumer = KafkaConsumer(
-            topics.physical(topic, container.settings.topic_prefix),
-            bootstrap_servers=container.endpoints.kafka_bootstrap,
-            auto_offset_reset="earliest", enable_auto_commit=False, group_id=None,
-        )  # fmt: skip
-        self.records: list = []
-
-    def read(self) -> list:
-        for batch in self.consumer.poll(timeout_ms=200).values():
-            self.records += batch
-        return self.records
-
-
 def _send(container, value: bytes, key: bytes = b"k") -> None:
-    producer = kafka.producer(container.endpoints.kafka_bootstrap)
-    producer.send(topics.physical(es_topics.INBOUND_REGISTRATIONS, container.settings.topic_prefix), key=key, value=value,
-                  headers=[("origin", b"ticketing")])  # fmt: skip
-    producer.flush()
-    producer.close()
+    kafka.send(container, es_topics.INBOUND_REGISTRATIONS, value, key=key, headers=[("origin", b"ticketing")])
 
 
 def _request(**fields) -> bytes:

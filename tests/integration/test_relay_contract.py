@@ -12,7 +12,7 @@ from uuid import uuid5
 
 from domain.eventsessions.seats import RegistrationState
 from producers.eventsessions import mapping
-from infra.bench import CapturingSender
+from tests.support.kafka import CapturingSender
 from producers.catalogue import QUIET_TOPICS, REGISTRY, relay_scopes
 from producers.registry import Outgoing
 from producers.relay import MESSAGE_ID_NAMESPACE, Relay

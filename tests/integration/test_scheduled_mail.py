@@ -8,6 +8,7 @@ import json
 import threading
 from collections import Counter
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from consumers.dispatcher import Dispatcher
 from domain.eventsessions.mail_intervals import MailRule
@@ -16,7 +17,9 @@ from domain.eventsessions.seats import RegistrationState
 from infra.rebuild import verify
 from producers import topics
 from projections.catalogue import LIVE_SCHEMA, PROJECTIONS
-from tests.conftest import all_records, read_row, wait_for
+from tests.support.database import read_row
+from tests.support.kafka import all_records
+from tests.support.waiting import wait_for
 
 
 def _notifications(container) -> list[dict]:
@@ -94,7 +97,10 @@ def test_three_sessions_two_schedulers_each_due_mail_is_sent_exactly_once(app, c
     assert [n["session_id"] for n in reminders] == [str(s) for s in sessions[:2]]
     # Every registration not cancelled gets the reminder; the first session had one cancelled.
     assert [len(n["recipients"]) for n in reminders] == [2, 3]
-    assert reminders[0]["data"]["date_range"] in ("today", "tomorrow")  # 12 hours ahead, local calendar days
+    # 12 hours ahead: "today" or "tomorrow" depending on the local calendar days of the dispatch and the start.
+    brussels = ZoneInfo("Europe/Brussels")
+    days_ahead = (begins[0].astimezone(brussels).date() - at.astimezone(brussels).date()).days
+    assert reminders[0]["data"]["date_range"] == {0: "today", 1: "tomorrow"}[days_ahead]
     assert app.get_mail_schedule(schedule).mail_count_done == 2  # the taken seats, as Odoo counts
 
     for projection in PROJECTIONS.values():

@@ -13,6 +13,13 @@ from uuid import UUID
 import pytest
 
 from domain.eventsessions.application import EventSessions
+from domain.eventsessions.errors import (
+    DatesOutOfOrderError,
+    NoMoreSeatsError,
+    NotEnoughSeatsError,
+    SessionInUseError,
+    SessionsToggleRefusedError,
+)
 from domain.eventsessions.mail_intervals import MailRule
 from domain.eventsessions.mail_schedule import copy_id
 from domain.eventsessions.seats import RegistrationState
@@ -280,13 +287,14 @@ def test_lowering_seats_max_below_taken_seats_lists_every_short_session(app):
         register(app, event_id, first, state="open")
     register(app, event_id, second, state="open")
     register(app, event_id, second, state="done")
-    with pytest.raises(RuleViolationError) as refused:
+    with pytest.raises(NotEnoughSeatsError) as refused:
         app.update_event(event_id, {"seats_max": 1})
     assert str(refused.value) == (
         'There are not enough seats available for:\n- "Test event": Missing 2 seats.\n'
         '- "Test event": Missing 1 seats.\n'
     )
     assert app.get_event(event_id).seats_max == 3
+    assert [app.get_session(s).seats_max for s in (first, second)] == [3, 3]
     assert figures(app, first)["available"] == 0
 
 
@@ -305,7 +313,7 @@ def test_new_confirmed_registration_in_a_full_session_gets_c1(app):
     event_id = session_event(app, seats_max=1)
     session_id = add_session(app, event_id)
     register(app, event_id, session_id, state="open")
-    with pytest.raises(RuleViolationError) as refused:
+    with pytest.raises(NotEnoughSeatsError) as refused:
         register(app, event_id, session_id, state="open", name="B")
     assert str(refused.value) == NOT_ENOUGH_SEATS + '- "Test event": Missing 1 seats.\n'
     assert figures(app, session_id)["reserved"] == 1
@@ -315,7 +323,7 @@ def test_new_draft_in_a_full_session_gets_c2(app):
     event_id = session_event(app, seats_max=1)
     session_id = add_session(app, event_id)
     register(app, event_id, session_id, state="open")
-    with pytest.raises(RuleViolationError) as refused:
+    with pytest.raises(NoMoreSeatsError) as refused:
         register(app, event_id, session_id, name="B")
     assert str(refused.value) == NO_MORE_SEATS
     assert figures(app, session_id)["unconfirmed"] == 0
@@ -327,6 +335,16 @@ def test_new_draft_is_accepted_while_one_seat_is_free(app):
     register(app, event_id, session_id, state="open")
     register(app, event_id, session_id, name="B")
     assert figures(app, session_id)["unconfirmed"] == 1
+
+
+def test_drafts_take_no_seat_until_they_are_confirmed(app):
+    event_id = session_event(app, seats_max=1)
+    session_id = add_session(app, event_id)
+    first, second = register(app, event_id, session_id), register(app, event_id, session_id, name="B")
+    app.change_registration_state(first, OPEN)
+    with pytest.raises(NotEnoughSeatsError):
+        app.change_registration_state(second, OPEN)
+    assert figures(app, session_id) == ledger(unconfirmed=1, reserved=1, available=0, expected=2)
 
 
 def test_confirming_a_draft_beyond_capacity_gets_c1(app):
@@ -411,7 +429,7 @@ def test_date_closed_is_set_the_first_time_done_and_never_changed(app, clock):
 
 def test_session_with_equal_dates_is_refused(app):
     event_id = session_event(app)
-    with pytest.raises(InvalidInputError) as refused:
+    with pytest.raises(DatesOutOfOrderError) as refused:
         app.add_session(event_id, date_begin=BEGIN, date_end=BEGIN)
     assert str(refused.value) == CLOSING_BEFORE_BEGINNING
 
@@ -452,7 +470,7 @@ def test_disabling_sessions_is_refused_even_with_only_a_cancelled_registration(a
     event_id = session_event(app)
     registration_id = register(app, event_id, add_session(app, event_id))
     app.change_registration_state(registration_id, CANCEL)
-    with pytest.raises(RuleViolationError) as refused:
+    with pytest.raises(SessionsToggleRefusedError) as refused:
         app.update_event(event_id, {"use_sessions": False})
     assert str(refused.value) == CANNOT_TOGGLE
     assert app.get_event(event_id).use_sessions is True
@@ -513,7 +531,7 @@ def test_deleting_a_session_with_a_registration_in_any_state_is_refused(app, sta
     registration_id = register(app, event_id, session_id, state="open" if state == "cancel" else state)
     if state == "cancel":
         app.change_registration_state(registration_id, CANCEL)
-    with pytest.raises(RuleViolationError) as refused:
+    with pytest.raises(SessionInUseError) as refused:
         app.delete_session(session_id)
     assert str(refused.value) == SESSION_IN_USE
     assert app.get_session(session_id).active is True
@@ -567,6 +585,10 @@ def test_moving_a_registration_moves_its_seat(app):
     assert app.get_registration(registration_id).session_id == target
     assert (figures(app, source)["reserved"], figures(app, target)["reserved"]) == (0, 1)
     assert (figures(app, source)["available"], figures(app, target)["available"]) == (2, 1)
+    version = app.get_registration(registration_id).version
+    app.move_registration(registration_id, target)  # to the session it is in: nothing to record
+    assert app.get_registration(registration_id).version == version
+    assert figures(app, target)["reserved"] == 1
 
 
 def test_moving_a_draft_into_a_full_session_gets_c2(app):
@@ -585,7 +607,7 @@ def test_moving_a_confirmed_registration_into_a_full_session_gets_c1(app):
     source, target = add_session(app, event_id), add_session(app, event_id, BEGIN + timedelta(days=1))
     register(app, event_id, target, state="open")
     confirmed = register(app, event_id, source, state="open", name="B")
-    with pytest.raises(RuleViolationError) as refused:
+    with pytest.raises(NotEnoughSeatsError) as refused:
         app.move_registration(confirmed, target)
     assert str(refused.value) == NOT_ENOUGH_SEATS + '- "Test event": Missing 1 seats.\n'
     assert figures(app, source)["reserved"] == 1
