@@ -259,6 +259,11 @@ class MailSchedule(FlatStateCopy, Aggregate):
     def _attendee_dropped(self, registration_id: UUID) -> None:
         del self.attendees[str(registration_id)]
 
+    def mails_registration(self, state: str, session_id: UUID | None) -> bool:
+        """An attendee mail of this copy goes only to a registration that holds a seat in the copy's own
+        owner (§7.4; strictly per session, Q5)."""
+        return state in TAKING_STATES and session_id == self.session_id
+
     def attendee_due(self, registration_id: UUID, at: datetime) -> bool:
         tracked = self.attendees.get(str(registration_id))
         return (

@@ -248,7 +248,7 @@ class MailingCommands(EventSessionsBase):
             if not copy.attendee_due(registration_id, when):
                 return Dispatch(copy.id, False, copy.version, "not due or already sent")
             registration = self.get_registration(registration_id)
-            if registration.state not in TAKING_STATES or registration.session_id != copy.session_id:
+            if not copy.mails_registration(registration.state, registration.session_id):
                 return Dispatch(copy.id, False, copy.version, f"registration is {registration.state}")
             parent = self.get_event(copy.event_id)
             owner = self._owner_of(parent, copy)
