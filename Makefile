@@ -40,6 +40,14 @@ test: up
 unit: install
 	$(PY) -m pytest -q tests/unit
 
+# Static checks (not part of ``make test`` yet): ruff's lints and formatting, the import contracts,
+# and mypy on the modules listed under [tool.mypy] in pyproject.toml.
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
+
 bench: up
 	$(SS) bench --json bench-results.json
 

@@ -19,7 +19,7 @@ class Projector:
     def __init__(self, projection: Projection, topic_prefix: str = "") -> None:
         self.projection = projection
         self.group = f"{topic_prefix}sessionstream.projection.{projection.name}"
-        self.topics = tuple(physical(t, topic_prefix) for t in projection.topics)
+        self.topics: Sequence[str] = tuple(physical(t, topic_prefix) for t in projection.topics)
         # Each topic has its own message types: a record is decoded by its topic's decoder.
         self.decoders = {physical(t, topic_prefix): decoder_for(t) for t in projection.topics}
 

@@ -69,7 +69,8 @@ class Settings(BaseSettings):
             if isinstance(value, bool):
                 env[field.alias] = str(value).lower()
             elif isinstance(value, (dict, list, tuple, set)):
-                env[field.alias] = json.dumps(sorted(value) if isinstance(value, set) else value)  # as pydantic reads them
+                # JSON, as pydantic-settings reads complex values from the environment.
+                env[field.alias] = json.dumps(sorted(value) if isinstance(value, set) else value)
             else:
                 env[field.alias] = str(value)
         env.update(overrides)

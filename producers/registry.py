@@ -46,9 +46,13 @@ BoundMapping = Callable[[Any], list[Outgoing]]
 
 
 class ContextMapping(Protocol):
-    context: str
-    #: Every published event class -> the domain topic its message goes to.
-    routes: Mapping[type, str]
+    @property
+    def context(self) -> str: ...
+
+    @property
+    def routes(self) -> Mapping[type, str]:
+        """Every published event class -> the domain topic its message goes to."""
+        ...
 
     def bind(self, repository: Any) -> BoundMapping:
         """The mapping for one relay: ``repository`` answers lookups the events do not carry."""

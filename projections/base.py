@@ -50,12 +50,20 @@ CREATE TABLE IF NOT EXISTS consumer_offsets (
 
 
 class Projection(Protocol):
-    name: str
-    topics: tuple[str, ...]
-    tables: tuple[str, ...]
-    migrations: tuple[Migration, ...]
+    # Read-only members, so a read model's class attributes (``name = "events"``, ...) satisfy them.
+    @property
+    def name(self) -> str: ...
 
-    def apply(self, cur: Cursor[Any], messages: Sequence[Message]) -> None:
+    @property
+    def topics(self) -> tuple[str, ...]: ...
+
+    @property
+    def tables(self) -> tuple[str, ...]: ...
+
+    @property
+    def migrations(self) -> tuple[Migration, ...]: ...
+
+    def apply(self, cur: Cursor[Any], messages: Sequence[Any]) -> None:  # its own topics' message types
         """Applies new messages (duplicates already dropped by ``track_versions``), in order per aggregate."""
         ...
 
@@ -120,9 +128,13 @@ def track_versions(cur: Cursor[Any], projection: str, messages: Sequence[Message
         for gap in gaps:
             log.error(
                 "version gap in read model",
-                extra={"projection": projection, "aggregate_id": str(gap.aggregate_id),
-                       "expected": gap.expected, "received": gap.received},
-            )  # fmt: skip
+                extra={
+                    "projection": projection,
+                    "aggregate_id": str(gap.aggregate_id),
+                    "expected": gap.expected,
+                    "received": gap.received,
+                },
+            )
     return out, gaps
 
 
@@ -139,8 +151,8 @@ def fold(
     apply: Callable[[Row | None, Message], Row | None],
 ) -> dict[UUID, Row]:
     """Loads the rows the messages touch, applies them in memory, upserts each touched row once."""
-    batch = [(key_of(m), m) for m in messages]
-    batch = [(k, m) for k, m in batch if k is not None]
+    keyed = [(key_of(m), m) for m in messages]
+    batch = [(k, m) for k, m in keyed if k is not None]
     if not batch:
         return {}
     ids = list({k for k, _ in batch})
@@ -149,7 +161,7 @@ def fold(
         sql.SQL("SELECT {} FROM {} WHERE {} = ANY(%s)").format(cols, sql.Identifier(table), sql.Identifier(key)),
         (ids,),
     )
-    rows: dict[UUID, Row] = {row[0]: dict(zip(columns, row)) for row in cur.fetchall()}
+    rows: dict[UUID, Row] = {row[0]: dict(zip(columns, row, strict=True)) for row in cur.fetchall()}
     touched: set[UUID] = set()
     for k, message in batch:
         new = apply(rows.get(k), message)
@@ -161,8 +173,11 @@ def fold(
             sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(c)) for c in columns if c != key
         )
         statement = sql.SQL("INSERT INTO {} ({}) VALUES ({}) ON CONFLICT ({}) DO UPDATE SET {}").format(
-            sql.Identifier(table), cols, sql.SQL(", ").join(sql.Placeholder() * len(columns)),
-            sql.Identifier(key), updates,
-        )  # fmt: skip
+            sql.Identifier(table),
+            cols,
+            sql.SQL(", ").join(sql.Placeholder() * len(columns)),
+            sql.Identifier(key),
+            updates,
+        )
         cur.executemany(statement, [tuple(rows[k][c] for c in columns) for k in touched])
     return {k: rows[k] for k in touched}

@@ -6,9 +6,9 @@ A new context adds its read models to ``PROJECTIONS`` and its ``DueQuery`` (if i
 
 from __future__ import annotations
 
-from projections.eventsessions.attendance import AttendanceProjection
 from projections.base import Projection
 from projections.due import DueQuery
+from projections.eventsessions.attendance import AttendanceProjection
 from projections.eventsessions.due import EventSessionsDue
 from projections.eventsessions.event_dates import EventDatesProjection
 from projections.eventsessions.events import EventsProjection
@@ -21,8 +21,12 @@ LIVE_SCHEMA = "readmodels"
 PROJECTIONS: dict[str, Projection] = {
     p.name: p
     for p in (
-        EventsProjection(), SeatAvailabilityProjection(), EventDatesProjection(), RegistrationsProjection(),
-        AttendanceProjection(), MailSchedulersProjection(),
+        EventsProjection(),
+        SeatAvailabilityProjection(),
+        EventDatesProjection(),
+        RegistrationsProjection(),
+        AttendanceProjection(),
+        MailSchedulersProjection(),
     )
 }
 

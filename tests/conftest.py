@@ -49,7 +49,9 @@ def container_factory(endpoints: Endpoints) -> Iterator[Callable[[], Container]]
             SESSIONSTREAM_TOPIC_PREFIX=f"{name}.",
             SESSIONSTREAM_API_TOKENS=f"{WRITE_TOKEN}:write,{READ_TOKEN}:read",
         )
-        container = Container(settings, Endpoints(create_database(endpoints.database_url, name), endpoints.kafka_bootstrap))
+        container = Container(
+            settings, Endpoints(create_database(endpoints.database_url, name), endpoints.kafka_bootstrap)
+        )
         made.append(container)
         return container
 

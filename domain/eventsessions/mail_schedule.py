@@ -33,7 +33,6 @@ from domain.shared.renames import renamed_aggregate
 COPY_NAMESPACE = uuid5(NAMESPACE_URL, "sessionstream:eventsessions:mail-schedule")
 #: The registration states that hold a seat: they get after_sub mails (§4, §7.4).
 TAKING_STATES = RegistrationState.taking_a_seat()
-SCHEDULED, SENT = 0, 1  # positions in an attendee's tracking tuple
 
 
 class AttendeeTracking(NamedTuple):
@@ -80,9 +79,11 @@ class MailTemplate(Aggregate):
         if rule == self.rule:
             return False
         self._changed(
-            interval_type=rule.interval_type, interval_unit=rule.interval_unit,
-            interval_nbr=rule.interval_nbr, template=rule.template,
-        )  # fmt: skip
+            interval_type=rule.interval_type,
+            interval_unit=rule.interval_unit,
+            interval_nbr=rule.interval_nbr,
+            template=rule.template,
+        )
         return True
 
     @event("Changed")
@@ -154,12 +155,19 @@ class MailSchedule(FlatStateCopy, Aggregate):
         """A new copy with its date computed (§7.1); ``suspended`` copies (event-level ones of a
         session event) get no date."""
         return cls(
-            id=copy_id(scheduler_id, owner_id), event_id=event_id, scheduler_id=scheduler_id,
-            session_id=session_id, interval_type=rule.interval_type, interval_unit=rule.interval_unit,
-            interval_nbr=rule.interval_nbr, template=rule.template, owner_created_at=owner_created_at,
-            date_begin=date_begin, date_end=date_end,
+            id=copy_id(scheduler_id, owner_id),
+            event_id=event_id,
+            scheduler_id=scheduler_id,
+            session_id=session_id,
+            interval_type=rule.interval_type,
+            interval_unit=rule.interval_unit,
+            interval_nbr=rule.interval_nbr,
+            template=rule.template,
+            owner_created_at=owner_created_at,
+            date_begin=date_begin,
+            date_end=date_end,
             scheduled_date=None if suspended else _date_of(rule, owner_created_at, date_begin, date_end),
-        )  # fmt: skip
+        )
 
     @property
     def rule(self) -> MailRule:
@@ -172,9 +180,7 @@ class MailSchedule(FlatStateCopy, Aggregate):
 
     # -- configuration ---------------------------------------------------------------------------
 
-    def reconfigure(
-        self, rule: MailRule, date_begin: datetime, date_end: datetime, *, suspended: bool = False
-    ) -> None:
+    def reconfigure(self, rule: MailRule, date_begin: datetime, date_end: datetime, *, suspended: bool = False) -> None:
         """The template or the owner's dates changed: recompute the dates that depend on them."""
         new_date = None if suspended else _date_of(rule, self.owner_created_at, date_begin, date_end)
         attendee_dates: dict[str, datetime] = {}
@@ -185,16 +191,22 @@ class MailSchedule(FlatStateCopy, Aggregate):
                 if not sent
             }
         unchanged = (
-            rule == self.rule and (date_begin, date_end) == (self.date_begin, self.date_end)
+            rule == self.rule
+            and (date_begin, date_end) == (self.date_begin, self.date_end)
             and new_date == self.scheduled_date
-        )  # fmt: skip
+        )
         if unchanged:
             return
         self._rescheduled(
-            interval_type=rule.interval_type, interval_unit=rule.interval_unit, interval_nbr=rule.interval_nbr,
-            template=rule.template, date_begin=date_begin, date_end=date_end, scheduled_date=new_date,
+            interval_type=rule.interval_type,
+            interval_unit=rule.interval_unit,
+            interval_nbr=rule.interval_nbr,
+            template=rule.template,
+            date_begin=date_begin,
+            date_end=date_end,
+            scheduled_date=new_date,
             attendee_dates=attendee_dates,
-        )  # fmt: skip
+        )
 
     @event("Rescheduled")
     def _rescheduled(
@@ -250,7 +262,7 @@ class MailSchedule(FlatStateCopy, Aggregate):
     def drop_attendee(self, registration_id: UUID) -> bool:
         """A registration moved to another session: strictly per session (Q5), it is not mailed here."""
         tracked = self.attendees.get(str(registration_id))
-        if tracked is None or tracked[SENT]:
+        if tracked is None or AttendeeTracking(*tracked).sent:
             return False
         self._attendee_dropped(registration_id=registration_id)
         return True
@@ -267,20 +279,34 @@ class MailSchedule(FlatStateCopy, Aggregate):
     def attendee_due(self, registration_id: UUID, at: datetime) -> bool:
         tracked = self.attendees.get(str(registration_id))
         return (
-            not self.removed and self.interval_type == "after_sub" and tracked is not None
-            and not tracked[SENT] and tracked[SCHEDULED] <= at
-        )  # fmt: skip
+            not self.removed
+            and self.interval_type == "after_sub"
+            and tracked is not None
+            and not AttendeeTracking(*tracked).sent
+            and AttendeeTracking(*tracked).scheduled_date <= at
+        )
 
     def record_attendee_mail(
-        self, registration_id: UUID, recipient: dict[str, Any], *, sent_at: datetime, taken: int, context: dict[str, Any]
+        self,
+        registration_id: UUID,
+        recipient: dict[str, Any],
+        *,
+        sent_at: datetime,
+        taken: int,
+        context: dict[str, Any],
     ) -> None:
         """Marks one attendee mailed; ``mail_done`` once every seat holder was mailed (§7.4 step 5)."""
         count = self.mail_count_done + 1
         self._attendee_mail_sent(
-            registration_id=registration_id, recipient=recipient, sent_at=sent_at,
-            due_at=self.attendees[str(registration_id)][SCHEDULED], mail_count_done=count,
-            mail_done=count >= taken, what=self._what(registration_id), context=context,
-        )  # fmt: skip
+            registration_id=registration_id,
+            recipient=recipient,
+            sent_at=sent_at,
+            due_at=AttendeeTracking(*self.attendees[str(registration_id)]).scheduled_date,
+            mail_count_done=count,
+            mail_done=count >= taken,
+            what=self._what(registration_id),
+            context=context,
+        )
 
     @event("AttendeeMailSent")
     def _attendee_mail_sent(
@@ -314,16 +340,23 @@ class MailSchedule(FlatStateCopy, Aggregate):
     ) -> None:
         """Sent to every recipient; ``mail_count_done`` is the taken count, as in Odoo (§7.4 step 4)."""
         self._mail_sent(
-            recipients=recipients, sent_at=sent_at, due_at=self.scheduled_date, mail_count_done=taken,
-            what=self._what(self.session_id or self.event_id), context=context,
-        )  # fmt: skip
+            recipients=recipients,
+            sent_at=sent_at,
+            due_at=self.scheduled_date,
+            mail_count_done=taken,
+            what=self._what(self.session_id or self.event_id),
+            context=context,
+        )
 
     def _what(self, subject_id: UUID) -> dict[str, Any]:
         """Recorded with each sending, so the notification can be published from that record alone."""
         return {
-            "template": self.template, "interval_type": self.interval_type, "scheduler_id": self.scheduler_id,
-            "session_id": self.session_id, "subject_id": subject_id,
-        }  # fmt: skip
+            "template": self.template,
+            "interval_type": self.interval_type,
+            "scheduler_id": self.scheduler_id,
+            "session_id": self.session_id,
+            "subject_id": subject_id,
+        }
 
     @event("MailSent")
     def _mail_sent(
@@ -341,6 +374,10 @@ class MailSchedule(FlatStateCopy, Aggregate):
 
 def _date_of(rule: MailRule, created_at: datetime, date_begin: datetime, date_end: datetime) -> datetime | None:
     return scheduled_date(
-        rule.interval_type, rule.interval_unit, rule.interval_nbr,
-        created_at=created_at, date_begin=date_begin, date_end=date_end,
-    )  # fmt: skip
+        rule.interval_type,
+        rule.interval_unit,
+        rule.interval_nbr,
+        created_at=created_at,
+        date_begin=date_begin,
+        date_end=date_end,
+    )

@@ -94,14 +94,10 @@ class SeatCounts:
             counts[from_state.value] -= 1
         if to_state is not None and to_state.value in counts:
             counts[to_state.value] += 1
-        return SeatCounts(
-            self.seats_limited, self.seats_max, counts["draft"], counts["open"], counts["done"]
-        )
+        return SeatCounts(self.seats_limited, self.seats_max, counts["draft"], counts["open"], counts["done"])
 
     def with_capacity(self, seats_limited: bool, seats_max: int) -> SeatCounts:
-        return SeatCounts(
-            seats_limited, seats_max, self.seats_unconfirmed, self.seats_reserved, self.seats_used
-        )
+        return SeatCounts(seats_limited, seats_max, self.seats_unconfirmed, self.seats_reserved, self.seats_used)
 
 
 def check_seat_change(

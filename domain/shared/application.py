@@ -131,7 +131,7 @@ class ContextApplication(Application):
     def get_as(self, aggregate_id: UUID, kind: type[T], error: type[NotFoundError], label: str) -> T:
         """The aggregate, if it exists and is a ``kind``; otherwise ``error("<label> <id> not found.")``."""
         try:
-            aggregate = self.repository.get(aggregate_id)
+            aggregate: Any = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             raise error(f"{label} {aggregate_id} not found.") from None
         if not isinstance(aggregate, kind):
@@ -171,7 +171,7 @@ class ContextApplication(Application):
 
         def attempt() -> Outcome:
             if aggregate_id is not None and self.exists(new_id):
-                existing = self.repository.get(new_id)
+                existing: Any = self.repository.get(new_id)
                 if isinstance(existing, kind) and getattr(existing, "fingerprint", None) == digest:
                     return Outcome(existing.id, existing.version, created=False)
                 raise IdReusedError(label)

@@ -37,8 +37,6 @@ What it measures, in this order (each step's events stay in the store for the ne
 
 from __future__ import annotations
 
-from __future__ import annotations
-
 from infra.bench.run import main, run
 
 __all__ = ["main", "run"]

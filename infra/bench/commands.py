@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from functools import partial
 
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
@@ -25,13 +26,9 @@ class Tick(Aggregate):
         self.n = n
 
 
-def commands_rate(
-    app: EventSessions, threads: int, seconds: float, *, same_session: bool
-) -> tuple[float, int]:
+def commands_rate(app: EventSessions, threads: int, seconds: float, *, same_session: bool) -> tuple[float, int]:
     """Registrations per second with ``threads`` threads; returns (rate, commands)."""
-    event_id, session_ids = new_session_event(
-        app, 1 if same_session else threads, f"bench {threads}t"
-    )
+    event_id, session_ids = new_session_event(app, 1 if same_session else threads, f"bench {threads}t")
     for i in range(20):  # warm-up: imports, prepared statements, the aggregate cache
         register(app, event_id, session_ids[0], -i)
     counts = [0] * threads
@@ -47,9 +44,7 @@ def commands_rate(
             n += 1
         counts[t] = n
 
-    workers = [
-        start_thread(lambda t=t: work(t), f"bench-cmd-{t}") for t in range(threads)
-    ]
+    workers = [start_thread(partial(work, t), f"bench-cmd-{t}") for t in range(threads)]
     started = time.perf_counter()
     stop_at.append(started + seconds)
     barrier.wait()

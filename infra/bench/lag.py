@@ -34,7 +34,6 @@ from infra.settings import PROJECT_ROOT, get_settings
 from producers.catalogue import relay_scopes
 from producers.eventsessions import topics as es_topics
 
-
 # The registrations come from separate processes (``python -m infra.bench --issuer``, ``lag_issuers``
 # of them, each at an equal share of the rate), so that issuing them does not compete for this
 # process's GIL with the relay and the runner under test.  Times are ``time.monotonic()``
@@ -56,9 +55,7 @@ def issuer(stdin: Any, stdout: Any) -> None:
         parents = {UUID(s): UUID(e) for s, e in config["sessions"]}
         order = list(parents)
         versions = {s: app.get_session(s).version for s in order}
-        register(
-            app, parents[order[0]], order[0], -1
-        )  # warm-up, counted in the versions below
+        register(app, parents[order[0]], order[0], -1)  # warm-up, counted in the versions below
         versions[order[0]] += 1
         say("ready", {str(s): v for s, v in versions.items()})
         start_at = float(stdin.readline())
@@ -71,9 +68,7 @@ def issuer(stdin: Any, stdout: Any) -> None:
                 time.sleep(delay)
             register(app, parents[s], s, j)
             versions[s] += 1
-            done.append(
-                (str(s), versions[s], at, time.monotonic())
-            )  # (session, version, scheduled, committed)
+            done.append((str(s), versions[s], at, time.monotonic()))  # (session, version, scheduled, committed)
         say("done", done)
     except BaseException as error:  # noqa: BLE001 - handed to the parent
         say("error", repr(error))
@@ -85,9 +80,13 @@ class IssuerProcess:
     def __init__(self, config: dict[str, Any]) -> None:
         env = get_settings().child_env()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "infra.bench", "--issuer"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            text=True, env=env, cwd=PROJECT_ROOT,
-        )  # fmt: skip
+            [sys.executable, "-m", "infra.bench", "--issuer"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
+            cwd=PROJECT_ROOT,
+        )
         self.lines: queue.Queue[str] = queue.Queue()
         start_thread(self._read, "bench-issuer-reader")
         self.send(json.dumps(config))
@@ -106,9 +105,7 @@ class IssuerProcess:
         try:
             got, payload = json.loads(self.lines.get(timeout=timeout))
         except queue.Empty:
-            raise TimeoutError(
-                f"an issuer process sent no {kind!r} within {timeout}s"
-            ) from None
+            raise TimeoutError(f"an issuer process sent no {kind!r} within {timeout}s") from None
         if got != kind:
             raise RuntimeError(f"an issuer process failed: {payload}")
         return payload
@@ -130,14 +127,12 @@ class VersionWatch:
     database_url: str
     session_ids: list[UUID]
     interval: float = 0.002
-    seen: dict[UUID, list[tuple[int, float]]] = field(
-        default_factory=dict
-    )  # session -> [(version, first seen)]
+    seen: dict[UUID, list[tuple[int, float]]] = field(default_factory=dict)  # session -> [(version, first seen)]
     polls: int = 0
     _stop: threading.Event = field(default_factory=threading.Event)
 
     def run(self) -> None:
-        current: dict[UUID, int] = {s: 0 for s in self.session_ids}
+        current: dict[UUID, int] = dict.fromkeys(self.session_ids, 0)
         with psycopg.connect(self.database_url, autocommit=True) as conn:
             cur = conn.cursor()
             while not self._stop.is_set():
@@ -174,17 +169,14 @@ def lag_run(container: Container, sizes: Sizes) -> dict[str, float]:
     groups = 5
     parents: dict[UUID, UUID] = {}
     for g in range(groups):
-        event_id, session_ids = new_session_event(
-            app, sizes.lag_sessions // groups, f"bench lag {g}"
-        )
-        parents.update({s: event_id for s in session_ids})
+        event_id, session_ids = new_session_event(app, sizes.lag_sessions // groups, f"bench lag {g}")
+        parents.update(dict.fromkeys(session_ids, event_id))
     session_ids = list(parents)
 
     # The relay as the service runs it; the split below uses the sessions scope's positions.
     logs = {scope.name: PublishLog() for scope in relay_scopes()}
     relays = [
-        RelayProcess(container.settings, container.endpoints, scope, logs[scope.name])
-        for scope in relay_scopes()
+        RelayProcess(container.settings, container.endpoints, scope, logs[scope.name]) for scope in relay_scopes()
     ]
     published = logs[es_topics.SESSIONS]
     for relay in relays:
@@ -201,19 +193,27 @@ def lag_run(container: Container, sizes: Sizes) -> dict[str, float]:
     issued: list[tuple[UUID, int, float, float]] = []
     try:
         for t in range(sizes.lag_issuers):
-            mine = [
-                (str(s), str(parents[s])) for s in session_ids[t :: sizes.lag_issuers]
-            ]
-            children.append(IssuerProcess({
-                "database_url": container.endpoints.database_url, "sessions": mine,
-                "rate": sizes.lag_rate / sizes.lag_issuers, "count": per_issuer,
-            }))  # fmt: skip
+            mine = [(str(s), str(parents[s])) for s in session_ids[t :: sizes.lag_issuers]]
+            children.append(
+                IssuerProcess(
+                    {
+                        "database_url": container.endpoints.database_url,
+                        "sessions": mine,
+                        "rate": sizes.lag_rate / sizes.lag_issuers,
+                        "count": per_issuer,
+                    }
+                )
+            )
         expected: dict[UUID, int] = {}
         for child in children:
             expected.update({UUID(s): v for s, v in child.expect("ready", 120).items()})
         # Start from a settled pipeline: every session (and the warm-up registrations) visible.
-        wait_until(lambda: all(watch.version(s) >= expected[s] for s in session_ids) or runner.failed is not None,
-                   60, 0.01, "the lag sessions in the read model")  # fmt: skip
+        wait_until(
+            lambda: all(watch.version(s) >= expected[s] for s in session_ids) or runner.failed is not None,
+            60,
+            0.01,
+            "the lag sessions in the read model",
+        )
         start_at = time.monotonic() + 0.1
         # Each issuer starts a fraction of a period after the previous one, so the commands interleave.
         for t, child in enumerate(children):
@@ -222,12 +222,13 @@ def lag_run(container: Container, sizes: Sizes) -> dict[str, float]:
             done = child.expect("done", sizes.lag_seconds * 10 + 60)
             issued += [(UUID(s), v, at, committed) for s, v, at, committed in done]
         issue_seconds = max(i[3] for i in issued) - start_at
-        last = {
-            s: max(v for s2, v, _, _ in issued if s2 == s)
-            for s in {i[0] for i in issued}
-        }
-        wait_until(lambda: all(watch.version(s) >= v for s, v in last.items()) or runner.failed is not None,
-                   60, 0.01, "every command to be visible")  # fmt: skip
+        last = {s: max(v for s2, v, _, _ in issued if s2 == s) for s in {i[0] for i in issued}}
+        wait_until(
+            lambda: all(watch.version(s) >= v for s, v in last.items()) or runner.failed is not None,
+            60,
+            0.01,
+            "every command to be visible",
+        )
         if runner.failed is not None:
             raise RuntimeError("the projection runner failed") from runner.failed
         failed = [r.error for r in relays if r.error]
@@ -238,8 +239,8 @@ def lag_run(container: Container, sizes: Sizes) -> dict[str, float]:
         for relay in relays:
             relay.stop()
         runner.stop()
-        for t in threads:
-            t.join(timeout=30)
+        for thread in threads:
+            thread.join(timeout=30)
         for relay in relays:
             relay.join(30)
         for child in children:
@@ -257,19 +258,20 @@ def lag_run(container: Container, sizes: Sizes) -> dict[str, float]:
     table = sql.Identifier(recorder.datastore.schema, recorder.events_table_name)
     with container.pool.connection() as conn:
         rows = conn.execute(
-            sql.SQL("SELECT originator_id, originator_version, notification_id FROM {} WHERE originator_id = ANY(%s)")
-            .format(table),
+            sql.SQL(
+                "SELECT originator_id, originator_version, notification_id FROM {} WHERE originator_id = ANY(%s)"
+            ).format(table),
             (session_ids,),
-        ).fetchall()  # fmt: skip
+        ).fetchall()
     nid = {(r[0], r[1]): r[2] for r in rows}
     to_published: list[float] = []
     to_visible: list[float] = []
     for s, v, _, committed in issued:
-        at = published.published_at(nid[(s, v)])
+        acked = published.published_at(nid[(s, v)])
         visible = watch.visible_at(s, v)
-        if at is not None and visible is not None:
-            to_published.append((at - committed) * 1000)
-            to_visible.append((visible - at) * 1000)
+        if acked is not None and visible is not None:
+            to_published.append((acked - committed) * 1000)
+            to_visible.append((visible - acked) * 1000)
     batch_sizes = [b[1] for b in batches.batches]
     return {
         "lag_p50_ms": percentile(lags, 50),

@@ -31,9 +31,7 @@ class SampleSink:
     def __init__(self) -> None:
         self.samples: list[Sample] = []
 
-    def send(
-        self, topic: str, *, key: bytes, value: bytes, headers: list[tuple[str, bytes]]
-    ) -> SampleSink:
+    def send(self, topic: str, *, key: bytes, value: bytes, headers: list[tuple[str, bytes]]) -> SampleSink:
         self.samples.append(Sample(topic, key, value, headers))
         return self
 
@@ -57,9 +55,7 @@ def sample_messages(app: EventSessions, count: int) -> list[Sample]:
     return sink.samples
 
 
-def raw_producer_rate(
-    bootstrap: str, prefix: str, partitions: int, samples: list[Sample], count: int
-) -> float:
+def raw_producer_rate(bootstrap: str, prefix: str, partitions: int, samples: list[Sample], count: int) -> float:
     name = "bench.raw-producer"
     kafka_wiring.ensure_topics(bootstrap, prefix, partitions, names=[name])
     topic = topics.physical(name, prefix)
@@ -76,9 +72,7 @@ def raw_producer_rate(
         futures = []
         for i in range(count):
             s = samples[i % len(samples)]
-            futures.append(
-                producer.send(topic, key=s.key, value=s.value, headers=s.headers)
-            )
+            futures.append(producer.send(topic, key=s.key, value=s.value, headers=s.headers))
         producer.flush()
         for f in futures:
             f.get(timeout=0)
@@ -103,9 +97,7 @@ def relay_rate(container: Container, events: int, timeout: float) -> dict[str, f
             "the relay processes",
         )
         ready = time.perf_counter()
-        assert all(w.position == 0 for w in workers), (
-            "the relay scopes did not start at position 0"
-        )
+        assert all(w.position == 0 for w in workers), "the relay scopes did not start at position 0"
         for w in workers:
             w.release()
         wait_until(
@@ -135,9 +127,7 @@ def relay_rate(container: Container, events: int, timeout: float) -> dict[str, f
 def topic_size(bootstrap: str, topic: str) -> int:
     from kafka import KafkaConsumer, TopicPartition
 
-    consumer = KafkaConsumer(
-        bootstrap_servers=bootstrap, client_id="sessionstream-bench-offsets"
-    )
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, client_id="sessionstream-bench-offsets")
     try:
         partitions = consumer.partitions_for_topic(topic) or set()
         tps = [TopicPartition(topic, p) for p in partitions]

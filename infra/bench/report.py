@@ -36,21 +36,39 @@ ROWS: list[tuple[str, str]] = [  # key, unit
     ("lag_published_to_visible_p99_ms", "ms"),
 ]
 DETAILS = (
-    "commands_1t", "commands_4t", "store_events", "fill_seconds", "relay_batch_size", "relay_processes",
-    "relay_published", "relay_startup_seconds", "relay_seconds", "message_value_bytes_mean", "session_messages",
-    "projection_rows", "projection_version_sum",
+    "commands_1t",
+    "commands_4t",
+    "store_events",
+    "fill_seconds",
+    "relay_batch_size",
+    "relay_processes",
+    "relay_published",
+    "relay_startup_seconds",
+    "relay_seconds",
+    "message_value_bytes_mean",
+    "session_messages",
+    "projection_rows",
+    "projection_version_sum",
     "projection_seconds",
-    "projection_startup_seconds", "projection_apply_seconds", "projection_batches", "stock_runner_events",
-    "stock_runner_seconds", "lag_commands", "lag_commands_per_s", "lag_issue_behind_schedule_p99_ms",
-    "lag_relay_batches", "lag_projection_batches", "lag_projection_batch_mean", "lag_polls", "total_seconds",
-)  # fmt: skip
+    "projection_startup_seconds",
+    "projection_apply_seconds",
+    "projection_batches",
+    "stock_runner_events",
+    "stock_runner_seconds",
+    "lag_commands",
+    "lag_commands_per_s",
+    "lag_issue_behind_schedule_p99_ms",
+    "lag_relay_batches",
+    "lag_projection_batches",
+    "lag_projection_batch_mean",
+    "lag_polls",
+    "total_seconds",
+)
 
 
 def print_results(results: dict[str, float], notes: list[str]) -> None:
     targets = dict(TARGETS, projection_speedup_vs_stock=(">=", SPEEDUP_TARGET))
-    table = Table(
-        title="sessionstream benchmark" + (" (quick)" if results.get("quick") else "")
-    )
+    table = Table(title="sessionstream benchmark" + (" (quick)" if results.get("quick") else ""))
     table.add_column("metric")
     table.add_column("value", justify="right")
     table.add_column("target", justify="right")
@@ -59,9 +77,7 @@ def print_results(results: dict[str, float], notes: list[str]) -> None:
         if key not in results:
             continue
         value = results[key]
-        shown = (
-            f"{value:,.1f} {unit}" if unit in ("ms", "x") else f"{value:,.0f} {unit}"
-        )
+        shown = f"{value:,.1f} {unit}" if unit in ("ms", "x") else f"{value:,.0f} {unit}"
         target, verdict = "", ""
         if key in targets:
             op, limit = targets[key]

@@ -46,9 +46,7 @@ def run(json_path: Path | None = None, quick: bool = False) -> dict[str, float]:
     database_url = create_database(endpoints.database_url, dbname)
     container = Container(settings, Endpoints(database_url, endpoints.kafka_bootstrap))
     results: dict[str, float] = {"quick": float(quick)}
-    notes: list[str] = [
-        f"database {dbname}, topic prefix {prefix!r} (both removed at the end)"
-    ]
+    notes: list[str] = [f"database {dbname}, topic prefix {prefix!r} (both removed at the end)"]
     phase = "prepare"
     try:
         with console.status("preparing") as status:
@@ -57,24 +55,16 @@ def run(json_path: Path | None = None, quick: bool = False) -> dict[str, float]:
 
             phase = "commands"
             status.update("1/4 commands: 1 thread")
-            rate, count = commands_rate(
-                app, 1, sizes.command_seconds, same_session=False
-            )
+            rate, count = commands_rate(app, 1, sizes.command_seconds, same_session=False)
             results["commands_per_s_1t"], results["commands_1t"] = rate, count
             status.update("1/4 commands: 4 threads, one session each")
-            rate, count = commands_rate(
-                app, 4, sizes.command_seconds, same_session=False
-            )
+            rate, count = commands_rate(app, 4, sizes.command_seconds, same_session=False)
             results["commands_per_s_4t"], results["commands_4t"] = rate, count
             status.update("1/4 commands: 4 threads, one shared session")
-            rate, _ = commands_rate(
-                app, 4, sizes.same_session_seconds, same_session=True
-            )
+            rate, _ = commands_rate(app, 4, sizes.same_session_seconds, same_session=True)
             results["commands_per_s_4t_same_session"] = rate
             status.update("1/4 raw save")
-            results["raw_save_per_s"], _ = raw_save_rate(
-                database_url, sizes.raw_save_seconds
-            )
+            results["raw_save_per_s"], _ = raw_save_rate(database_url, sizes.raw_save_seconds)
             notes.append(
                 "commands_per_s_4t: 4 threads, each registering on its own session of one event "
                 "(commands_per_s_4t_same_session: all 4 on one session, so they conflict and retry)"
@@ -94,15 +84,11 @@ def run(json_path: Path | None = None, quick: bool = False) -> dict[str, float]:
             results["relay_events_per_s"] = relayed["rate"]
             results["relay_published"] = relayed["published"]
             sessions_topic = topics.physical(es_topics.SESSIONS, prefix)
-            results["session_messages"] = session_messages = topic_size(
-                endpoints.kafka_bootstrap, sessions_topic
-            )
+            results["session_messages"] = session_messages = topic_size(endpoints.kafka_bootstrap, sessions_topic)
 
             status.update("2/4 raw producer")
             samples = sample_messages(app, 4000)
-            results["message_value_bytes_mean"] = sum(
-                len(s.value) for s in samples
-            ) / len(samples)
+            results["message_value_bytes_mean"] = sum(len(s.value) for s in samples) / len(samples)
             results["raw_producer_per_s"] = raw_producer_rate(
                 endpoints.kafka_bootstrap,
                 prefix,
@@ -112,9 +98,7 @@ def run(json_path: Path | None = None, quick: bool = False) -> dict[str, float]:
             )
 
             phase = "projection"
-            status.update(
-                f"3/4 seat_availability catch-up over {session_messages} messages"
-            )
+            status.update(f"3/4 seat_availability catch-up over {session_messages} messages")
             caught = catch_up(container, session_messages, timeout=600)
             results["projection_events_per_s"] = caught["rate"]
             results["projection_seconds"] = caught["seconds"]
@@ -122,9 +106,7 @@ def run(json_path: Path | None = None, quick: bool = False) -> dict[str, float]:
             results["projection_startup_seconds"] = caught["startup_seconds"]
             results["projection_apply_seconds"] = caught["apply_seconds"]
             results["projection_batches"] = caught["batches"]
-            with (
-                container.pool.connection() as conn
-            ):  # every message applied once: versions add up
+            with container.pool.connection() as conn:  # every message applied once: versions add up
                 row = conn.execute(
                     "SELECT count(*), coalesce(sum(version), 0) FROM readmodels.session_seats"
                 ).fetchone()
@@ -134,12 +116,8 @@ def run(json_path: Path | None = None, quick: bool = False) -> dict[str, float]:
                 int(row[1]),
             )
             if row[1] != session_messages:
-                notes.append(
-                    f"[red]seat_availability versions add up to {row[1]}, not {session_messages}[/red]"
-                )
-            status.update(
-                f"3/4 stock ProjectionRunner over {sizes.stock_events} session events"
-            )
+                notes.append(f"[red]seat_availability versions add up to {row[1]}, not {session_messages}[/red]")
+            status.update(f"3/4 stock ProjectionRunner over {sizes.stock_events} session events")
             stock = stock_runner_rate(
                 app,
                 database_url,
@@ -149,9 +127,7 @@ def run(json_path: Path | None = None, quick: bool = False) -> dict[str, float]:
             results["stock_runner_events_per_s"] = stock["rate"]
             results["stock_runner_events"] = stock["events"]
             results["stock_runner_seconds"] = stock["seconds"]
-            results["projection_speedup_vs_stock"] = (
-                results["projection_events_per_s"] / stock["rate"]
-            )
+            results["projection_speedup_vs_stock"] = results["projection_events_per_s"] / stock["rate"]
             notes.append(
                 f"relay: notifications per second from position 0 ({results['relay_processes']:.0f} processes, "
                 f"batch {results['relay_batch_size']:.0f}, process start-up not timed); raw producer: the same "
@@ -164,9 +140,7 @@ def run(json_path: Path | None = None, quick: bool = False) -> dict[str, float]:
             )
 
             phase = "lag"
-            status.update(
-                f"4/4 lag: {sizes.lag_rate:.0f} registrations/s for {sizes.lag_seconds:.0f} s"
-            )
+            status.update(f"4/4 lag: {sizes.lag_rate:.0f} registrations/s for {sizes.lag_seconds:.0f} s")
             results.update(lag_run(container, sizes))
             notes.append(
                 "lag: the relay runs in its processes (one per scope), the runner and a read-model poller (every "
@@ -181,16 +155,12 @@ def run(json_path: Path | None = None, quick: bool = False) -> dict[str, float]:
         container.close()
         try:
             drop_database(endpoints.database_url, dbname)
-        except Exception:  # noqa: BLE001 - reported, the results still count
-            log.exception(
-                "could not drop the benchmark database", extra={"database": dbname}
-            )
+        except Exception:
+            log.exception("could not drop the benchmark database", extra={"database": dbname})
         try:
             delete_topics(endpoints.kafka_bootstrap, prefix)
-        except Exception:  # noqa: BLE001
-            log.exception(
-                "could not delete the benchmark topics", extra={"prefix": prefix}
-            )
+        except Exception:
+            log.exception("could not delete the benchmark topics", extra={"prefix": prefix})
     results["total_seconds"] = time.perf_counter() - run_started
     print_results(results, notes)
     if json_path is not None:
@@ -201,9 +171,7 @@ def run(json_path: Path | None = None, quick: bool = False) -> dict[str, float]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        prog="python -m infra.bench", description=DESCRIPTION
-    )
+    parser = argparse.ArgumentParser(prog="python -m infra.bench", description=DESCRIPTION)
     parser.add_argument(
         "--json",
         dest="json_path",

@@ -26,9 +26,7 @@ class Sizes:
     command_seconds: float
     same_session_seconds: float
     raw_save_seconds: float
-    store_events: (
-        int  # the event store is filled up to this many events before the relay runs
-    )
+    store_events: int  # the event store is filled up to this many events before the relay runs
     stock_events: int  # session events the stock runner is timed on
     lag_seconds: float
     lag_rate: float  # registrations per second
@@ -60,19 +58,13 @@ def create_database(server_url: str, name: str) -> str:
 
 def drop_database(server_url: str, name: str) -> None:
     with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                sql.Identifier(name)
-            )
-        )
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 def delete_topics(bootstrap: str, prefix: str) -> None:
     from kafka import KafkaAdminClient
 
-    admin = KafkaAdminClient(
-        bootstrap_servers=bootstrap, client_id="sessionstream-bench-admin"
-    )
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="sessionstream-bench-admin")
     try:
         mine = [t for t in admin.list_topics() if t.startswith(prefix)]
         if mine:
@@ -104,9 +96,7 @@ def wait_until(
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
-            raise TimeoutError(
-                f"timed out after {timeout}s waiting for {what or condition}"
-            )
+            raise TimeoutError(f"timed out after {timeout}s waiting for {what or condition}")
         time.sleep(interval)
 
 
@@ -116,9 +106,7 @@ def start_thread(target: Callable[[], Any], name: str) -> threading.Thread:
     return thread
 
 
-def new_session_event(
-    app: EventSessions, sessions: int, name: str
-) -> tuple[UUID, list[UUID]]:
+def new_session_event(app: EventSessions, sessions: int, name: str) -> tuple[UUID, list[UUID]]:
     """A parent event with sessions and unlimited seats; returns its id and its sessions' ids."""
     event_id = app.create_event(name=name, use_sessions=True, seats_limited=False).id
     begin = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=30)
@@ -155,9 +143,7 @@ def fill_store(
     ``register`` uses, but 100 registrations are saved per ``save()`` to make filling fast."""
     sessions: list[tuple[Any, Any]] = []
     for e in range(events):
-        event_id, session_ids = new_session_event(
-            app, sessions_per_event, f"bench fill {e}"
-        )
+        event_id, session_ids = new_session_event(app, sessions_per_event, f"bench fill {e}")
         parent = app.get_event(event_id)
         sessions += [(parent, app.get_session(s)) for s in session_ids]
     have = app.recorder.max_notification_id() or 0
@@ -172,14 +158,26 @@ def fill_store(
             rid = uuid4()
             name, email = f"Fill {i}.{k}", f"f{i}.{k}@example.org"
             registration = Registration(
-                id=rid, event_id=parent.id, session_id=session.id, name=name, email=email, phone=None,
-                state="open", created_at=now,
-                fingerprint=fingerprint({"event_id": parent.id, "session_id": session.id, "name": name,
-                                         "email": email, "phone": None, "state": "open"}),
-            )  # fmt: skip
-            session.count_registration(
-                rid, None, RegistrationState.OPEN, event_name=parent.name, arriving=True
+                id=rid,
+                event_id=parent.id,
+                session_id=session.id,
+                name=name,
+                email=email,
+                phone=None,
+                state="open",
+                created_at=now,
+                fingerprint=fingerprint(
+                    {
+                        "event_id": parent.id,
+                        "session_id": session.id,
+                        "name": name,
+                        "email": email,
+                        "phone": None,
+                        "state": "open",
+                    }
+                ),
             )
+            session.count_registration(rid, None, RegistrationState.OPEN, event_name=parent.name, arriving=True)
             touched.append(registration)
         if not parent.has_registrations:
             parent.note_registration()

@@ -10,7 +10,7 @@ adding a field is a compatible change.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import Field, TypeAdapter
@@ -101,18 +101,16 @@ class EventMailSchedulerDropped(Message):
 
 
 EventMessage = Annotated[
-    Union[
-        EventCreated,
-        EventDetailsChanged,
-        EventCapacityChanged,
-        EventUseSessionsToggled,
-        EventSessionAttached,
-        EventSessionDetached,
-        EventRegistrationsStarted,
-        EventSeatsChanged,
-        EventMailSchedulerSet,
-        EventMailSchedulerDropped,
-    ],
+    EventCreated
+    | EventDetailsChanged
+    | EventCapacityChanged
+    | EventUseSessionsToggled
+    | EventSessionAttached
+    | EventSessionDetached
+    | EventRegistrationsStarted
+    | EventSeatsChanged
+    | EventMailSchedulerSet
+    | EventMailSchedulerDropped,
     Field(discriminator="type"),
 ]
 
@@ -169,17 +167,15 @@ class SessionSeatsChanged(SeatFigures):
 
 
 SessionMessage = Annotated[
-    Union[
-        SessionScheduled,
-        SessionRescheduled,
-        SessionArchived,
-        SessionUnarchived,
-        SessionDeleted,
-        SessionStageChanged,
-        SessionKanbanStateChanged,
-        SessionCapacityChanged,
-        SessionSeatsChanged,
-    ],
+    SessionScheduled
+    | SessionRescheduled
+    | SessionArchived
+    | SessionUnarchived
+    | SessionDeleted
+    | SessionStageChanged
+    | SessionKanbanStateChanged
+    | SessionCapacityChanged
+    | SessionSeatsChanged,
     Field(discriminator="type"),
 ]
 
@@ -211,12 +207,12 @@ class RegistrationMovedToSession(Message):
 
 
 RegistrationMessage = Annotated[
-    Union[RegistrationRegistered, RegistrationStateChanged, RegistrationMovedToSession],
+    RegistrationRegistered | RegistrationStateChanged | RegistrationMovedToSession,
     Field(discriminator="type"),
 ]
 
 AnyMessage = Annotated[
-    Union[EventMessage, SessionMessage, RegistrationMessage, MailMessage, CatalogueMessage],
+    EventMessage | SessionMessage | RegistrationMessage | MailMessage | CatalogueMessage,
     Field(discriminator="type"),
 ]
 ANY_MESSAGE: TypeAdapter[AnyMessage] = TypeAdapter(AnyMessage)

@@ -20,30 +20,49 @@ from psycopg import Cursor
 
 from domain.eventsessions.mail_intervals import mail_state
 from domain.eventsessions.seats import RegistrationState
-from producers.eventsessions import topics
 from producers.eventsessions import mail_messages as mail
 from producers.eventsessions import messages as v1
-from projections.migrations import Migration
+from producers.eventsessions import topics
 from projections.base import Row, fold
+from projections.migrations import Migration
 
 COLUMNS = (
-    "id", "version", "event_id", "scheduler_id", "session_id", "interval_type", "interval_unit",
-    "interval_nbr", "template", "date_begin", "date_end", "scheduled_date", "mail_done", "mail_count_done",
+    "id",
+    "version",
+    "event_id",
+    "scheduler_id",
+    "session_id",
+    "interval_type",
+    "interval_unit",
+    "interval_nbr",
+    "template",
+    "date_begin",
+    "date_end",
+    "scheduled_date",
+    "mail_done",
+    "mail_count_done",
     "removed",
-)  # fmt: skip
+)
 RULE = ("interval_type", "interval_unit", "interval_nbr", "template")
 COPY_MESSAGES = (
-    mail.MailScheduleScheduled, mail.MailScheduleRescheduled, mail.MailScheduleRemoved,
-    mail.MailScheduleAttendeeQueued, mail.MailScheduleAttendeeDropped, mail.MailScheduleAttendeeMailSent,
+    mail.MailScheduleScheduled,
+    mail.MailScheduleRescheduled,
+    mail.MailScheduleRemoved,
+    mail.MailScheduleAttendeeQueued,
+    mail.MailScheduleAttendeeDropped,
+    mail.MailScheduleAttendeeMailSent,
     mail.MailScheduleMailSent,
-)  # fmt: skip
+)
 
 
 class MailSchedulersProjection:
     name = "mail_schedulers"
     topics = (topics.MAIL,)
     tables = ("mail_schedules", "mail_attendees")
-    migrations = (Migration("0001_create", """
+    migrations = (
+        Migration(
+            "0001_create",
+            """
     CREATE TABLE IF NOT EXISTS mail_schedules (
         id uuid PRIMARY KEY,
         version integer NOT NULL,
@@ -72,7 +91,9 @@ class MailSchedulersProjection:
         PRIMARY KEY (schedule_id, registration_id)
     );
     CREATE INDEX IF NOT EXISTS mail_attendees_due_idx ON mail_attendees (scheduled_date) WHERE NOT sent;
-    """),)
+    """,
+        ),
+    )
 
     def apply(self, cur: Cursor[Any], messages: Sequence[v1.Message]) -> None:
         copies = [m for m in messages if isinstance(m, COPY_MESSAGES)]  # templates live in their copies
@@ -83,11 +104,19 @@ class MailSchedulersProjection:
 def _apply(row: Row | None, m: Any) -> Row | None:
     if isinstance(m, mail.MailScheduleScheduled):
         return {
-            "id": m.aggregate_id, "version": m.version, "event_id": m.event_id, "scheduler_id": m.scheduler_id,
-            "session_id": m.session_id, **{k: getattr(m, k) for k in RULE}, "date_begin": m.date_begin,
-            "date_end": m.date_end, "scheduled_date": m.scheduled_date, "mail_done": False,
-            "mail_count_done": 0, "removed": False,
-        }  # fmt: skip
+            "id": m.aggregate_id,
+            "version": m.version,
+            "event_id": m.event_id,
+            "scheduler_id": m.scheduler_id,
+            "session_id": m.session_id,
+            **{k: getattr(m, k) for k in RULE},
+            "date_begin": m.date_begin,
+            "date_end": m.date_end,
+            "scheduled_date": m.scheduled_date,
+            "mail_done": False,
+            "mail_count_done": 0,
+            "removed": False,
+        }
     if row is None:
         return None
     row = dict(row, version=m.version)
@@ -149,7 +178,7 @@ def of_owner(cur: Cursor[Any], *, session_id: UUID | None = None, event_id: UUID
         " ORDER BY scheduled_date NULLS LAST, interval_type, id",
         (session_id if session_id is not None else event_id,),
     )
-    return [with_state(dict(zip(COLUMNS, r))) for r in cur.fetchall()]
+    return [with_state(dict(zip(COLUMNS, r, strict=True))) for r in cur.fetchall()]
 
 
 # The registration states in SQL, from the one enum (constants of ours, so inlining them is safe).
@@ -185,6 +214,15 @@ def due(cur: Cursor[Any], at: datetime, limit: int = 1000) -> list[Row]:
         f"SELECT * FROM ({_DUE_COPIES} UNION ALL {_DUE_ATTENDEES}) AS due ORDER BY 3, 1, 8 NULLS FIRST LIMIT %(limit)s",
         {"at": at, "limit": limit},
     )
-    names = ("schedule_id", "interval_type", "due_at", "template", "subject_id", "event_id", "session_id",
-             "registration_id", "recipients")  # fmt: skip
-    return [dict(zip(names, r)) for r in cur.fetchall()]
+    names = (
+        "schedule_id",
+        "interval_type",
+        "due_at",
+        "template",
+        "subject_id",
+        "event_id",
+        "session_id",
+        "registration_id",
+        "recipients",
+    )
+    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]

@@ -11,16 +11,23 @@ from tests.support.waiting import wait_for
 
 
 def _event(http: httpx.Client, **overrides) -> dict:
-    body = {"name": "Test event", "date_tz": "Europe/Brussels", "use_sessions": True, "seats_limited": True,
-            "seats_max": 1, **overrides}  # fmt: skip
+    body = {
+        "name": "Test event",
+        "date_tz": "Europe/Brussels",
+        "use_sessions": True,
+        "seats_limited": True,
+        "seats_max": 1,
+        **overrides,
+    }
     answer = http.post("/events", json=body)
     assert answer.status_code == 201, answer.text
     return answer.json()
 
 
 def _session(http: httpx.Client, event_id: str) -> dict:
-    answer = http.post(f"/events/{event_id}/sessions",
-                       json={"date_begin": "2017-05-26 20:00:00", "date_end": "2017-05-26T22:00:00Z"})  # fmt: skip
+    answer = http.post(
+        f"/events/{event_id}/sessions", json={"date_begin": "2017-05-26 20:00:00", "date_end": "2017-05-26T22:00:00Z"}
+    )
     assert answer.status_code == 201, answer.text
     return answer.json()
 
@@ -28,8 +35,16 @@ def _session(http: httpx.Client, event_id: str) -> dict:
 def test_a_session_shows_its_seats_dates_and_located_strings_as_odoo_does(http):
     event = _event(http, seats_max=10)
     session = _session(http, event["id"])
-    http.post("/registrations", json={"event_id": event["id"], "session_id": session["id"], "name": "Ada",
-                                      "email": "ada@example.org", "state": "open"}).raise_for_status()  # fmt: skip
+    http.post(
+        "/registrations",
+        json={
+            "event_id": event["id"],
+            "session_id": session["id"],
+            "name": "Ada",
+            "email": "ada@example.org",
+            "state": "open",
+        },
+    ).raise_for_status()
     shown = http.get(f"/sessions/{session['id']}", params={"min_version": 2, "tz": "Europe/Brussels"})
     assert shown.status_code == 200, shown.text
     s = shown.json()
@@ -58,28 +73,54 @@ def test_an_unknown_resource_is_404(http):
 def test_a_full_session_is_409_with_the_spec_message_and_changes_nothing(http, container):
     event = _event(http)
     session = _session(http, event["id"])
-    taken = http.post("/registrations", json={"event_id": event["id"], "session_id": session["id"], "name": "A",
-                                              "email": "a@example.org", "state": "open"})  # fmt: skip
+    taken = http.post(
+        "/registrations",
+        json={
+            "event_id": event["id"],
+            "session_id": session["id"],
+            "name": "A",
+            "email": "a@example.org",
+            "state": "open",
+        },
+    )
     assert taken.status_code == 201
     before = container.app.get_session(uuid.UUID(session["id"])).version
-    problem = assert_problem(http.post("/registrations", json={"event_id": event["id"], "session_id": session["id"],
-                                                                "name": "B", "email": "b@example.org"}), 409)  # fmt: skip
+    problem = assert_problem(
+        http.post(
+            "/registrations",
+            json={"event_id": event["id"], "session_id": session["id"], "name": "B", "email": "b@example.org"},
+        ),
+        409,
+    )
     assert problem["detail"] == "No more seats available for this session."
     assert container.app.get_session(uuid.UUID(session["id"])).version == before
     # The list trails the write side: once it shows A, it must show A alone (B was never recorded).
-    names = wait_for(lambda: [r["name"] for r in http.get("/registrations", params={"session_id": session["id"]}).json()])
+    names = wait_for(
+        lambda: [r["name"] for r in http.get("/registrations", params={"session_id": session["id"]}).json()]
+    )
     assert names == ["A"]
 
 
 def test_malformed_input_is_422_naming_the_field_and_changes_nothing(http, container):
     event = _event(http)
-    problem = assert_problem(http.post(f"/events/{event['id']}/sessions",
-                                        json={"date_begin": "tomorrow", "date_end": "2017-05-26T22:00:00Z"}), 422)  # fmt: skip
+    problem = assert_problem(
+        http.post(
+            f"/events/{event['id']}/sessions", json={"date_begin": "tomorrow", "date_end": "2017-05-26T22:00:00Z"}
+        ),
+        422,
+    )
     assert "date_begin" in problem["detail"]
-    problem = assert_problem(http.post(f"/events/{event['id']}/sessions",
-                                        json={"date_begin": "2017-05-26T22:00:00Z", "date_end": "2017-05-26T22:00:00Z"}), 422)  # fmt: skip
+    problem = assert_problem(
+        http.post(
+            f"/events/{event['id']}/sessions",
+            json={"date_begin": "2017-05-26T22:00:00Z", "date_end": "2017-05-26T22:00:00Z"},
+        ),
+        422,
+    )
     assert "The closing date cannot be earlier than the beginning date." in problem["detail"]
-    problem = assert_problem(http.post("/events", json={"name": "Tz", "date_tz": "Mars/Olympus", "use_sessions": True}), 422)
+    problem = assert_problem(
+        http.post("/events", json={"name": "Tz", "date_tz": "Mars/Olympus", "use_sessions": True}), 422
+    )
     assert "date_tz" in problem["detail"]
     assert container.app.get_event(uuid.UUID(event["id"])).session_ids == []
 

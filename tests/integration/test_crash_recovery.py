@@ -26,6 +26,7 @@ START = datetime(2027, 6, 1, 9, tzinfo=timezone.utc)
 #: Small batches, so that a fill makes many of them.
 SMALL_BATCHES = {"SESSIONSTREAM_CONSUMER_MAX_RECORDS": "50", "SESSIONSTREAM_RELAY_BATCH_SIZE": "50"}
 BATCHES_BEFORE_THE_KILL = 3
+SEEN = "SELECT 1 FROM readmodels.session_seats WHERE id = %s AND version = %s"
 
 
 def _fill(app, sessions: int = 20, per_session: int = 60) -> list:
@@ -35,14 +36,21 @@ def _fill(app, sessions: int = 20, per_session: int = 60) -> list:
         begin = START + timedelta(days=s)
         session = app.add_session(event.id, date_begin=begin, date_end=begin + timedelta(hours=1))
         for i in range(per_session):
-            app.register(event_id=event.id, session_id=session.id, name=f"p{i}", email=f"p{i}@example.org",
-                         state="open" if i % 3 else "draft")  # fmt: skip
+            app.register(
+                event_id=event.id,
+                session_id=session.id,
+                name=f"p{i}",
+                email=f"p{i}@example.org",
+                state="open" if i % 3 else "draft",
+            )
         made.append(session.id)
     return made
 
 
 def _applied(container) -> int:
-    row = read_row(container, "SELECT count(*) FROM readmodels.projection_versions WHERE projection = 'seat_availability'")
+    row = read_row(
+        container, "SELECT count(*) FROM readmodels.projection_versions WHERE projection = 'seat_availability'"
+    )
     return int(row[0])
 
 
@@ -54,11 +62,13 @@ def test_a_consumer_killed_mid_batch_and_restarted_equals_a_rebuild(container_fa
     session_ids = _fill(app)
     while relay.relay_once():
         pass
-    gate = LockGate(container.endpoints.database_url, "SELECT pg_advisory_xact_lock(hashtext(%s))",
-                    "projection:seat_availability")  # fmt: skip
+    gate = LockGate(
+        container.endpoints.database_url, "SELECT pg_advisory_xact_lock(hashtext(%s))", "projection:seat_availability"
+    )
     gate.hold()
-    consumer = spawn_run(container, "--no-api", "--no-inbound", "--no-relay", "--projection", "seat_availability",
-                         **SMALL_BATCHES)  # fmt: skip
+    consumer = spawn_run(
+        container, "--no-api", "--no-inbound", "--no-relay", "--projection", "seat_availability", **SMALL_BATCHES
+    )
     try:
         for _ in range(BATCHES_BEFORE_THE_KILL):
             gate.step()
@@ -73,16 +83,24 @@ def test_a_consumer_killed_mid_batch_and_restarted_equals_a_rebuild(container_fa
         gate.close()
     assert applied > 0, "no batch was recorded before the kill"
     assert _applied(container) == applied, "the batch the consumer was killed in was recorded"
-    stale = [s for s in session_ids if not read_row(
-        container, "SELECT 1 FROM readmodels.session_seats WHERE id = %s AND version = %s", s, app.get_session(s).version)]
+    stale = [
+        s
+        for s in session_ids
+        if not read_row(
+            container,
+            "SELECT 1 FROM readmodels.session_seats WHERE id = %s AND version = %s",
+            s,
+            app.get_session(s).version,
+        )
+    ]
     assert stale, f"the consumer had applied everything ({applied} aggregates) before it was killed"
-    restarted = spawn_run(container, "--no-api", "--no-inbound", "--no-relay", "--projection", "seat_availability",
-                          **SMALL_BATCHES)  # fmt: skip
+    restarted = spawn_run(
+        container, "--no-api", "--no-inbound", "--no-relay", "--projection", "seat_availability", **SMALL_BATCHES
+    )
     try:
         for session_id in session_ids:
             version = app.get_session(session_id).version
-            wait_for(lambda: read_row(container, "SELECT 1 FROM readmodels.session_seats WHERE id = %s AND version = %s",
-                                      session_id, version), timeout=60)  # fmt: skip
+            wait_for(lambda s=session_id, v=version: read_row(container, SEEN, s, v), timeout=60)
         assert verify(app, container.pool, PROJECTIONS["seat_availability"], settle_seconds=5) == []
     finally:
         restarted.send_signal(signal.SIGTERM)
@@ -102,9 +120,11 @@ def _positions(container) -> list[int]:
     """Each relay scope's recorded position (0 when it has recorded none yet)."""
     names = [container.relay_position_name(scope) for scope in relay_scopes()]
     with container.pool.connection() as conn:
-        rows = dict(conn.execute(
-            "SELECT name, notification_id FROM public.relay_positions WHERE name = ANY(%s)", (names,)
-        ).fetchall())  # fmt: skip
+        rows = dict(
+            conn.execute(
+                "SELECT name, notification_id FROM public.relay_positions WHERE name = ANY(%s)", (names,)
+            ).fetchall()
+        )
     return [rows.get(name, 0) for name in names]
 
 
@@ -118,8 +138,9 @@ def test_a_relay_killed_mid_batch_and_restarted_publishes_every_event(container_
     position = container.relay_position_name(sessions_scope)
     with container.pool.connection() as conn:  # a row the gate can lock before the relay's first save
         conn.execute("INSERT INTO public.relay_positions (name, notification_id) VALUES (%s, 0)", (position,))
-    gate = LockGate(container.endpoints.database_url,
-                    "SELECT 1 FROM public.relay_positions WHERE name = %s FOR UPDATE", position)  # fmt: skip
+    gate = LockGate(
+        container.endpoints.database_url, "SELECT 1 FROM public.relay_positions WHERE name = %s FOR UPDATE", position
+    )
     gate.hold()
     relay = spawn_run(container, "--no-api", "--no-inbound", "--no-projections", **SMALL_BATCHES)
     try:

@@ -43,21 +43,38 @@ def _messages(aggregates: list, topic: str) -> list:
 
 def _copy(rule: MailRule, *, session_id: UUID | None, begin: datetime, end: datetime, suspended: bool = False):
     return MailSchedule.for_owner(
-        uuid4(), rule, event_id=EVENT, session_id=session_id, owner_id=session_id or uuid4(),
-        owner_created_at=AT - 10 * HOUR, date_begin=begin, date_end=end, suspended=suspended,
-    )  # fmt: skip
+        uuid4(),
+        rule,
+        event_id=EVENT,
+        session_id=session_id,
+        owner_id=session_id or uuid4(),
+        owner_created_at=AT - 10 * HOUR,
+        date_begin=begin,
+        date_end=end,
+        suspended=suspended,
+    )
 
 
 def one_shot_copies() -> tuple[list[MailSchedule], set[Item]]:
     copies, due = [], set()
     grid = itertools.product(
-        ("before_event", "after_event"), (0, 1, 2), (-3, -1, 0, 1, 3), (1, 2), (False, True), (False, True),
+        ("before_event", "after_event"),
+        (0, 1, 2),
+        (-3, -1, 0, 1, 3),
+        (1, 2),
         (False, True),
-    )  # fmt: skip
+        (False, True),
+        (False, True),
+    )
     for interval_type, nbr, begin_h, hours, sent, removed, suspended in grid:
         begin = AT + begin_h * HOUR
-        copy = _copy(MailRule(interval_type, "hours", nbr, "T"), session_id=uuid4(), begin=begin,
-                     end=begin + hours * HOUR, suspended=suspended)  # fmt: skip
+        copy = _copy(
+            MailRule(interval_type, "hours", nbr, "T"),
+            session_id=uuid4(),
+            begin=begin,
+            end=begin + hours * HOUR,
+            suspended=suspended,
+        )
         if sent:
             copy.record_sent([], sent_at=AT - HOUR, taken=0, context={})
         if removed:
@@ -71,16 +88,24 @@ def one_shot_copies() -> tuple[list[MailSchedule], set[Item]]:
 def attendee_copies() -> tuple[list, set[Item]]:
     aggregates: list = []
     due = set()
-    grid = itertools.product((0, 1, 2), (-3, -1, 0, 1), RegistrationState, (True, False), (None, "session"),
-                             (False, True), (False, True))  # fmt: skip
+    grid = itertools.product(
+        (0, 1, 2), (-3, -1, 0, 1), RegistrationState, (True, False), (None, "session"), (False, True), (False, True)
+    )
     for nbr, created_h, state, same_session, owner, sent, removed in grid:
         session_id = uuid4() if owner == "session" else None
         copy = _copy(MailRule("after_sub", "hours", nbr, "Welcome"), session_id=session_id, begin=AT, end=AT + HOUR)
         created = AT + created_h * HOUR
         registration = Registration(
-            id=uuid4(), event_id=EVENT, session_id=session_id if same_session else uuid4(), name="R",
-            email="r@example.org", phone=None, state=state.value, created_at=created, fingerprint="",
-        )  # fmt: skip
+            id=uuid4(),
+            event_id=EVENT,
+            session_id=session_id if same_session else uuid4(),
+            name="R",
+            email="r@example.org",
+            phone=None,
+            state=state.value,
+            created_at=created,
+            fingerprint="",
+        )
         copy.queue_attendee(registration.id, created)
         if sent:
             recipient = {"registration_id": str(registration.id), "name": "R", "email": "r@example.org"}
@@ -88,8 +113,9 @@ def attendee_copies() -> tuple[list, set[Item]]:
         if removed:
             copy.remove()
         aggregates += [copy, registration]
-        if copy.attendee_due(registration.id, AT) and copy.mails_registration(registration.state,
-                                                                              registration.session_id):
+        if copy.attendee_due(registration.id, AT) and copy.mails_registration(
+            registration.state, registration.session_id
+        ):
             due.add((copy.id, registration.id))
     return aggregates, due
 

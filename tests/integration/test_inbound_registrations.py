@@ -44,7 +44,9 @@ def test_a_malformed_message_lands_in_the_dead_letter_topic_and_the_next_is_proc
     assert headers["dlt.exception.message"]
     assert headers["origin"] == b"ticketing"
     good_id = json.loads(good)["message_id"]
-    outcome = wait_for(lambda: [json.loads(r.value) for r in outcomes.read() if json.loads(r.value)["message_id"] == good_id])
+    outcome = wait_for(
+        lambda: [json.loads(r.value) for r in outcomes.read() if json.loads(r.value)["message_id"] == good_id]
+    )
     assert outcome[0]["status"] == "accepted" and outcome[0]["version"] == 1
     assert app.get_session(session.id).seats.seats_unconfirmed == 1
 
@@ -53,8 +55,9 @@ def test_a_message_processed_twice_has_the_effect_of_once_and_one_outcome(app, c
     event = app.create_event(name="Idempotent", use_sessions=True, seats_limited=True, seats_max=5)
     session = app.add_session(event.id, date_begin=START, date_end=START + timedelta(hours=1))
     outcomes = TopicReader(container, topics.outcomes_topic(es_topics.INBOUND_REGISTRATIONS))
-    request = _request(action="register", event_id=event.id, session_id=session.id, name="Bo", email="bo@example.org",
-                       state="open")  # fmt: skip
+    request = _request(
+        action="register", event_id=event.id, session_id=session.id, name="Bo", email="bo@example.org", state="open"
+    )
     _send(container, request)
     _send(container, request)
     marker = _request(action="register", event_id=event.id, session_id=session.id, name="Cy", email="cy@example.org")
@@ -75,7 +78,9 @@ def test_a_full_session_is_a_rejected_outcome_not_a_dead_letter(app, container):
     request = _request(action="register", event_id=event.id, session_id=session.id, name="late", email="l@example.org")
     _send(container, request)
     message_id = json.loads(request)["message_id"]
-    outcome = wait_for(lambda: [json.loads(r.value) for r in outcomes.read() if json.loads(r.value)["message_id"] == message_id])[0]
+    outcome = wait_for(
+        lambda: [json.loads(r.value) for r in outcomes.read() if json.loads(r.value)["message_id"] == message_id]
+    )[0]
     assert outcome["status"] == "rejected"
     assert outcome["detail"] == "No more seats available for this session."
     assert outcome["code"] == "eventsessions.seats.no_more"

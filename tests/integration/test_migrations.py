@@ -54,9 +54,10 @@ def test_a_column_added_to_a_live_read_model_is_migrated_once_recorded_and_verif
     assert read_rows(container, "SELECT id, name, state, version FROM readmodels.registrations ORDER BY name") == before
     assert read_rows(container, "SELECT note FROM readmodels.registrations") == [("",), ("",)]
     recorded = read_rows(
-        container, "SELECT migration FROM readmodels.schema_migrations WHERE component = 'projection:registrations'"
+        container,
+        "SELECT migration FROM readmodels.schema_migrations WHERE component = 'projection:registrations'"
         " ORDER BY migration",
-    )  # fmt: skip
+    )
     assert recorded == [("0001_create",), ("0002_add_note",)]
     with container.pool.connection() as conn, conn.cursor() as cur:
         assert pending(cur, LIVE_SCHEMA, [component(newer)]) == []

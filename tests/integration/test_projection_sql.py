@@ -51,11 +51,34 @@ def test_seat_availability_holds_each_sessions_figures_dates_and_state(pool):
 
     with scratch.cursor() as cur:
         rows = {s: get_session(cur, s) for s in (first, second)}
-    columns = ("date_begin", "date_end", "active", "stage_id", "kanban_state", "seats_limited", "seats_max",
-               "seats_unconfirmed", "seats_reserved", "seats_used", "version")  # fmt: skip
+    columns = (
+        "date_begin",
+        "date_end",
+        "active",
+        "stage_id",
+        "kanban_state",
+        "seats_limited",
+        "seats_max",
+        "seats_unconfirmed",
+        "seats_reserved",
+        "seats_used",
+        "version",
+    )
     assert {s: tuple(r[c] for c in columns) for s, r in rows.items()} == {
         first: (BEGIN + HOUR, BEGIN + 2 * HOUR, True, 2, "blocked", True, 5, 1, 0, 0, app.get_session(first).version),
-        second: (BEGIN + DAY, BEGIN + DAY + HOUR, False, 1, "normal", True, 5, 0, 0, 1, app.get_session(second).version),
+        second: (
+            BEGIN + DAY,
+            BEGIN + DAY + HOUR,
+            False,
+            1,
+            "normal",
+            True,
+            5,
+            0,
+            0,
+            1,
+            app.get_session(second).version,
+        ),
     }
 
 
@@ -70,7 +93,9 @@ def test_event_dates_follow_the_active_sessions_and_keep_their_last_values(pool)
     scratch.feed(EventDatesProjection(), published(app, [topics.SESSIONS]))
     with scratch.cursor() as cur:
         assert get_event_dates(cur, event) == {
-            "date_begin": BEGIN, "date_end": BEGIN + DAY + 3 * HOUR, "session_count": 2
+            "date_begin": BEGIN,
+            "date_end": BEGIN + DAY + 3 * HOUR,
+            "session_count": 2,
         }
 
     app.delete_session(second)
@@ -80,14 +105,21 @@ def test_event_dates_follow_the_active_sessions_and_keep_their_last_values(pool)
         # No active session left: the dates keep their last values (§6.7), the count is 0.
         assert get_event_dates(cur, event) == {"date_begin": BEGIN, "date_end": BEGIN + HOUR, "session_count": 0}
     assert scratch.rows(f"SELECT id FROM event_date_sessions WHERE event_id = '{event}' ORDER BY date_begin") == [
-        (third,), (first,)
+        (third,),
+        (first,),
     ]
 
 
 def test_events_hold_details_capacity_and_the_ledger_of_an_event_without_sessions(pool):
     app = in_memory()
-    event = app.create_event(name="Regular", date_begin=BEGIN, date_end=BEGIN + HOUR, seats_limited=True,
-                             seats_max=4, date_tz="Europe/Brussels").id  # fmt: skip
+    event = app.create_event(
+        name="Regular",
+        date_begin=BEGIN,
+        date_end=BEGIN + HOUR,
+        seats_limited=True,
+        seats_max=4,
+        date_tz="Europe/Brussels",
+    ).id
     app.register(event_id=event, name="A", email="a@example.org", state="open")
     app.register(event_id=event, name="B", email="b@example.org", state="done")
     app.register(event_id=event, name="C", email="c@example.org")
@@ -99,12 +131,34 @@ def test_events_hold_details_capacity_and_the_ledger_of_an_event_without_session
     with scratch.cursor() as cur:
         row = get_event(cur, event)
     assert row is not None
-    assert {k: row[k] for k in ("name", "date_tz", "use_sessions", "seats_limited", "seats_max", "date_begin",
-                                "date_end", "stage_id", "seats_unconfirmed", "seats_reserved", "seats_used")} == {
-        "name": "Regular, renamed", "date_tz": "Europe/Brussels", "use_sessions": False, "seats_limited": True,
-        "seats_max": 6, "date_begin": BEGIN, "date_end": BEGIN + 2 * HOUR, "stage_id": 1,
-        "seats_unconfirmed": 1, "seats_reserved": 1, "seats_used": 1,
-    }  # fmt: skip
+    assert {
+        k: row[k]
+        for k in (
+            "name",
+            "date_tz",
+            "use_sessions",
+            "seats_limited",
+            "seats_max",
+            "date_begin",
+            "date_end",
+            "stage_id",
+            "seats_unconfirmed",
+            "seats_reserved",
+            "seats_used",
+        )
+    } == {
+        "name": "Regular, renamed",
+        "date_tz": "Europe/Brussels",
+        "use_sessions": False,
+        "seats_limited": True,
+        "seats_max": 6,
+        "date_begin": BEGIN,
+        "date_end": BEGIN + 2 * HOUR,
+        "stage_id": 1,
+        "seats_unconfirmed": 1,
+        "seats_reserved": 1,
+        "seats_used": 1,
+    }
     assert row["version"] == app.get_event(event).version
 
 
@@ -128,7 +182,8 @@ def test_registrations_and_attendance_follow_states_and_moves(pool):
         by_session = {s: attendance.attendees(cur, s) for s in (first, second)}
     # Same creation instant (a frozen clock): the list is then ordered by id.
     assert sorted((r["name"], r["session_id"], r["state"], r["date_closed"]) for r in listed) == [
-        ("Ada", first, "done", NOW), ("Bo", second, "open", None)
+        ("Ada", first, "done", NOW),
+        ("Bo", second, "open", None),
     ]
     assert by_session[first]["counts"] == {"draft": 0, "open": 0, "done": 1, "cancel": 0}
     assert by_session[second]["counts"] == {"draft": 0, "open": 1, "done": 0, "cancel": 0}
@@ -137,9 +192,14 @@ def test_registrations_and_attendance_follow_states_and_moves(pool):
 
 def test_mail_schedules_hold_each_copy_and_its_attendees(pool):
     app = in_memory()
-    event = app.create_event(name="Mail", use_sessions=True, mail_schedulers=[
-        MailRule("after_sub", "hours", 2, "Welcome"), MailRule("before_event", "days", 1, "Reminder"),
-    ]).id  # fmt: skip
+    event = app.create_event(
+        name="Mail",
+        use_sessions=True,
+        mail_schedulers=[
+            MailRule("after_sub", "hours", 2, "Welcome"),
+            MailRule("before_event", "days", 1, "Reminder"),
+        ],
+    ).id
     session = app.add_session(event, date_begin=BEGIN, date_end=BEGIN + HOUR).id
     parent = app.get_event(event)
     welcome, reminder = parent.scheduler_ids("after_sub")[0], parent.scheduler_ids("before_event")[0]
@@ -154,18 +214,32 @@ def test_mail_schedules_hold_each_copy_and_its_attendees(pool):
     with scratch.cursor() as cur:
         copies = mail_schedulers.of_owner(cur, session_id=session)
         due = mail_schedulers.due(cur, NOW + 3 * HOUR)
-    assert [(c["id"], c["template"], c["interval_nbr"], c["scheduled_date"], c["mail_done"], c["mail_count_done"],
-             c["mail_state"]) for c in copies] == [  # by scheduled date
+    assert [
+        (
+            c["id"],
+            c["template"],
+            c["interval_nbr"],
+            c["scheduled_date"],
+            c["mail_done"],
+            c["mail_count_done"],
+            c["mail_state"],
+        )
+        for c in copies
+    ] == [  # by scheduled date
         (copy_id(welcome, session), "Welcome", 3, NOW + 3 * HOUR, False, 0, "running"),
         (copy_id(reminder, session), "Reminder", 1, BEGIN - DAY, True, 1, "sent"),
-    ]  # fmt: skip
+    ]
     assert scratch.rows("SELECT schedule_id, registration_id, scheduled_date, sent FROM mail_attendees") == [
         (copy_id(welcome, session), ada, NOW + 3 * HOUR, False)  # Q14: the attendee's date moved with the number
     ]
     assert [(d["schedule_id"], d["registration_id"], d["due_at"], d["recipients"]) for d in due] == [
-        (copy_id(welcome, session), ada, NOW + 3 * HOUR,
-         [{"registration_id": str(ada), "name": "Ada", "email": "ada@example.org"}])
-    ]  # fmt: skip
+        (
+            copy_id(welcome, session),
+            ada,
+            NOW + 3 * HOUR,
+            [{"registration_id": str(ada), "name": "Ada", "email": "ada@example.org"}],
+        )
+    ]
 
 
 def test_a_message_applied_twice_counts_once_and_a_gap_is_recorded(pool):

@@ -13,8 +13,9 @@ START = datetime(2027, 3, 1, 9, tzinfo=timezone.utc)
 
 
 def test_fifty_concurrent_registrations_for_the_last_ten_seats_take_exactly_ten(app, container):
-    event = app.create_event(name="Sold-out summit", use_sessions=True, seats_limited=True, seats_max=30,
-                             auto_confirm=True)  # fmt: skip
+    event = app.create_event(
+        name="Sold-out summit", use_sessions=True, seats_limited=True, seats_max=30, auto_confirm=True
+    )
     session = app.add_session(event.id, date_begin=START, date_end=START + timedelta(hours=2))
     for i in range(20):
         app.register(event_id=event.id, session_id=session.id, name=f"early {i}", email=f"early{i}@example.org")
@@ -36,16 +37,26 @@ def test_fifty_concurrent_registrations_for_the_last_ten_seats_take_exactly_ten(
     seats = app.get_session(session.id).seats
     assert (seats.seats_reserved, seats.seats_available) == (30, 0)
     version = app.get_session(session.id).version
-    row = wait_for(lambda: read_row(
-        container, "SELECT seats_reserved, seats_max, version FROM readmodels.session_seats WHERE id = %s AND version = %s",
-        session.id, version,
-    ))  # fmt: skip
+    row = wait_for(
+        lambda: read_row(
+            container,
+            "SELECT seats_reserved, seats_max, version FROM readmodels.session_seats WHERE id = %s AND version = %s",
+            session.id,
+            version,
+        )
+    )
     assert row[:2] == (30, 30)
     # The registrations read model trails on its own topic: wait until it shows all of them, then it
     # must show exactly the 30 the write side accepted, every one of them confirmed.
-    wait_for(lambda: read_row(
-        container, "SELECT count(*) FROM readmodels.registrations WHERE session_id = %s", session.id)[0] >= 30)
+    wait_for(
+        lambda: (
+            read_row(container, "SELECT count(*) FROM readmodels.registrations WHERE session_id = %s", session.id)[0]
+            >= 30
+        )
+    )
     by_state = read_rows(
-        container, "SELECT state, count(*) FROM readmodels.registrations WHERE session_id = %s GROUP BY state", session.id
+        container,
+        "SELECT state, count(*) FROM readmodels.registrations WHERE session_id = %s GROUP BY state",
+        session.id,
     )
     assert by_state == [("open", 30)]

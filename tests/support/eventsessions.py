@@ -27,9 +27,12 @@ def every_event(app: EventSessions) -> EventSessions:
 
     # A session event with its templates and their copies; a registration; its mails.
     event = app.create_event(
-        name="Everything", use_sessions=True, seats_limited=True, seats_max=10,
+        name="Everything",
+        use_sessions=True,
+        seats_limited=True,
+        seats_max=10,
         mail_schedulers=[MailRule("after_sub", "now", 0, "Welcome"), MailRule("before_event", "days", 1, "Reminder")],
-    )  # fmt: skip
+    )
     first = app.add_session(event.id, date_begin=BEGIN, date_end=BEGIN + timedelta(hours=2)).id
     later = BEGIN + timedelta(days=7)
     second = app.add_session(event.id, date_begin=later, date_end=later + timedelta(hours=2)).id

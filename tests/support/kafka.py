@@ -14,7 +14,9 @@ from producers import topics
 
 def all_records(container: Container, topic: str) -> list[Any]:
     """Every record of a topic (logical name) of this container, from the beginning to its end."""
-    return kafka.read_topic(container.endpoints.kafka_bootstrap, topics.physical(topic, container.settings.topic_prefix))
+    return kafka.read_topic(
+        container.endpoints.kafka_bootstrap, topics.physical(topic, container.settings.topic_prefix)
+    )
 
 
 class TopicReader:
@@ -24,8 +26,10 @@ class TopicReader:
         self.consumer = KafkaConsumer(
             topics.physical(topic, container.settings.topic_prefix),
             bootstrap_servers=container.endpoints.kafka_bootstrap,
-            auto_offset_reset="earliest", enable_auto_commit=False, group_id=None,
-        )  # fmt: skip
+            auto_offset_reset="earliest",
+            enable_auto_commit=False,
+            group_id=None,
+        )
         self.records: list[Any] = []
 
     def read(self) -> list[Any]:

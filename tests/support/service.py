@@ -21,4 +21,6 @@ def spawn_run(container: Container, *args: str, **env: str) -> subprocess.Popen[
         SESSIONSTREAM_LOG_LEVEL="WARNING",
         **env,
     )
-    return subprocess.Popen([sys.executable, "-m", "infra.cli.main", "run", *args], env=child_env, start_new_session=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "infra.cli.main", "run", *args], env=child_env, start_new_session=True
+    )

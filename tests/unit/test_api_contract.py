@@ -15,14 +15,14 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import BaseModel, ValidationError
 
-from domain.shared.application import Outcome
 from domain.eventsessions.errors import NoMoreSeatsError, SessionNotFoundError
+from domain.shared.application import Outcome
 from domain.shared.errors import ConcurrencyError
 from infra.api import context
 from infra.api.app import create_app
 from infra.api.eventsessions.events import event_view
-from infra.api.instants import Instant, format_located, iso_z
 from infra.api.eventsessions.sessions import SessionOut, display_name
+from infra.api.instants import Instant, format_located, iso_z
 from infra.container import Container
 from tests.support.fakes import NOW, DeadPool, FakeApp, FakeContainer
 
@@ -59,7 +59,7 @@ def assert_problem(response: Any, status: int) -> dict[str, Any]:
     assert response.status_code == status
     assert response.headers["content-type"] == "application/problem+json"
     body: dict[str, Any] = response.json()
-    assert PROBLEM_KEYS <= body.keys()
+    assert body.keys() >= PROBLEM_KEYS
     assert body["status"] == status
     return body
 

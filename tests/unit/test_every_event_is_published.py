@@ -35,9 +35,10 @@ def aggregates_of(context: str) -> set[type]:
     for module_info in pkgutil.walk_packages(package.__path__, f"{package.__name__}."):
         module = importlib.import_module(module_info.name)
         found |= {
-            value for value in vars(module).values()
+            value
+            for value in vars(module).values()
             if isinstance(value, type) and issubclass(value, Aggregate) and value.__module__ == module.__name__
-        }  # fmt: skip
+        }
     return found
 
 

@@ -66,8 +66,11 @@ def cited_ids(text: str, patterns: tuple[str, ...]) -> set[str]:
 def python_files() -> list[Path]:
     listed = subprocess.run(
         ["git", "ls-files", "--cached", "--others", "--exclude-standard", "*.py"],
-        cwd=ROOT, capture_output=True, text=True, check=True,
-    ).stdout.split()  # fmt: skip
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     return [ROOT / name for name in listed if (ROOT / name).exists()]
 
 
@@ -100,7 +103,9 @@ def undefined(paths: list[Path], patterns: tuple[str, ...], defined: set[str]) -
 
 
 def test_every_context_directory_is_in_the_table():
-    directories = {p.name for p in (ROOT / "domain").iterdir() if p.is_dir() and p.name not in ("shared", "__pycache__")}
+    directories = {
+        p.name for p in (ROOT / "domain").iterdir() if p.is_dir() and p.name not in ("shared", "__pycache__")
+    }
     assert directories <= {c.name for c in CONTEXTS}
 
 
@@ -123,7 +128,12 @@ def test_shared_files_cite_only_rule_ids_some_rules_define():
 def test_an_undefined_id_is_reported_with_its_place(tmp_path):
     cited = tmp_path / "probe.py"
     cited.write_text("x = 1\n# C1 holds (§3.1.), and so does C99 (Q15, §99.9); a bare § too.\n", encoding="utf-8")
-    assert undefined([cited], CONTEXTS[0].patterns, defined_ids(CONTEXTS[0].rules)) == ["probe.py:2: C99", "probe.py:2: §99.9"]
+    assert undefined([cited], CONTEXTS[0].patterns, defined_ids(CONTEXTS[0].rules)) == [
+        "probe.py:2: C99",
+        "probe.py:2: §99.9",
+    ]
     assert undefined([cited], SHARED_PATTERNS, defined_ids(CONTEXTS[0].rules)) == [
-        "probe.py:2: C99", "probe.py:2: §", "probe.py:2: §99.9"
+        "probe.py:2: C99",
+        "probe.py:2: §",
+        "probe.py:2: §99.9",
     ]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import asdict
+from typing import Any
 from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError
@@ -42,11 +44,15 @@ class CatalogueCommands(EventSessionsBase):
         rules = list(DEFAULT_MAIL_SCHEDULERS) if mail_schedulers is None else mail_schedulers
         for rule in rules:
             rule.validate()
-        values = {
-            "name": name, "use_sessions": use_sessions, "has_seats_limitation": has_seats_limitation,
-            "seats_max": seats_max, "auto_confirm": auto_confirm, "default_timezone": default_timezone,
+        values: dict[str, Any] = {
+            "name": name,
+            "use_sessions": use_sessions,
+            "has_seats_limitation": has_seats_limitation,
+            "seats_max": seats_max,
+            "auto_confirm": auto_confirm,
+            "default_timezone": default_timezone,
             "mail_schedulers": [asdict(r) for r in rules],
-        }  # fmt: skip
+        }
         digest = fingerprint(values)
 
         def create(new_id: UUID) -> Outcome:
@@ -67,12 +73,10 @@ class CatalogueCommands(EventSessionsBase):
     def timeslots(self) -> TimeslotCatalogue:
         """The catalogue; created with its seed slots the first time anything asks for it."""
         try:
-            catalogue = self.repository.get(TIMESLOT_CATALOGUE_ID)
+            catalogue: Any = self.repository.get(TIMESLOT_CATALOGUE_ID)
         except AggregateNotFoundError:
-            try:
+            with suppress(IntegrityError):  # another instance seeded it first
                 self.save(TimeslotCatalogue.seeded())
-            except IntegrityError:
-                pass  # another instance seeded it first
             catalogue = self.repository.get(TIMESLOT_CATALOGUE_ID)
         assert isinstance(catalogue, TimeslotCatalogue)
         return catalogue

@@ -38,11 +38,13 @@ class EventDefaults:
         if event_type is None:
             return cls()
         return cls(
-            date_tz=event_type.default_timezone, use_sessions=event_type.use_sessions,
-            seats_limited=event_type.has_seats_limitation, seats_max=event_type.seats_max,
+            date_tz=event_type.default_timezone,
+            use_sessions=event_type.use_sessions,
+            seats_limited=event_type.has_seats_limitation,
+            seats_max=event_type.seats_max,
             auto_confirm=event_type.auto_confirm,
             mail_schedulers=tuple(MailRule(**r) for r in event_type.mail_schedulers),
-        )  # fmt: skip
+        )
 
 
 class EventCommands(MailingCommands, CatalogueCommands):
@@ -63,11 +65,17 @@ class EventCommands(MailingCommands, CatalogueCommands):
     ) -> Outcome:
         """Spec §6.1.  Values left out (None) come from the event type, else from Odoo's defaults."""
         given = {
-            "name": name, "date_tz": date_tz, "use_sessions": use_sessions, "seats_limited": seats_limited,
-            "seats_max": seats_max, "auto_confirm": auto_confirm, "event_type_id": event_type_id,
-            "date_begin": date_begin, "date_end": date_end,
+            "name": name,
+            "date_tz": date_tz,
+            "use_sessions": use_sessions,
+            "seats_limited": seats_limited,
+            "seats_max": seats_max,
+            "auto_confirm": auto_confirm,
+            "event_type_id": event_type_id,
+            "date_begin": date_begin,
+            "date_end": date_end,
             "mail_schedulers": None if mail_schedulers is None else [asdict(r) for r in mail_schedulers],
-        }  # fmt: skip
+        }
         digest = fingerprint(given)
         for rule in mail_schedulers or []:
             rule.validate()
@@ -91,14 +99,19 @@ class EventCommands(MailingCommands, CatalogueCommands):
 
         def create(new_id: UUID) -> Outcome:
             parent = ParentEvent(
-                id=new_id, name=name, date_tz=resolved_tz,
+                id=new_id,
+                name=name,
+                date_tz=resolved_tz,
                 use_sessions=use_sessions if use_sessions is not None else defaults.use_sessions,
                 seats_limited=seats_limited if seats_limited is not None else defaults.seats_limited,
                 seats_max=resolved_max,
                 auto_confirm=auto_confirm if auto_confirm is not None else defaults.auto_confirm,
-                event_type_id=event_type_id, date_begin=begin, date_end=end, created_at=now,
+                event_type_id=event_type_id,
+                date_begin=begin,
+                date_end=end,
+                created_at=now,
                 fingerprint=digest,
-            )  # fmt: skip
+            )
             # Template ids derive from the event's, so a repeated create names the same templates.
             ids = [uuid5(new_id, f"mail-scheduler:{i}") for i in range(len(rules))]
             self.save(parent, *self.new_templates(parent, rules, ids, digest))
@@ -129,7 +142,9 @@ class EventCommands(MailingCommands, CatalogueCommands):
                     changes.get("seats_limited", parent.seats_limited),
                     changes.get("seats_max", parent.seats_max),
                 )
-            details = {k: changes[k] for k in ("name", "date_tz", "auto_confirm", "stage_id") if k in changes}
+            details: dict[str, Any] = {
+                k: changes[k] for k in ("name", "date_tz", "auto_confirm", "stage_id") if k in changes
+            }
             if "date_begin" in changes or "date_end" in changes:
                 details.update(self._own_dates(parent, changes))
                 reschedule_event_copies = True

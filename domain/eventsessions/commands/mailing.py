@@ -52,7 +52,7 @@ class MailingCommands(EventSessionsBase):
     def get_mail_scheduler(self, scheduler_id: UUID) -> MailTemplate:
         """The template (``MailTemplate``) of an event: the API calls it a mail scheduler."""
         try:
-            template = self.repository.get(scheduler_id)
+            template: Any = self.repository.get(scheduler_id)
         except AggregateNotFoundError:
             template = None
         if not isinstance(template, MailTemplate) or template.removed:
@@ -61,7 +61,7 @@ class MailingCommands(EventSessionsBase):
 
     def get_mail_schedule(self, schedule_id: UUID) -> MailSchedule | None:
         try:
-            copy = self.repository.get(schedule_id)
+            copy: Any = self.repository.get(schedule_id)
         except AggregateNotFoundError:
             return None
         return copy if isinstance(copy, MailSchedule) and not copy.removed else None
@@ -80,28 +80,45 @@ class MailingCommands(EventSessionsBase):
     ) -> list[Any]:
         """Templates for a new event, with the event-level copies (suspended when it uses sessions)."""
         created: list[Any] = []
-        for sequence, (rule, template_id) in enumerate(zip(rules, ids), start=1):
+        for sequence, (rule, template_id) in enumerate(zip(rules, ids, strict=True), start=1):
             template = MailTemplate(
-                id=template_id, event_id=parent.id, interval_type=rule.interval_type,
-                interval_unit=rule.interval_unit, interval_nbr=rule.interval_nbr, template=rule.template,
-                sequence=sequence, fingerprint=digest,
-            )  # fmt: skip
+                id=template_id,
+                event_id=parent.id,
+                interval_type=rule.interval_type,
+                interval_unit=rule.interval_unit,
+                interval_nbr=rule.interval_nbr,
+                template=rule.template,
+                sequence=sequence,
+                fingerprint=digest,
+            )
             parent.set_mail_scheduler(template.id, rule.interval_type)
             created += [template, self._event_copy(parent, template.id, rule)]
         return created
 
     def _event_copy(self, parent: ParentEvent, template_id: UUID, rule: MailRule) -> MailSchedule:
         return MailSchedule.for_owner(
-            template_id, rule, event_id=parent.id, session_id=None, owner_id=parent.id,
-            owner_created_at=parent.created_at, date_begin=parent.date_begin, date_end=parent.date_end,
+            template_id,
+            rule,
+            event_id=parent.id,
+            session_id=None,
+            owner_id=parent.id,
+            owner_created_at=parent.created_at,
+            date_begin=parent.date_begin,
+            date_end=parent.date_end,
             suspended=parent.use_sessions,
-        )  # fmt: skip
+        )
 
     def session_copy(self, parent: ParentEvent, session: Session, template_id: UUID, rule: MailRule) -> MailSchedule:
         return MailSchedule.for_owner(
-            template_id, rule, event_id=parent.id, session_id=session.id, owner_id=session.id,
-            owner_created_at=session.created_at, date_begin=session.date_begin, date_end=session.date_end,
-        )  # fmt: skip
+            template_id,
+            rule,
+            event_id=parent.id,
+            session_id=session.id,
+            owner_id=session.id,
+            owner_created_at=session.created_at,
+            date_begin=session.date_begin,
+            date_end=session.date_end,
+        )
 
     def copies_for_new_session(self, parent: ParentEvent, session: Session) -> list[MailSchedule]:
         """§7.2: a new session gets one copy per template of its event, dates computed at once."""
@@ -114,10 +131,15 @@ class MailingCommands(EventSessionsBase):
         def create(new_id: UUID) -> Outcome:
             parent = self.get_event(event_id)
             template = MailTemplate(
-                id=new_id, event_id=event_id, interval_type=rule.interval_type, interval_unit=rule.interval_unit,
-                interval_nbr=rule.interval_nbr, template=rule.template,
-                sequence=len(parent.mail_schedulers) + 1, fingerprint=digest,
-            )  # fmt: skip
+                id=new_id,
+                event_id=event_id,
+                interval_type=rule.interval_type,
+                interval_unit=rule.interval_unit,
+                interval_nbr=rule.interval_nbr,
+                template=rule.template,
+                sequence=len(parent.mail_schedulers) + 1,
+                fingerprint=digest,
+            )
             parent.set_mail_scheduler(new_id, rule.interval_type)
             event_copy = self._event_copy(parent, new_id, rule)
             touched: list[Any] = [template, parent, event_copy]
@@ -253,9 +275,12 @@ class MailingCommands(EventSessionsBase):
             parent = self.get_event(copy.event_id)
             owner = self._owner_of(parent, copy)
             copy.record_attendee_mail(
-                registration_id, self._recipient(registration_id), sent_at=when, taken=owner.seats.seats_taken,
+                registration_id,
+                self._recipient(registration_id),
+                sent_at=when,
+                taken=owner.seats.seats_taken,
                 context=self._context(parent, owner, when),
-            )  # fmt: skip
+            )
             self.save(copy)
             return Dispatch(copy.id, True, copy.version)
 

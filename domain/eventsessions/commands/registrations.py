@@ -33,10 +33,16 @@ class RegistrationCommands(MailingCommands):
     ) -> Outcome:
         if state is not None and state not in RegistrationState.values():
             raise InvalidInputError("state", "state must be draft, open, done or cancel.")
-        digest = fingerprint({
-            "event_id": event_id, "session_id": session_id, "name": name, "email": email,
-            "phone": phone, "state": state,
-        })  # fmt: skip
+        digest = fingerprint(
+            {
+                "event_id": event_id,
+                "session_id": session_id,
+                "name": name,
+                "email": email,
+                "phone": phone,
+                "state": state,
+            }
+        )
 
         def create(new_id: UUID) -> Outcome:
             parent = self.get_event(event_id)
@@ -44,9 +50,16 @@ class RegistrationCommands(MailingCommands):
             default = RegistrationState.OPEN if parent.auto_confirm else RegistrationState.DRAFT
             chosen = RegistrationState(state) if state is not None else default
             registration = Registration(
-                id=new_id, event_id=event_id, session_id=session_id, name=name, email=email, phone=phone,
-                state=chosen.value, created_at=self.clock.now(), fingerprint=digest,
-            )  # fmt: skip
+                id=new_id,
+                event_id=event_id,
+                session_id=session_id,
+                name=name,
+                email=email,
+                phone=phone,
+                state=chosen.value,
+                created_at=self.clock.now(),
+                fingerprint=digest,
+            )
             ledger: ParentEvent | Session = session or parent
             if session is not None:
                 session.count_registration(new_id, None, chosen, event_name=parent.name, arriving=True)

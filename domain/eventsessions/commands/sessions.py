@@ -33,10 +33,15 @@ class SessionCommands(MailingCommands):
         def create(new_id: UUID) -> Outcome:
             parent = self.get_event(event_id)
             session = Session(
-                id=new_id, event_id=event_id, date_begin=date_begin, date_end=date_end,
-                seats_limited=parent.seats_limited, seats_max=parent.seats_max,
-                created_at=self.clock.now(), fingerprint=digest,
-            )  # fmt: skip
+                id=new_id,
+                event_id=event_id,
+                date_begin=date_begin,
+                date_end=date_end,
+                seats_limited=parent.seats_limited,
+                seats_max=parent.seats_max,
+                created_at=self.clock.now(),
+                fingerprint=digest,
+            )
             parent.attach_session(session.id)
             self.save(session, parent, *self.copies_for_new_session(parent, session))
             return Outcome(session.id, session.version, created=True)

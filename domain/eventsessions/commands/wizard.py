@@ -43,10 +43,15 @@ class WizardCommands(MailingCommands):
             outcomes: list[GeneratedSession] = []
             for begin, end in generate(request, parent.date_tz):
                 session = Session(
-                    id=uuid4(), event_id=event_id, date_begin=begin, date_end=end,
-                    seats_limited=parent.seats_limited, seats_max=parent.seats_max, created_at=now,
+                    id=uuid4(),
+                    event_id=event_id,
+                    date_begin=begin,
+                    date_end=end,
+                    seats_limited=parent.seats_limited,
+                    seats_max=parent.seats_max,
+                    created_at=now,
                     fingerprint=fingerprint({"event_id": event_id, "date_begin": begin, "date_end": end}),
-                )  # fmt: skip
+                )
                 parent.attach_session(session.id)
                 created += [session, *(self.session_copy(parent, session, t.id, t.rule) for t in templates)]
                 outcomes.append(GeneratedSession(session.id, session.version, begin, end))

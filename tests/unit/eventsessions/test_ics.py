@@ -22,8 +22,9 @@ def _lines(body: str) -> list[str]:
 
 
 def test_a_session_is_one_event_with_its_times_in_utc():
-    body = session_ics(SESSION, "Yoga", datetime(2017, 5, 26, 20), datetime(2017, 5, 26, 23, 0, tzinfo=BRUSSELS_SUMMER),
-                       NOW)  # fmt: skip
+    body = session_ics(
+        SESSION, "Yoga", datetime(2017, 5, 26, 20), datetime(2017, 5, 26, 23, 0, tzinfo=BRUSSELS_SUMMER), NOW
+    )
     assert _lines(body) == [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",

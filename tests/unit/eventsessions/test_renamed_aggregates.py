@@ -30,8 +30,9 @@ def test_a_template_stored_under_its_former_class_name_loads_as_a_mail_template(
     stored = writer.recorder.select_events(template_id)
     assert [s.topic for s in stored] == [f"{NEW}.Created", f"{NEW}.Changed"]
     # As the events were written before the rename: the old topics, and the old class inside the first one.
-    old = [replace(s, topic=s.topic.replace(NEW, OLD), state=s.state.replace(NEW.encode(), OLD.encode()))
-           for s in stored]  # fmt: skip
+    old = [
+        replace(s, topic=s.topic.replace(NEW, OLD), state=s.state.replace(NEW.encode(), OLD.encode())) for s in stored
+    ]
     assert OLD.encode() in old[0].state
     reader = _app()
     reader.recorder.insert_events(old)

@@ -10,9 +10,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.eventsessions.application import EventSessions
-from domain.eventsessions.errors import IdReusedError, NoMoreSeatsError, NotEnoughSeatsError
+from domain.eventsessions.errors import NoMoreSeatsError, NotEnoughSeatsError
 from domain.eventsessions.seats import RegistrationState, SeatCounts
 from domain.shared.clock import FrozenClock
+from domain.shared.errors import IdReusedError
 
 NOW = datetime(2027, 1, 10, 8, tzinfo=timezone.utc)
 BEGIN = datetime(2027, 2, 1, 9, tzinfo=timezone.utc)
@@ -57,8 +58,11 @@ def test_no_sequence_of_commands_overbooks_a_limited_session(steps):
     for index, state in steps:
         try:
             if index >= len(registrations):
-                registrations.append(app.register(event_id=event.id, session_id=session.id, name="p",
-                                                  email="p@example.org", state=state.value).id)  # fmt: skip
+                registrations.append(
+                    app.register(
+                        event_id=event.id, session_id=session.id, name="p", email="p@example.org", state=state.value
+                    ).id
+                )
             else:
                 app.change_registration_state(registrations[index], state)
         except (NotEnoughSeatsError, NoMoreSeatsError):
