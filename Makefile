@@ -50,6 +50,14 @@ unit: install
 fuzz: up
 	eval "$$($(SS) local env)" && $(PY) -m pytest -q -s tests/e2e/test_fuzz.py --fuzz-examples $${FUZZ_EXAMPLES:-300}
 
+# Static checks (not part of ``make test`` yet): ruff's lints and formatting, the import contracts,
+# and mypy on the modules listed under [tool.mypy] in pyproject.toml.
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
+
 bench: up
 	$(SS) bench --json bench-results.json
 

@@ -28,7 +28,7 @@ from producers.catalogue import decoder_for
 from producers.claim_check import is_claim
 from producers.messages import Message
 from producers.topics import physical
-from projections.base import Projection, fresh, lock_projection
+from projections.base import Projection, lock_projection, track_versions
 from projections.migrations import Component, Migration
 
 log = structlog.get_logger(__name__)
@@ -56,14 +56,14 @@ class Failure:
 
 
 def apply_isolating(cur: Cursor[Any], projection: Projection, messages: Sequence[Message]) -> list[Failure]:
-    """``fresh`` + ``apply`` of a batch in a savepoint; if it fails with a permanent error, again
+    """``track_versions`` + ``apply`` of a batch in a savepoint; if it fails with a permanent error, again
     record by record, each in its own savepoint.  Returns the messages that could not be applied
     (their versions are recorded as seen).  Transient errors propagate.  The live consumers and
     ``infra.rebuild`` use it alike, so a rebuilt read model skips exactly what the live one skipped."""
     conn = cur.connection
     try:
         with conn.transaction():
-            new, _gaps = fresh(cur, projection.name, messages)
+            new, _gaps = track_versions(cur, projection.name, messages)
             if new:
                 projection.apply(cur, new)
         return []
@@ -74,7 +74,7 @@ def apply_isolating(cur: Cursor[Any], projection: Projection, messages: Sequence
     for index, message in enumerate(messages):
         try:
             with conn.transaction():
-                new, _gaps = fresh(cur, projection.name, [message])
+                new, _gaps = track_versions(cur, projection.name, [message])
                 if new:
                     projection.apply(cur, new)
         except Exception as error:
@@ -83,7 +83,7 @@ def apply_isolating(cur: Cursor[Any], projection: Projection, messages: Sequence
             failures.append(Failure(index, message, error))
             try:
                 with conn.transaction():  # seen, so that the aggregate's next version applies without a gap
-                    fresh(cur, projection.name, [message])
+                    track_versions(cur, projection.name, [message])
             except Exception as seen_error:
                 if classify(seen_error) is Action.RETRY:
                     raise
@@ -111,7 +111,7 @@ class Projector:
     def __init__(self, projection: Projection, topic_prefix: str = "", resolve: Resolve | None = None) -> None:
         self.projection = projection
         self.group = f"{topic_prefix}sessionstream.projection.{projection.name}"
-        self.topics = tuple(physical(t, topic_prefix) for t in projection.topics)
+        self.topics: Sequence[str] = tuple(physical(t, topic_prefix) for t in projection.topics)
         # Each topic has its own message types: a record is decoded by its topic's decoder.
         self.decoders = {physical(t, topic_prefix): decoder_for(t) for t in projection.topics}
         self.logical = {physical(t, topic_prefix): t for t in projection.topics}

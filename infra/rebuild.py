@@ -1,7 +1,7 @@
 """Rebuild and verify read models from the event store.
 
 ``replay`` feeds the notification log through the same mapping, the same JSON round trip and the
-same ``fresh`` + ``apply`` as the live consumers, in batches, into any schema.
+same ``track_versions`` + ``apply`` as the live consumers, in batches, into any schema.
 ``rebuild`` empties a live read model and replays it (the live consumer keeps running: both take the
 projection's advisory lock per transaction, and per-aggregate versions drop whatever the other applied).
 ``verify`` replays into a scratch schema and lists every row that differs from the live tables, and

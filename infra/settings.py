@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -106,6 +108,28 @@ class Settings(BaseSettings):
                 raise ValueError("SESSIONSTREAM_API_TOKENS must be comma-separated token:role pairs")
             pairs[token] = role
         return pairs
+
+    def child_env(self, **overrides: str) -> dict[str, str]:
+        """The environment of a child process of ours (a relay, a benchmark issuer, a service under
+        test): this process's variables (PATH, locale, ...), then these settings under their variable
+        names, then ``overrides`` (``DATABASE_URL="..."``), with the checkout on ``PYTHONPATH``."""
+        env = dict(os.environ)
+        for name, field in type(self).model_fields.items():
+            value = getattr(self, name)
+            if field.alias is None or value is None:
+                continue
+            if isinstance(value, SecretStr):
+                value = value.get_secret_value()
+            if isinstance(value, bool):
+                env[field.alias] = str(value).lower()
+            elif isinstance(value, (dict, list, tuple, set)):
+                # JSON, as pydantic-settings reads complex values from the environment.
+                env[field.alias] = json.dumps(sorted(value) if isinstance(value, set) else value)
+            else:
+                env[field.alias] = str(value)
+        env.update(overrides)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(PROJECT_ROOT), env.get("PYTHONPATH", "")) if p)
+        return env
 
 
 def parse_ocpi_tokens(text: str) -> dict[str, tuple[str, str]]:

@@ -12,10 +12,13 @@ its Python module, so moving a module does not rename history for auditors.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 from uuid import UUID
+
+from domain.shared.renames import former_topics
 
 
 @dataclass(frozen=True)
@@ -43,9 +46,13 @@ BoundMapping = Callable[[Any], list[Outgoing]]
 
 
 class ContextMapping(Protocol):
-    context: str
-    #: Every published event class -> the domain topic its message goes to.
-    routes: Mapping[type, str]
+    @property
+    def context(self) -> str: ...
+
+    @property
+    def routes(self) -> Mapping[type, str]:
+        """Every published event class -> the domain topic its message goes to."""
+        ...
 
     def bind(self, repository: Any) -> BoundMapping:
         """The mapping for one relay: ``repository`` answers lookups the events do not carry."""
@@ -59,9 +66,14 @@ def type_name(event_class: type) -> str:
     return f"{context}.{event_class.__qualname__}"
 
 
-def aggregate_prefix(event_class: type) -> str:
-    """What the event store's topics of the event's aggregate start with (``module:Aggregate.``)."""
-    return f"{event_class.__module__}:{event_class.__qualname__.split('.')[0]}."
+def aggregate_prefixes(event_class: type) -> tuple[str, ...]:
+    """What the event store's topics of the event's aggregate start with (``module:Aggregate.``): its
+    current name's, then those it was stored under before a rename (``domain.shared.renames``)."""
+    aggregate_name = event_class.__qualname__.split(".")[0]
+    current = f"{event_class.__module__}:{aggregate_name}"
+    aggregate = getattr(sys.modules[event_class.__module__], aggregate_name, None)
+    former = former_topics(aggregate) if isinstance(aggregate, type) else ()
+    return tuple(f"{topic}." for topic in (current, *former))
 
 
 class Registry:
@@ -78,8 +90,9 @@ class Registry:
         return set(self.topic_of)
 
     def topics_by_aggregate(self) -> dict[str, str]:
-        """Each aggregate's event-store topic prefix -> the domain topic its messages go to."""
-        return {aggregate_prefix(cls): topic for cls, topic in self.topic_of.items()}
+        """Each aggregate's event-store topic prefix (former names included) -> the domain topic its
+        messages go to."""
+        return {prefix: topic for cls, topic in self.topic_of.items() for prefix in aggregate_prefixes(cls)}
 
     def bind(self, repository: Any) -> Callable[[Any], list[Outgoing]]:
         bound: dict[type, BoundMapping] = {}

@@ -2,8 +2,9 @@
 
 - Tables are created unqualified; the caller picks the schema with ``search_path`` (the live read
   models, or a scratch schema for ``verify``), so one definition serves both.
-- ``fresh`` drops messages already applied (a duplicate is a no-op) and reports gaps, using the
-  per-aggregate versions in ``projection_versions``, in the same transaction as the change.
+- ``track_versions`` records each aggregate's latest version in ``projection_versions`` and returns
+  the messages not applied before (a duplicate is a no-op) with the version gaps among them, in the
+  same transaction as the change.
 - ``fold`` loads the touched rows once, applies every message in memory, and writes each row once:
   a batch costs two statements, not one per message.
 """
@@ -49,13 +50,21 @@ CREATE TABLE IF NOT EXISTS consumer_offsets (
 
 
 class Projection(Protocol):
-    name: str
-    topics: tuple[str, ...]
-    tables: tuple[str, ...]
-    migrations: tuple[Migration, ...]
+    # Read-only members, so a read model's class attributes (``name = "events"``, ...) satisfy them.
+    @property
+    def name(self) -> str: ...
 
-    def apply(self, cur: Cursor[Any], messages: Sequence[Message]) -> None:
-        """Applies fresh messages (duplicates already dropped), in order per aggregate."""
+    @property
+    def topics(self) -> tuple[str, ...]: ...
+
+    @property
+    def tables(self) -> tuple[str, ...]: ...
+
+    @property
+    def migrations(self) -> tuple[Migration, ...]: ...
+
+    def apply(self, cur: Cursor[Any], messages: Sequence[Any]) -> None:  # its own topics' message types
+        """Applies new messages (duplicates already dropped by ``track_versions``), in order per aggregate."""
         ...
 
 
@@ -84,8 +93,9 @@ def create_tables(cur: Cursor[Any], schema: str, projection: Projection) -> None
     migrate(cur, schema, [BOOKKEEPING, component(projection)])
 
 
-def fresh(cur: Cursor[Any], projection: str, messages: Sequence[Message]) -> tuple[list[Message], list[Gap]]:
-    """The messages not yet applied, in order, and the version gaps among them; records the versions."""
+def track_versions(cur: Cursor[Any], projection: str, messages: Sequence[Message]) -> tuple[list[Message], list[Gap]]:
+    """Writes each aggregate's newest version (and any gap) for ``projection``; returns the messages
+    not applied before, in order, and the gaps among them."""
     ids = list({m.aggregate_id for m in messages})
     cur.execute(
         "SELECT aggregate_id, version FROM projection_versions WHERE projection = %s AND aggregate_id = ANY(%s)",
@@ -118,9 +128,13 @@ def fresh(cur: Cursor[Any], projection: str, messages: Sequence[Message]) -> tup
         for gap in gaps:
             log.error(
                 "version gap in read model",
-                extra={"projection": projection, "aggregate_id": str(gap.aggregate_id),
-                       "expected": gap.expected, "received": gap.received},
-            )  # fmt: skip
+                extra={
+                    "projection": projection,
+                    "aggregate_id": str(gap.aggregate_id),
+                    "expected": gap.expected,
+                    "received": gap.received,
+                },
+            )
     return out, gaps
 
 
@@ -137,8 +151,8 @@ def fold(
     apply: Callable[[Row | None, Message], Row | None],
 ) -> dict[UUID, Row]:
     """Loads the rows the messages touch, applies them in memory, upserts each touched row once."""
-    batch = [(key_of(m), m) for m in messages]
-    batch = [(k, m) for k, m in batch if k is not None]
+    keyed = [(key_of(m), m) for m in messages]
+    batch = [(k, m) for k, m in keyed if k is not None]
     if not batch:
         return {}
     ids = list({k for k, _ in batch})
@@ -147,7 +161,7 @@ def fold(
         sql.SQL("SELECT {} FROM {} WHERE {} = ANY(%s)").format(cols, sql.Identifier(table), sql.Identifier(key)),
         (ids,),
     )
-    rows: dict[UUID, Row] = {row[0]: dict(zip(columns, row)) for row in cur.fetchall()}
+    rows: dict[UUID, Row] = {row[0]: dict(zip(columns, row, strict=True)) for row in cur.fetchall()}
     touched: set[UUID] = set()
     for k, message in batch:
         new = apply(rows.get(k), message)
@@ -159,8 +173,11 @@ def fold(
             sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(c)) for c in columns if c != key
         )
         statement = sql.SQL("INSERT INTO {} ({}) VALUES ({}) ON CONFLICT ({}) DO UPDATE SET {}").format(
-            sql.Identifier(table), cols, sql.SQL(", ").join(sql.Placeholder() * len(columns)),
-            sql.Identifier(key), updates,
-        )  # fmt: skip
+            sql.Identifier(table),
+            cols,
+            sql.SQL(", ").join(sql.Placeholder() * len(columns)),
+            sql.Identifier(key),
+            updates,
+        )
         cur.executemany(statement, [tuple(rows[k][c] for c in columns) for k in touched])
     return {k: rows[k] for k in touched}

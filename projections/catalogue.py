@@ -6,7 +6,6 @@ A new context adds its read models to ``PROJECTIONS`` and its ``DueQuery`` (if i
 
 from __future__ import annotations
 
-from projections.eventsessions.attendance import AttendanceProjection
 from projections.base import Projection
 from projections.charging.location_energy import LocationEnergyProjection
 from projections.charging.sessions import ChargingSessionsProjection
@@ -15,6 +14,7 @@ from projections.classroom.due import ClassroomDue
 from projections.classroom.live_sessions import LiveSessionsProjection
 from projections.classroom.memberships import MembershipsProjection
 from projections.due import DueQuery
+from projections.eventsessions.attendance import AttendanceProjection
 from projections.eventsessions.due import EventSessionsDue
 from projections.eventsessions.event_dates import EventDatesProjection
 from projections.eventsessions.events import EventsProjection

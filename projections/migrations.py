@@ -56,7 +56,7 @@ def migrate(cur: Cursor[Any], schema: str, components: Iterable[Component]) -> l
         for migration in component.migrations:
             if (component.name, migration.id) in done:
                 continue
-            cur.execute(migration.sql)  # type: ignore[arg-type]  # our own constant SQL
+            cur.execute(migration.sql.encode())  # our own constant SQL (bytes: psycopg types str as a literal)
             cur.execute(
                 "INSERT INTO schema_migrations (component, migration) VALUES (%s, %s)", (component.name, migration.id)
             )

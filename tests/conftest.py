@@ -1,27 +1,26 @@
-"""Fixtures in factory + default pairs.
+"""Fixtures in factory + default pairs; the helpers they share live in ``tests/support``.
 
 Integration and e2e tests run against the real PostgreSQL and Kafka: the configured ones, or the
 local ones, started here when they are not running.  Each test session gets its own database and
 topic prefix, so it never sees another run's data; tests use fresh ids instead of truncating.
+Every test under ``tests/integration`` is marked ``integration``, under ``tests/e2e`` ``e2e``.
 """
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Callable, Iterator
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import Any
 
-import psycopg
 import pytest
 
 from infra.container import Container, Endpoints, resolve_endpoints
 from infra.service import Service
 from infra.settings import Settings, get_settings
+from tests.support.database import create_database
+from tests.support.service import READ_TOKEN, WRITE_TOKEN
 
-T = TypeVar("T")
-WRITE_TOKEN = "test-write-token"
-READ_TOKEN = "test-read-token"
 #: OCPI credentials tokens of the test service's parties (charging): token -> COUNTRY:PARTY.
 OCPI_TOKENS = (
     "cpo-nl-stk:NL:STK,cpo-be-bec:BE:BEC,cpo-de-abc:DE:ABC,cpo-us-aaa:US:AAA,emsp-nl-tst:NL:TST,"
@@ -33,22 +32,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--fuzz-examples", default="8", help="Schemathesis examples per operation (e2e/test_fuzz.py).")
 
 
-def wait_for(check: Callable[[], T], timeout: float = 20.0, interval: float = 0.05) -> T:
-    """Polls ``check`` until it returns something truthy; fails the test with the last value."""
-    deadline = time.monotonic() + timeout
-    value = check()
-    while not value:
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s (last value: {value!r})")
-        time.sleep(interval)
-        value = check()
-    return value
+TESTS = Path(__file__).parent
+MARKED_FOLDERS = {"integration": TESTS / "integration", "e2e": TESTS / "e2e"}
 
 
-def create_database(server_url: str, name: str) -> str:
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return server_url.rsplit("/", 1)[0] + "/" + name
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The folder is the tier: ``-m "not integration and not e2e"`` runs what needs no network."""
+    for item in items:
+        for marker, folder in MARKED_FOLDERS.items():
+            if folder in Path(str(item.path)).parents:
+                item.add_marker(getattr(pytest.mark, marker))
 
 
 @pytest.fixture(scope="session")
@@ -68,7 +61,9 @@ def container_factory(endpoints: Endpoints) -> Iterator[Callable[[], Container]]
             SESSIONSTREAM_API_TOKENS=f"{WRITE_TOKEN}:write,{READ_TOKEN}:read",
             SESSIONSTREAM_OCPI_TOKENS=OCPI_TOKENS,
         )
-        container = Container(settings, Endpoints(create_database(endpoints.database_url, name), endpoints.kafka_bootstrap))
+        container = Container(
+            settings, Endpoints(create_database(endpoints.database_url, name), endpoints.kafka_bootstrap)
+        )
         made.append(container)
         return container
 
@@ -96,16 +91,3 @@ def container(service: Service) -> Container:
 @pytest.fixture
 def app(container: Container) -> Any:
     return container.app
-
-
-def read_row(container: Container, query: str, *params: Any) -> Any:
-    with container.pool.connection() as conn:
-        return conn.execute(query, params).fetchone()
-
-
-def all_records(container: Container, topic: str) -> list[Any]:
-    """Every record of a domain topic (logical name) of this container, from the beginning to its end."""
-    from infra.kafka import read_topic
-    from producers import topics
-
-    return read_topic(container.endpoints.kafka_bootstrap, topics.physical(topic, container.settings.topic_prefix))

@@ -1,8 +1,11 @@
-"""Errors of the event-sessions context (``IdReusedError`` is shared, re-exported here).  Messages are the spec's (``specs/event-sessions.md`` §5)."""
+"""Errors of the event-sessions context (the shared ones, e.g. ``IdReusedError``, are in ``domain.shared.errors``).
+
+Messages are the rules' own, word for word (``RULES.md``, §5).
+"""
 
 from __future__ import annotations
 
-from domain.shared.errors import IdReusedError, InvalidInputError, NotFoundError, RuleViolationError
+from domain.shared.errors import InvalidInputError, NotFoundError, RuleViolationError
 
 NO_MORE_SEATS = "No more seats available for this session."
 CLOSING_BEFORE_BEGINNING = "The closing date cannot be earlier than the beginning date."

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil.relativedelta import relativedelta
 
 from domain.shared.errors import InvalidInputError
 from domain.shared.limits import calendar_result
+from domain.shared.timezones import load_zone
 
 INTERVAL_UNITS = ("now", "hours", "days", "weeks", "months")
 INTERVAL_TYPES = ("after_sub", "before_event", "after_event")
@@ -124,7 +124,7 @@ def date_range_phrase(begin_utc: datetime, today_local: date, tz: str) -> str:
     (as the original does), so a start 13 months ahead also reads "next month".  The "on <date>" form uses
     the start's local date in en_US medium style, e.g. "on May 26, 2017".
     """
-    begin_local = _as_aware_utc(begin_utc).astimezone(_zone(tz)).date()
+    begin_local = _as_aware_utc(begin_utc).astimezone(load_zone(tz)).date()
     days = (begin_local - today_local).days
     if days <= 0:
         return "today"
@@ -147,10 +147,3 @@ def medium_date(day: date) -> str:
 def _as_aware_utc(value: datetime) -> datetime:
     # Naive datetimes are UTC (the spec's storage convention).
     return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
-
-
-def _zone(tz: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError, TypeError, OSError):
-        raise InvalidInputError("date_tz", f"Unknown timezone: {tz!r}.") from None

@@ -1,7 +1,8 @@
 """Mail scheduling (spec §7): an event's schedulers are templates; each owner keeps its own copy.
 
-- ``MailScheduler`` is the template (Odoo's ``event.mail``): interval, unit, type and mail template.
-  It is never executed itself.
+- ``MailTemplate`` is the template (Odoo's ``event.mail``, the API's "mail scheduler"): interval,
+  unit, type and mail template.  It is never executed itself.  Until it was renamed it was stored as
+  ``MailScheduler``: those events still load (``domain.shared.renames``).
 - ``MailSchedule`` is one copy per (template, owner) with its own scheduled date, "sent" status and,
   for ``after_sub``, per-attendee tracking.  The owner is a session (``event.mail.session``) or, for
   the event itself, the event: that copy is the core event-level scheduler of a regular event, and its
@@ -24,13 +25,14 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from domain.eventsessions.mail_intervals import MailRule, attendee_scheduled_date, mail_state, scheduled_date
+from domain.eventsessions.seats import RegistrationState
 from domain.shared.copying import FlatStateCopy
-
-from domain.eventsessions.mail_intervals import MailRule, attendee_scheduled_date, scheduled_date
+from domain.shared.renames import renamed_aggregate
 
 COPY_NAMESPACE = uuid5(NAMESPACE_URL, "sessionstream:eventsessions:mail-schedule")
-TAKING_STATES = ("open", "done")
-SCHEDULED, SENT = 0, 1  # positions in an attendee's tracking tuple
+#: The registration states that hold a seat: they get after_sub mails (§4, §7.4).
+TAKING_STATES = RegistrationState.taking_a_seat()
 
 
 class AttendeeTracking(NamedTuple):
@@ -44,7 +46,7 @@ def copy_id(scheduler_id: UUID, owner_id: UUID) -> UUID:
     return uuid5(COPY_NAMESPACE, f"{scheduler_id}:{owner_id}")
 
 
-class MailScheduler(Aggregate):
+class MailTemplate(Aggregate):
     """An event-level scheduler: the template its copies read (spec §2.6)."""
 
     @event("Created")
@@ -77,9 +79,11 @@ class MailScheduler(Aggregate):
         if rule == self.rule:
             return False
         self._changed(
-            interval_type=rule.interval_type, interval_unit=rule.interval_unit,
-            interval_nbr=rule.interval_nbr, template=rule.template,
-        )  # fmt: skip
+            interval_type=rule.interval_type,
+            interval_unit=rule.interval_unit,
+            interval_nbr=rule.interval_nbr,
+            template=rule.template,
+        )
         return True
 
     @event("Changed")
@@ -92,6 +96,9 @@ class MailScheduler(Aggregate):
     @event("Removed")
     def remove(self) -> None:
         self.removed = True
+
+
+renamed_aggregate(MailTemplate, "domain.eventsessions.mail_schedule:MailScheduler")
 
 
 class MailSchedule(FlatStateCopy, Aggregate):
@@ -148,12 +155,19 @@ class MailSchedule(FlatStateCopy, Aggregate):
         """A new copy with its date computed (§7.1); ``suspended`` copies (event-level ones of a
         session event) get no date."""
         return cls(
-            id=copy_id(scheduler_id, owner_id), event_id=event_id, scheduler_id=scheduler_id,
-            session_id=session_id, interval_type=rule.interval_type, interval_unit=rule.interval_unit,
-            interval_nbr=rule.interval_nbr, template=rule.template, owner_created_at=owner_created_at,
-            date_begin=date_begin, date_end=date_end,
+            id=copy_id(scheduler_id, owner_id),
+            event_id=event_id,
+            scheduler_id=scheduler_id,
+            session_id=session_id,
+            interval_type=rule.interval_type,
+            interval_unit=rule.interval_unit,
+            interval_nbr=rule.interval_nbr,
+            template=rule.template,
+            owner_created_at=owner_created_at,
+            date_begin=date_begin,
+            date_end=date_end,
             scheduled_date=None if suspended else _date_of(rule, owner_created_at, date_begin, date_end),
-        )  # fmt: skip
+        )
 
     @property
     def rule(self) -> MailRule:
@@ -161,18 +175,12 @@ class MailSchedule(FlatStateCopy, Aggregate):
 
     @property
     def mail_state(self) -> str:
-        """Q15: from the copy's own fields."""
-        if self.interval_type == "after_sub":
-            return "running"
-        if self.mail_done:
-            return "sent"
-        return "scheduled" if self.scheduled_date else "running"
+        """Q15: from the copy's own fields (the same rule as the read model's)."""
+        return mail_state(self.interval_type, self.mail_done, self.scheduled_date)
 
     # -- configuration ---------------------------------------------------------------------------
 
-    def reconfigure(
-        self, rule: MailRule, date_begin: datetime, date_end: datetime, *, suspended: bool = False
-    ) -> None:
+    def reconfigure(self, rule: MailRule, date_begin: datetime, date_end: datetime, *, suspended: bool = False) -> None:
         """The template or the owner's dates changed: recompute the dates that depend on them."""
         new_date = None if suspended else _date_of(rule, self.owner_created_at, date_begin, date_end)
         attendee_dates: dict[str, datetime] = {}
@@ -183,16 +191,22 @@ class MailSchedule(FlatStateCopy, Aggregate):
                 if not sent
             }
         unchanged = (
-            rule == self.rule and (date_begin, date_end) == (self.date_begin, self.date_end)
+            rule == self.rule
+            and (date_begin, date_end) == (self.date_begin, self.date_end)
             and new_date == self.scheduled_date
-        )  # fmt: skip
+        )
         if unchanged:
             return
         self._rescheduled(
-            interval_type=rule.interval_type, interval_unit=rule.interval_unit, interval_nbr=rule.interval_nbr,
-            template=rule.template, date_begin=date_begin, date_end=date_end, scheduled_date=new_date,
+            interval_type=rule.interval_type,
+            interval_unit=rule.interval_unit,
+            interval_nbr=rule.interval_nbr,
+            template=rule.template,
+            date_begin=date_begin,
+            date_end=date_end,
+            scheduled_date=new_date,
             attendee_dates=attendee_dates,
-        )  # fmt: skip
+        )
 
     @event("Rescheduled")
     def _rescheduled(
@@ -248,7 +262,7 @@ class MailSchedule(FlatStateCopy, Aggregate):
     def drop_attendee(self, registration_id: UUID) -> bool:
         """A registration moved to another session: strictly per session (Q5), it is not mailed here."""
         tracked = self.attendees.get(str(registration_id))
-        if tracked is None or tracked[SENT]:
+        if tracked is None or AttendeeTracking(*tracked).sent:
             return False
         self._attendee_dropped(registration_id=registration_id)
         return True
@@ -257,23 +271,42 @@ class MailSchedule(FlatStateCopy, Aggregate):
     def _attendee_dropped(self, registration_id: UUID) -> None:
         del self.attendees[str(registration_id)]
 
+    def mails_registration(self, state: str, session_id: UUID | None) -> bool:
+        """An attendee mail of this copy goes only to a registration that holds a seat in the copy's own
+        owner (§7.4; strictly per session, Q5)."""
+        return state in TAKING_STATES and session_id == self.session_id
+
     def attendee_due(self, registration_id: UUID, at: datetime) -> bool:
         tracked = self.attendees.get(str(registration_id))
         return (
-            not self.removed and self.interval_type == "after_sub" and tracked is not None
-            and not tracked[SENT] and tracked[SCHEDULED] <= at
-        )  # fmt: skip
+            not self.removed
+            and self.interval_type == "after_sub"
+            and tracked is not None
+            and not AttendeeTracking(*tracked).sent
+            and AttendeeTracking(*tracked).scheduled_date <= at
+        )
 
     def record_attendee_mail(
-        self, registration_id: UUID, recipient: dict[str, Any], *, sent_at: datetime, taken: int, context: dict[str, Any]
+        self,
+        registration_id: UUID,
+        recipient: dict[str, Any],
+        *,
+        sent_at: datetime,
+        taken: int,
+        context: dict[str, Any],
     ) -> None:
         """Marks one attendee mailed; ``mail_done`` once every seat holder was mailed (§7.4 step 5)."""
         count = self.mail_count_done + 1
         self._attendee_mail_sent(
-            registration_id=registration_id, recipient=recipient, sent_at=sent_at,
-            due_at=self.attendees[str(registration_id)][SCHEDULED], mail_count_done=count,
-            mail_done=count >= taken, what=self._what(registration_id), context=context,
-        )  # fmt: skip
+            registration_id=registration_id,
+            recipient=recipient,
+            sent_at=sent_at,
+            due_at=AttendeeTracking(*self.attendees[str(registration_id)]).scheduled_date,
+            mail_count_done=count,
+            mail_done=count >= taken,
+            what=self._what(registration_id),
+            context=context,
+        )
 
     @event("AttendeeMailSent")
     def _attendee_mail_sent(
@@ -307,16 +340,23 @@ class MailSchedule(FlatStateCopy, Aggregate):
     ) -> None:
         """Sent to every recipient; ``mail_count_done`` is the taken count, as in Odoo (§7.4 step 4)."""
         self._mail_sent(
-            recipients=recipients, sent_at=sent_at, due_at=self.scheduled_date, mail_count_done=taken,
-            what=self._what(self.session_id or self.event_id), context=context,
-        )  # fmt: skip
+            recipients=recipients,
+            sent_at=sent_at,
+            due_at=self.scheduled_date,
+            mail_count_done=taken,
+            what=self._what(self.session_id or self.event_id),
+            context=context,
+        )
 
     def _what(self, subject_id: UUID) -> dict[str, Any]:
         """Recorded with each sending, so the notification can be published from that record alone."""
         return {
-            "template": self.template, "interval_type": self.interval_type, "scheduler_id": self.scheduler_id,
-            "session_id": self.session_id, "subject_id": subject_id,
-        }  # fmt: skip
+            "template": self.template,
+            "interval_type": self.interval_type,
+            "scheduler_id": self.scheduler_id,
+            "session_id": self.session_id,
+            "subject_id": subject_id,
+        }
 
     @event("MailSent")
     def _mail_sent(
@@ -334,6 +374,10 @@ class MailSchedule(FlatStateCopy, Aggregate):
 
 def _date_of(rule: MailRule, created_at: datetime, date_begin: datetime, date_end: datetime) -> datetime | None:
     return scheduled_date(
-        rule.interval_type, rule.interval_unit, rule.interval_nbr,
-        created_at=created_at, date_begin=date_begin, date_end=date_end,
-    )  # fmt: skip
+        rule.interval_type,
+        rule.interval_unit,
+        rule.interval_nbr,
+        created_at=created_at,
+        date_begin=date_begin,
+        date_end=date_end,
+    )

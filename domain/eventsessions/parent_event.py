@@ -17,10 +17,9 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.shared.copying import FlatStateCopy
-
 from domain.eventsessions.seats import RegistrationState, SeatCounts, check_seat_change
 from domain.eventsessions.stages import FIRST_STAGE_ID
+from domain.shared.copying import FlatStateCopy
 
 
 class ParentEvent(FlatStateCopy, Aggregate):

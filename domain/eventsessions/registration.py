@@ -13,9 +13,8 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.shared.copying import FlatStateCopy
-
 from domain.eventsessions.seats import RegistrationState
+from domain.shared.copying import FlatStateCopy
 
 
 class Registration(FlatStateCopy, Aggregate):

@@ -14,10 +14,21 @@ from enum import Enum
 
 
 class RegistrationState(str, Enum):
+    """The one name of a registration's state (§4), in the domain, the message schemas and the SQL."""
+
     DRAFT = "draft"
     OPEN = "open"
     DONE = "done"
     CANCEL = "cancel"
+
+    @classmethod
+    def values(cls) -> tuple[str, ...]:
+        return tuple(s.value for s in cls)
+
+    @classmethod
+    def taking_a_seat(cls) -> tuple[str, ...]:
+        """The states that hold a seat (reserved or used): they count against ``seats_max``."""
+        return tuple(s.value for s in cls if s.takes_a_seat)
 
     @property
     def label(self) -> str:
@@ -83,14 +94,10 @@ class SeatCounts:
             counts[from_state.value] -= 1
         if to_state is not None and to_state.value in counts:
             counts[to_state.value] += 1
-        return SeatCounts(
-            self.seats_limited, self.seats_max, counts["draft"], counts["open"], counts["done"]
-        )
+        return SeatCounts(self.seats_limited, self.seats_max, counts["draft"], counts["open"], counts["done"])
 
     def with_capacity(self, seats_limited: bool, seats_max: int) -> SeatCounts:
-        return SeatCounts(
-            seats_limited, seats_max, self.seats_unconfirmed, self.seats_reserved, self.seats_used
-        )
+        return SeatCounts(seats_limited, seats_max, self.seats_unconfirmed, self.seats_reserved, self.seats_used)
 
 
 def check_seat_change(

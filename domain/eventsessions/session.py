@@ -17,11 +17,10 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.shared.copying import FlatStateCopy
-
 from domain.eventsessions.errors import DatesOutOfOrderError, NotEnoughSeatsError, SessionInUseError
 from domain.eventsessions.seats import RegistrationState, SeatCounts, check_seat_change
 from domain.eventsessions.stages import ENDED_STAGE_ID, FIRST_STAGE_ID
+from domain.shared.copying import FlatStateCopy
 
 
 def check_session_dates(date_begin: datetime, date_end: datetime) -> None:

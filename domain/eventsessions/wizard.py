@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from itertools import islice
 from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil import rrule
 
@@ -24,6 +23,7 @@ from domain.eventsessions.timeslots import TIME_OUT_OF_RANGE, float_to_hm
 from domain.shared.clock import as_utc
 from domain.shared.errors import InvalidInputError
 from domain.shared.limits import instant_in_range
+from domain.shared.timezones import load_zone
 
 DURATION_REQUIRED = "Duration is required."
 INTERVAL_NOT_POSITIVE = "The interval cannot be negative."
@@ -181,14 +181,6 @@ def local_to_utc(day: date, hour: int, minute: int, tz: str) -> datetime:
     else:
         chosen = min(candidates, key=lambda c: (c.dst() or timedelta(0), c.utcoffset() or timedelta(0)))
     return chosen.astimezone(timezone.utc)
-
-
-def load_zone(tz: str) -> ZoneInfo:
-    """The IANA zone named ``tz``; an unknown or malformed name is malformed input on ``date_tz``."""
-    try:
-        return ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError, TypeError, OSError):
-        raise InvalidInputError("date_tz", f"Unknown timezone: {tz!r}.") from None
 
 
 def generate(request: WizardRequest, tz: str) -> list[tuple[datetime, datetime]]:

@@ -93,6 +93,13 @@ class ContextApplication(Application):
     #: The context's name, as it appears in topics, type names and the audit (``eventsessions``, ...).
     context = ""
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # eventsourcing names an Application subclass after itself, and its tables after that name
+        # (``eventsessions_events``): every context's application, and every command mixin, must
+        # keep the one store's name instead.
+        super().__init_subclass__(**kwargs)
+        cls.name = EVENT_STORE_NAME
+
     def __init__(
         self,
         env: Mapping[str, str] | None = None,
@@ -124,7 +131,7 @@ class ContextApplication(Application):
     def get_as(self, aggregate_id: UUID, kind: type[T], error: type[NotFoundError], label: str) -> T:
         """The aggregate, if it exists and is a ``kind``; otherwise ``error("<label> <id> not found.")``."""
         try:
-            aggregate = self.repository.get(aggregate_id)
+            aggregate: Any = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             raise error(f"{label} {aggregate_id} not found.") from None
         if not isinstance(aggregate, kind):
@@ -164,7 +171,7 @@ class ContextApplication(Application):
 
         def attempt() -> Outcome:
             if aggregate_id is not None and self.exists(new_id):
-                existing = self.repository.get(new_id)
+                existing: Any = self.repository.get(new_id)
                 if isinstance(existing, kind) and getattr(existing, "fingerprint", None) == digest:
                     return Outcome(existing.id, existing.version, created=False)
                 raise IdReusedError(label)

@@ -1,4 +1,4 @@
-"""``sessionstream bench``: the benchmark (see ``infra/bench.py``) on the configured or local services."""
+"""``sessionstream bench``: the benchmark (see ``infra/bench``) on the configured or local services."""
 
 from __future__ import annotations
 

@@ -7,7 +7,6 @@ scenario, prints the read models as tables, and stops the service with SIGTERM.
 from __future__ import annotations
 
 import json
-import os
 import signal
 import socket
 import subprocess
@@ -42,9 +41,11 @@ def _start_service() -> tuple[subprocess.Popen[bytes], str]:
     settings = get_settings()
     endpoints = resolve_endpoints(settings)
     port = _free_port()
-    env = dict(os.environ, DATABASE_URL=endpoints.database_url, KAFKA_BOOTSTRAP_SERVERS=endpoints.kafka_bootstrap,
-               SESSIONSTREAM_HTTP_PORT=str(port), SESSIONSTREAM_API_TOKENS=f"{DEMO_TOKEN}:write",
-               SESSIONSTREAM_LOG_LEVEL="WARNING")  # fmt: skip
+    env = settings.child_env(
+        DATABASE_URL=endpoints.database_url, KAFKA_BOOTSTRAP_SERVERS=endpoints.kafka_bootstrap,
+        SESSIONSTREAM_HTTP_PORT=str(port), SESSIONSTREAM_API_TOKENS=f"{DEMO_TOKEN}:write",
+        SESSIONSTREAM_LOG_LEVEL="WARNING",
+    )
     process = subprocess.Popen([sys.executable, "-m", "infra.cli.main", "run"], env=env)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90
@@ -151,7 +152,7 @@ def _scenario(http: httpx.Client, bootstrap: str, prefix: str) -> None:
     _print_due(http, event["id"], at, f"due notifications at {at} (12 hours before the first session)")
     console.print(f"$ sessionstream notifications dispatch --at {at}")
     dispatched = subprocess.run([sys.executable, "-m", "infra.cli.main", "notifications", "dispatch", "--at", at],
-                                env=dict(os.environ, SESSIONSTREAM_LOG_LEVEL="WARNING"), capture_output=True,
+                                env=get_settings().child_env(SESSIONSTREAM_LOG_LEVEL="WARNING"), capture_output=True,
                                 text=True, check=False)  # fmt: skip
     console.print((dispatched.stdout.strip().splitlines() or [""])[-1])
     if dispatched.returncode != 0:

@@ -15,6 +15,8 @@ from producers.fields import Email, Name, Phone
 from producers.inbound import InboundRequest
 from producers.inbound import Outcome as Outcome  # re-exported: the outcome shape of every inbound topic
 
+from domain.eventsessions.seats import RegistrationState
+
 REQUIRED_BY_ACTION: dict[str, tuple[str, ...]] = {
     "register": ("event_id", "name", "email"),
     "confirm": ("registration_id",),
@@ -33,7 +35,7 @@ class RegistrationRequest(InboundRequest):
     name: Name | None = None
     email: Email | None = None
     phone: Phone | None = None
-    state: Literal["draft", "open", "done", "cancel"] | None = None
+    state: RegistrationState | None = None
 
     @model_validator(mode="after")
     def _action_has_its_fields(self) -> RegistrationRequest:

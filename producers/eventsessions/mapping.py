@@ -14,7 +14,7 @@ from typing import Any
 from uuid import UUID, uuid5
 
 from domain.eventsessions.catalogues import EventType, TimeslotCatalogue
-from domain.eventsessions.mail_schedule import MailSchedule, MailScheduler
+from domain.eventsessions.mail_schedule import MailSchedule, MailTemplate
 from domain.eventsessions.parent_event import ParentEvent
 from domain.eventsessions.registration import Registration
 from domain.eventsessions.session import Session
@@ -141,13 +141,13 @@ def _rule(event: Any) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _mail_scheduler(event: Any, c: dict[str, Any]) -> v1.Message | None:
+def _mail_template(event: Any, c: dict[str, Any]) -> v1.Message | None:
     match type(event):
-        case MailScheduler.Created:
+        case MailTemplate.Created:
             return mail.MailSchedulerCreated(**c, **_rule(event), sequence=event.sequence)
-        case MailScheduler.Changed:
+        case MailTemplate.Changed:
             return mail.MailSchedulerChanged(**c, **_rule(event))
-        case MailScheduler.Removed:
+        case MailTemplate.Removed:
             return mail.MailSchedulerRemoved(**c)
     return None
 
@@ -214,7 +214,7 @@ _BY_AGGREGATE: dict[type, tuple[str, Builder]] = {
     ParentEvent: (es_topics.EVENTS, _parent_event),
     Session: (es_topics.SESSIONS, _session),
     Registration: (es_topics.REGISTRATIONS, _registration),
-    MailScheduler: (es_topics.MAIL, _mail_scheduler),
+    MailTemplate: (es_topics.MAIL, _mail_template),
     MailSchedule: (es_topics.MAIL, _mail_schedule),
     EventType: (es_topics.CATALOGUES, _catalogue),
     TimeslotCatalogue: (es_topics.CATALOGUES, _catalogue),
@@ -232,7 +232,7 @@ def parent_id_of_created(event: Any) -> UUID | None:
         return event.originator_id
     if isinstance(event, (EventType.Created, TimeslotCatalogue.Created)):
         return event.originator_id
-    if isinstance(event, (Session.Scheduled, Registration.Registered, MailScheduler.Created, MailSchedule.Scheduled)):
+    if isinstance(event, (Session.Scheduled, Registration.Registered, MailTemplate.Created, MailSchedule.Scheduled)):
         return event.event_id
     return None
 

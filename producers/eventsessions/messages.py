@@ -10,11 +10,12 @@ adding a field is a compatible change.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import Field, TypeAdapter
 
+from domain.eventsessions.seats import RegistrationState
 from producers.eventsessions import topics
 from producers.eventsessions.base import SCHEMA_VERSION as SCHEMA_VERSION  # re-exported: the contract's version
 from producers.eventsessions.base import Message as Message
@@ -23,8 +24,8 @@ from producers.eventsessions.mail_messages import CatalogueMessage, MailMessage
 
 class SeatFigures(Message):
     registration_id: UUID
-    from_state: Literal["draft", "open", "done", "cancel"] | None
-    to_state: Literal["draft", "open", "done", "cancel"] | None
+    from_state: RegistrationState | None
+    to_state: RegistrationState | None
     seats_unconfirmed: int
     seats_reserved: int
     seats_used: int
@@ -100,18 +101,16 @@ class EventMailSchedulerDropped(Message):
 
 
 EventMessage = Annotated[
-    Union[
-        EventCreated,
-        EventDetailsChanged,
-        EventCapacityChanged,
-        EventUseSessionsToggled,
-        EventSessionAttached,
-        EventSessionDetached,
-        EventRegistrationsStarted,
-        EventSeatsChanged,
-        EventMailSchedulerSet,
-        EventMailSchedulerDropped,
-    ],
+    EventCreated
+    | EventDetailsChanged
+    | EventCapacityChanged
+    | EventUseSessionsToggled
+    | EventSessionAttached
+    | EventSessionDetached
+    | EventRegistrationsStarted
+    | EventSeatsChanged
+    | EventMailSchedulerSet
+    | EventMailSchedulerDropped,
     Field(discriminator="type"),
 ]
 
@@ -168,17 +167,15 @@ class SessionSeatsChanged(SeatFigures):
 
 
 SessionMessage = Annotated[
-    Union[
-        SessionScheduled,
-        SessionRescheduled,
-        SessionArchived,
-        SessionUnarchived,
-        SessionDeleted,
-        SessionStageChanged,
-        SessionKanbanStateChanged,
-        SessionCapacityChanged,
-        SessionSeatsChanged,
-    ],
+    SessionScheduled
+    | SessionRescheduled
+    | SessionArchived
+    | SessionUnarchived
+    | SessionDeleted
+    | SessionStageChanged
+    | SessionKanbanStateChanged
+    | SessionCapacityChanged
+    | SessionSeatsChanged,
     Field(discriminator="type"),
 ]
 
@@ -191,15 +188,15 @@ class RegistrationRegistered(Message):
     name: str
     email: str
     phone: str | None
-    state: Literal["draft", "open", "done", "cancel"]
+    state: RegistrationState
     created_at: datetime
     date_closed: datetime | None
 
 
 class RegistrationStateChanged(Message):
     type: Literal["RegistrationStateChanged"] = "RegistrationStateChanged"
-    from_state: Literal["draft", "open", "done", "cancel"]
-    to_state: Literal["draft", "open", "done", "cancel"]
+    from_state: RegistrationState
+    to_state: RegistrationState
     date_closed: datetime | None
 
 
@@ -210,12 +207,12 @@ class RegistrationMovedToSession(Message):
 
 
 RegistrationMessage = Annotated[
-    Union[RegistrationRegistered, RegistrationStateChanged, RegistrationMovedToSession],
+    RegistrationRegistered | RegistrationStateChanged | RegistrationMovedToSession,
     Field(discriminator="type"),
 ]
 
 AnyMessage = Annotated[
-    Union[EventMessage, SessionMessage, RegistrationMessage, MailMessage, CatalogueMessage],
+    EventMessage | SessionMessage | RegistrationMessage | MailMessage | CatalogueMessage,
     Field(discriminator="type"),
 ]
 ANY_MESSAGE: TypeAdapter[AnyMessage] = TypeAdapter(AnyMessage)

@@ -24,7 +24,7 @@ CATALOGUE: tuple[TopicSpec, ...] = (
     TopicSpec(EVENTS, "parent event id", "ParentEvent events"),
     TopicSpec(SESSIONS, "parent event id", "Session events"),
     TopicSpec(REGISTRATIONS, "parent event id", "Registration events"),
-    TopicSpec(MAIL, "parent event id", "MailScheduler (templates) and MailSchedule (per-owner copies) events"),
+    TopicSpec(MAIL, "parent event id", "MailTemplate (templates) and MailSchedule (per-owner copies) events"),
     TopicSpec(CATALOGUES, "event type or catalogue id", "EventType and TimeslotCatalogue events"),
     TopicSpec(INBOUND_REGISTRATIONS, "registration or event id", "upstream registration requests"),
     TopicSpec(outcomes_topic(INBOUND_REGISTRATIONS), "same as the request", "one outcome per request"),

@@ -14,11 +14,11 @@ from uuid import UUID
 from psycopg import Cursor
 
 from domain.eventsessions.seats import RegistrationState
-from producers.eventsessions import topics
 from producers.eventsessions import messages as v1
-from projections.migrations import Migration
+from producers.eventsessions import topics
 from projections.base import Row, fold
 from projections.eventsessions.registrations import apply_message as apply_registration
+from projections.migrations import Migration
 
 COLUMNS = ("id", "version", "event_id", "session_id", "name", "email", "state", "created_at", "date_closed")
 
@@ -27,7 +27,10 @@ class AttendanceProjection:
     name = "attendance"
     topics = (topics.REGISTRATIONS,)
     tables = ("session_attendance",)
-    migrations = (Migration("0001_create", """
+    migrations = (
+        Migration(
+            "0001_create",
+            """
     CREATE TABLE IF NOT EXISTS session_attendance (
         id uuid PRIMARY KEY,
         version integer NOT NULL,
@@ -40,7 +43,9 @@ class AttendanceProjection:
         date_closed timestamptz
     );
     CREATE INDEX IF NOT EXISTS session_attendance_idx ON session_attendance (session_id, state, created_at);
-    """),)
+    """,
+        ),
+    )
 
     def apply(self, cur: Cursor[Any], messages: Sequence[v1.Message]) -> None:
         # The same fold as ``registrations`` (one definition of how a registration changes), fewer columns.
@@ -60,6 +65,6 @@ def attendees(cur: Cursor[Any], session_id: UUID) -> dict[str, Any]:
     )
     by_state: dict[str, list[Row]] = {s.value: [] for s in RegistrationState}
     for r in cur.fetchall():
-        row = dict(zip(COLUMNS, r))
+        row = dict(zip(COLUMNS, r, strict=True))
         by_state[row["state"]].append(row)
     return {"counts": {k: len(v) for k, v in by_state.items()}, "attendees": by_state}

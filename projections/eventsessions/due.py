@@ -18,10 +18,14 @@ class EventSessionsDue:
         return [
             DueItem(
                 id=str(r["schedule_id"]) + (f":{r['registration_id']}" if r["registration_id"] else ""),
-                kind=f"eventsessions.mail.{r['interval_type']}", context=self.context, due_at=r["due_at"],
-                template=r["template"], subject_id=r["subject_id"], recipients=r["recipients"],
+                kind=f"eventsessions.mail.{r['interval_type']}",
+                context=self.context,
+                due_at=r["due_at"],
+                template=r["template"],
+                subject_id=r["subject_id"],
+                recipients=r["recipients"],
                 details={"event_id": r["event_id"], "session_id": r["session_id"]},
                 ref={"schedule_id": r["schedule_id"], "registration_id": r["registration_id"]},
-            )  # fmt: skip
+            )
             for r in mail_schedulers.due(cur, at, limit)
         ]

@@ -14,21 +14,28 @@ from uuid import UUID
 
 from psycopg import Cursor
 
-from producers.eventsessions import topics
 from producers.eventsessions import messages as v1
-from projections.migrations import Migration
+from producers.eventsessions import topics
 from projections.base import Row
+from projections.migrations import Migration
 
 DATE_CHANGES = (
-    v1.SessionScheduled, v1.SessionRescheduled, v1.SessionArchived, v1.SessionUnarchived, v1.SessionDeleted,
-)  # fmt: skip
+    v1.SessionScheduled,
+    v1.SessionRescheduled,
+    v1.SessionArchived,
+    v1.SessionUnarchived,
+    v1.SessionDeleted,
+)
 
 
 class EventDatesProjection:
     name = "event_dates"
     topics = (topics.SESSIONS,)
     tables = ("event_date_sessions", "event_dates")
-    migrations = (Migration("0001_create", """
+    migrations = (
+        Migration(
+            "0001_create",
+            """
     CREATE TABLE IF NOT EXISTS event_date_sessions (
         id uuid PRIMARY KEY,
         event_id uuid NOT NULL,
@@ -43,7 +50,9 @@ class EventDatesProjection:
         date_end timestamptz,
         session_count integer NOT NULL
     );
-    """),)
+    """,
+        ),
+    )
 
     def apply(self, cur: Cursor[Any], messages: Sequence[v1.Message]) -> None:
         relevant = [m for m in messages if isinstance(m, DATE_CHANGES)]
@@ -88,7 +97,11 @@ class EventDatesProjection:
             "INSERT INTO event_date_sessions (id, event_id, date_begin, date_end, active) VALUES (%s, %s, %s, %s, %s)"
             " ON CONFLICT (id) DO UPDATE SET date_begin = EXCLUDED.date_begin, date_end = EXCLUDED.date_end,"
             " active = EXCLUDED.active",
-            [(sid, eid, r["date_begin"], r["date_end"], r["active"]) for eid, s in sessions.items() for sid, r in s.items()],
+            [
+                (sid, eid, r["date_begin"], r["date_end"], r["active"])
+                for eid, s in sessions.items()
+                for sid, r in s.items()
+            ],
         )
         cur.executemany(
             "INSERT INTO event_dates (event_id, date_begin, date_end, session_count) VALUES (%s, %s, %s, %s)"

@@ -12,23 +12,39 @@ from uuid import UUID
 
 from psycopg import Cursor
 
-from producers.eventsessions import topics
 from producers.eventsessions import messages as v1
-from projections.migrations import Migration
+from producers.eventsessions import topics
 from projections.base import Row, fold
+from projections.migrations import Migration
 
 COLUMNS = (
-    "id", "version", "name", "date_tz", "use_sessions", "seats_limited", "seats_max", "auto_confirm",
-    "event_type_id", "date_begin", "date_end", "stage_id", "created_at",
-    "seats_unconfirmed", "seats_reserved", "seats_used",
-)  # fmt: skip
+    "id",
+    "version",
+    "name",
+    "date_tz",
+    "use_sessions",
+    "seats_limited",
+    "seats_max",
+    "auto_confirm",
+    "event_type_id",
+    "date_begin",
+    "date_end",
+    "stage_id",
+    "created_at",
+    "seats_unconfirmed",
+    "seats_reserved",
+    "seats_used",
+)
 
 
 class EventsProjection:
     name = "events"
     topics = (topics.EVENTS,)
     tables = ("events",)
-    migrations = (Migration("0001_create", """
+    migrations = (
+        Migration(
+            "0001_create",
+            """
     CREATE TABLE IF NOT EXISTS events (
         id uuid PRIMARY KEY,
         version integer NOT NULL,
@@ -47,7 +63,9 @@ class EventsProjection:
         seats_reserved integer NOT NULL,
         seats_used integer NOT NULL
     );
-    """),)
+    """,
+        ),
+    )
 
     def apply(self, cur: Cursor[Any], messages: Sequence[v1.Message]) -> None:
         fold(cur, "events", "id", COLUMNS, messages, lambda m: m.aggregate_id, _apply)
@@ -56,12 +74,23 @@ class EventsProjection:
 def _apply(row: Row | None, m: Any) -> Row | None:
     if isinstance(m, v1.EventCreated):
         return {
-            "id": m.aggregate_id, "version": m.version, "name": m.name, "date_tz": m.date_tz,
-            "use_sessions": m.use_sessions, "seats_limited": m.seats_limited, "seats_max": m.seats_max,
-            "auto_confirm": m.auto_confirm, "event_type_id": m.event_type_id,
-            "date_begin": m.date_begin, "date_end": m.date_end, "stage_id": m.stage_id,
-            "created_at": m.created_at, "seats_unconfirmed": 0, "seats_reserved": 0, "seats_used": 0,
-        }  # fmt: skip
+            "id": m.aggregate_id,
+            "version": m.version,
+            "name": m.name,
+            "date_tz": m.date_tz,
+            "use_sessions": m.use_sessions,
+            "seats_limited": m.seats_limited,
+            "seats_max": m.seats_max,
+            "auto_confirm": m.auto_confirm,
+            "event_type_id": m.event_type_id,
+            "date_begin": m.date_begin,
+            "date_end": m.date_end,
+            "stage_id": m.stage_id,
+            "created_at": m.created_at,
+            "seats_unconfirmed": 0,
+            "seats_reserved": 0,
+            "seats_used": 0,
+        }
     if row is None:
         return None  # a gap before the creation: nothing to attach the change to
     row = dict(row, version=m.version)
@@ -74,13 +103,11 @@ def _apply(row: Row | None, m: Any) -> Row | None:
         case v1.EventUseSessionsToggled():
             row["use_sessions"] = m.use_sessions
         case v1.EventSeatsChanged():
-            row.update(
-                seats_unconfirmed=m.seats_unconfirmed, seats_reserved=m.seats_reserved, seats_used=m.seats_used
-            )
+            row.update(seats_unconfirmed=m.seats_unconfirmed, seats_reserved=m.seats_reserved, seats_used=m.seats_used)
     return row
 
 
 def get_event(cur: Cursor[Any], event_id: UUID) -> Row | None:
     cur.execute(f"SELECT {', '.join(COLUMNS)} FROM events WHERE id = %s", (event_id,))
     row = cur.fetchone()
-    return dict(zip(COLUMNS, row)) if row else None
+    return dict(zip(COLUMNS, row, strict=True)) if row else None

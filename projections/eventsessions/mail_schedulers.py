@@ -19,30 +19,50 @@ from uuid import UUID
 from psycopg import Cursor
 
 from domain.eventsessions.mail_intervals import mail_state
-from producers.eventsessions import topics
+from domain.eventsessions.seats import RegistrationState
 from producers.eventsessions import mail_messages as mail
 from producers.eventsessions import messages as v1
-from projections.migrations import Migration
+from producers.eventsessions import topics
 from projections.base import Row, fold
+from projections.migrations import Migration
 
 COLUMNS = (
-    "id", "version", "event_id", "scheduler_id", "session_id", "interval_type", "interval_unit",
-    "interval_nbr", "template", "date_begin", "date_end", "scheduled_date", "mail_done", "mail_count_done",
+    "id",
+    "version",
+    "event_id",
+    "scheduler_id",
+    "session_id",
+    "interval_type",
+    "interval_unit",
+    "interval_nbr",
+    "template",
+    "date_begin",
+    "date_end",
+    "scheduled_date",
+    "mail_done",
+    "mail_count_done",
     "removed",
-)  # fmt: skip
+)
 RULE = ("interval_type", "interval_unit", "interval_nbr", "template")
 COPY_MESSAGES = (
-    mail.MailScheduleScheduled, mail.MailScheduleRescheduled, mail.MailScheduleRemoved,
-    mail.MailScheduleAttendeeQueued, mail.MailScheduleAttendeeDropped, mail.MailScheduleAttendeeMailSent,
+    mail.MailScheduleScheduled,
+    mail.MailScheduleRescheduled,
+    mail.MailScheduleRemoved,
+    mail.MailScheduleAttendeeQueued,
+    mail.MailScheduleAttendeeDropped,
+    mail.MailScheduleAttendeeMailSent,
     mail.MailScheduleMailSent,
-)  # fmt: skip
+)
 
 
 class MailSchedulersProjection:
     name = "mail_schedulers"
     topics = (topics.MAIL,)
     tables = ("mail_schedules", "mail_attendees")
-    migrations = (Migration("0001_create", """
+    migrations = (
+        Migration(
+            "0001_create",
+            """
     CREATE TABLE IF NOT EXISTS mail_schedules (
         id uuid PRIMARY KEY,
         version integer NOT NULL,
@@ -71,7 +91,9 @@ class MailSchedulersProjection:
         PRIMARY KEY (schedule_id, registration_id)
     );
     CREATE INDEX IF NOT EXISTS mail_attendees_due_idx ON mail_attendees (scheduled_date) WHERE NOT sent;
-    """),)
+    """,
+        ),
+    )
 
     def apply(self, cur: Cursor[Any], messages: Sequence[v1.Message]) -> None:
         copies = [m for m in messages if isinstance(m, COPY_MESSAGES)]  # templates live in their copies
@@ -82,11 +104,19 @@ class MailSchedulersProjection:
 def _apply(row: Row | None, m: Any) -> Row | None:
     if isinstance(m, mail.MailScheduleScheduled):
         return {
-            "id": m.aggregate_id, "version": m.version, "event_id": m.event_id, "scheduler_id": m.scheduler_id,
-            "session_id": m.session_id, **{k: getattr(m, k) for k in RULE}, "date_begin": m.date_begin,
-            "date_end": m.date_end, "scheduled_date": m.scheduled_date, "mail_done": False,
-            "mail_count_done": 0, "removed": False,
-        }  # fmt: skip
+            "id": m.aggregate_id,
+            "version": m.version,
+            "event_id": m.event_id,
+            "scheduler_id": m.scheduler_id,
+            "session_id": m.session_id,
+            **{k: getattr(m, k) for k in RULE},
+            "date_begin": m.date_begin,
+            "date_end": m.date_end,
+            "scheduled_date": m.scheduled_date,
+            "mail_done": False,
+            "mail_count_done": 0,
+            "removed": False,
+        }
     if row is None:
         return None
     row = dict(row, version=m.version)
@@ -148,29 +178,33 @@ def of_owner(cur: Cursor[Any], *, session_id: UUID | None = None, event_id: UUID
         " ORDER BY scheduled_date NULLS LAST, interval_type, id",
         (session_id if session_id is not None else event_id,),
     )
-    return [with_state(dict(zip(COLUMNS, r))) for r in cur.fetchall()]
+    return [with_state(dict(zip(COLUMNS, r, strict=True))) for r in cur.fetchall()]
 
 
-_DUE_COPIES = """
+# The registration states in SQL, from the one enum (constants of ours, so inlining them is safe).
+_CANCELLED = f"'{RegistrationState.CANCEL.value}'"
+_TAKING = ", ".join(f"'{state}'" for state in RegistrationState.taking_a_seat())
+
+_DUE_COPIES = f"""
 SELECT s.id, s.interval_type, s.scheduled_date, s.template, coalesce(s.session_id, s.event_id), s.event_id,
        s.session_id, NULL::uuid,
        coalesce((SELECT jsonb_agg(jsonb_build_object('registration_id', r.id, 'name', r.name, 'email', r.email)
                                   ORDER BY r.created_at, r.id)
                  FROM registrations r
                  WHERE r.event_id = s.event_id AND r.session_id IS NOT DISTINCT FROM s.session_id
-                   AND r.state <> 'cancel'), '[]'::jsonb)
+                   AND r.state <> {_CANCELLED}), '[]'::jsonb)
 FROM mail_schedules s
 WHERE NOT s.removed AND NOT s.mail_done AND s.interval_type <> 'after_sub'
   AND s.scheduled_date <= %(at)s AND (s.interval_type = 'after_event' OR s.date_end > %(at)s)
 """
-_DUE_ATTENDEES = """
+_DUE_ATTENDEES = f"""
 SELECT s.id, s.interval_type, a.scheduled_date, s.template, r.id, s.event_id, s.session_id, r.id,
        jsonb_build_array(jsonb_build_object('registration_id', r.id, 'name', r.name, 'email', r.email))
 FROM mail_attendees a
 JOIN mail_schedules s ON s.id = a.schedule_id
 JOIN registrations r ON r.id = a.registration_id
 WHERE NOT a.sent AND a.scheduled_date <= %(at)s AND NOT s.removed AND s.interval_type = 'after_sub'
-  AND r.state IN ('open', 'done') AND r.session_id IS NOT DISTINCT FROM s.session_id
+  AND r.state IN ({_TAKING}) AND r.session_id IS NOT DISTINCT FROM s.session_id
 """
 
 
@@ -180,6 +214,15 @@ def due(cur: Cursor[Any], at: datetime, limit: int = 1000) -> list[Row]:
         f"SELECT * FROM ({_DUE_COPIES} UNION ALL {_DUE_ATTENDEES}) AS due ORDER BY 3, 1, 8 NULLS FIRST LIMIT %(limit)s",
         {"at": at, "limit": limit},
     )
-    names = ("schedule_id", "interval_type", "due_at", "template", "subject_id", "event_id", "session_id",
-             "registration_id", "recipients")  # fmt: skip
-    return [dict(zip(names, r)) for r in cur.fetchall()]
+    names = (
+        "schedule_id",
+        "interval_type",
+        "due_at",
+        "template",
+        "subject_id",
+        "event_id",
+        "session_id",
+        "registration_id",
+        "recipients",
+    )
+    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]

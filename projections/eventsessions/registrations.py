@@ -9,21 +9,33 @@ from uuid import UUID
 
 from psycopg import Cursor
 
-from producers.eventsessions import topics
 from producers.eventsessions import messages as v1
-from projections.migrations import Migration
+from producers.eventsessions import topics
 from projections.base import Row, fold
+from projections.migrations import Migration
 
 COLUMNS = (
-    "id", "version", "event_id", "session_id", "name", "email", "phone", "state", "created_at", "date_closed",
-)  # fmt: skip
+    "id",
+    "version",
+    "event_id",
+    "session_id",
+    "name",
+    "email",
+    "phone",
+    "state",
+    "created_at",
+    "date_closed",
+)
 
 
 class RegistrationsProjection:
     name = "registrations"
     topics = (topics.REGISTRATIONS,)
     tables = ("registrations",)
-    migrations = (Migration("0001_create", """
+    migrations = (
+        Migration(
+            "0001_create",
+            """
     CREATE TABLE IF NOT EXISTS registrations (
         id uuid PRIMARY KEY,
         version integer NOT NULL,
@@ -38,7 +50,9 @@ class RegistrationsProjection:
     );
     CREATE INDEX IF NOT EXISTS registrations_event_idx ON registrations (event_id, session_id, state);
     CREATE INDEX IF NOT EXISTS registrations_session_idx ON registrations (session_id, state);
-    """),)
+    """,
+        ),
+    )
 
     def apply(self, cur: Cursor[Any], messages: Sequence[v1.Message]) -> None:
         fold(cur, "registrations", "id", COLUMNS, messages, lambda m: m.aggregate_id, apply_message)
@@ -47,10 +61,17 @@ class RegistrationsProjection:
 def apply_message(row: Row | None, m: Any) -> Row | None:
     if isinstance(m, v1.RegistrationRegistered):
         return {
-            "id": m.aggregate_id, "version": m.version, "event_id": m.event_id, "session_id": m.session_id,
-            "name": m.name, "email": m.email, "phone": m.phone, "state": m.state,
-            "created_at": m.created_at, "date_closed": m.date_closed,
-        }  # fmt: skip
+            "id": m.aggregate_id,
+            "version": m.version,
+            "event_id": m.event_id,
+            "session_id": m.session_id,
+            "name": m.name,
+            "email": m.email,
+            "phone": m.phone,
+            "state": m.state,
+            "created_at": m.created_at,
+            "date_closed": m.date_closed,
+        }
     if row is None:
         return None
     row = dict(row, version=m.version)
@@ -67,7 +88,7 @@ def apply_message(row: Row | None, m: Any) -> Row | None:
 def get_registration(cur: Cursor[Any], registration_id: UUID) -> Row | None:
     cur.execute(f"SELECT {', '.join(COLUMNS)} FROM registrations WHERE id = %s", (registration_id,))
     row = cur.fetchone()
-    return dict(zip(COLUMNS, row)) if row else None
+    return dict(zip(COLUMNS, row, strict=True)) if row else None
 
 
 def list_registrations(
@@ -85,4 +106,4 @@ def list_registrations(
         " AND (%(st)s::text IS NULL OR state = %(st)s) ORDER BY created_at, id LIMIT %(l)s OFFSET %(o)s",
         {"e": event_id, "s": session_id, "st": state, "l": limit, "o": offset},
     )
-    return [dict(zip(COLUMNS, r)) for r in cur.fetchall()]
+    return [dict(zip(COLUMNS, r, strict=True)) for r in cur.fetchall()]

@@ -15,23 +15,38 @@ from uuid import UUID
 from psycopg import Cursor
 
 from domain.eventsessions.seats import SeatCounts
-from producers.eventsessions import topics
 from producers.eventsessions import messages as v1
-from projections.migrations import Migration
+from producers.eventsessions import topics
 from projections.base import Row, fold
+from projections.migrations import Migration
 
 COLUMNS = (
-    "id", "event_id", "version", "date_begin", "date_end", "active", "deleted", "stage_id",
-    "kanban_state", "seats_limited", "seats_max", "seats_unconfirmed", "seats_reserved",
-    "seats_used", "created_at",
-)  # fmt: skip
+    "id",
+    "event_id",
+    "version",
+    "date_begin",
+    "date_end",
+    "active",
+    "deleted",
+    "stage_id",
+    "kanban_state",
+    "seats_limited",
+    "seats_max",
+    "seats_unconfirmed",
+    "seats_reserved",
+    "seats_used",
+    "created_at",
+)
 
 
 class SeatAvailabilityProjection:
     name = "seat_availability"
     topics = (topics.SESSIONS,)
     tables = ("session_seats",)
-    migrations = (Migration("0001_create", """
+    migrations = (
+        Migration(
+            "0001_create",
+            """
     CREATE TABLE IF NOT EXISTS session_seats (
         id uuid PRIMARY KEY,
         event_id uuid NOT NULL,
@@ -50,7 +65,9 @@ class SeatAvailabilityProjection:
         created_at timestamptz NOT NULL
     );
     CREATE INDEX IF NOT EXISTS session_seats_event_idx ON session_seats (event_id, date_begin);
-    """),)
+    """,
+        ),
+    )
 
     def apply(self, cur: Cursor[Any], messages: Sequence[v1.Message]) -> None:
         fold(cur, "session_seats", "id", COLUMNS, messages, lambda m: m.aggregate_id, _apply)
@@ -59,12 +76,22 @@ class SeatAvailabilityProjection:
 def _apply(row: Row | None, m: Any) -> Row | None:
     if isinstance(m, v1.SessionScheduled):
         return {
-            "id": m.aggregate_id, "event_id": m.event_id, "version": m.version,
-            "date_begin": m.date_begin, "date_end": m.date_end, "active": True, "deleted": False,
-            "stage_id": m.stage_id, "kanban_state": m.kanban_state, "seats_limited": m.seats_limited,
-            "seats_max": m.seats_max, "seats_unconfirmed": 0, "seats_reserved": 0, "seats_used": 0,
+            "id": m.aggregate_id,
+            "event_id": m.event_id,
+            "version": m.version,
+            "date_begin": m.date_begin,
+            "date_end": m.date_end,
+            "active": True,
+            "deleted": False,
+            "stage_id": m.stage_id,
+            "kanban_state": m.kanban_state,
+            "seats_limited": m.seats_limited,
+            "seats_max": m.seats_max,
+            "seats_unconfirmed": 0,
+            "seats_reserved": 0,
+            "seats_used": 0,
             "created_at": m.created_at,
-        }  # fmt: skip
+        }
     if row is None:
         return None
     row = dict(row, version=m.version)
@@ -84,9 +111,7 @@ def _apply(row: Row | None, m: Any) -> Row | None:
         case v1.SessionCapacityChanged():
             row.update(seats_limited=m.seats_limited, seats_max=m.seats_max)
         case v1.SessionSeatsChanged():
-            row.update(
-                seats_unconfirmed=m.seats_unconfirmed, seats_reserved=m.seats_reserved, seats_used=m.seats_used
-            )
+            row.update(seats_unconfirmed=m.seats_unconfirmed, seats_reserved=m.seats_reserved, seats_used=m.seats_used)
     return row
 
 
@@ -114,7 +139,7 @@ def figures(row: Row, now: datetime) -> dict[str, Any]:
 def get_session(cur: Cursor[Any], session_id: UUID) -> Row | None:
     cur.execute(f"SELECT {', '.join(COLUMNS)} FROM session_seats WHERE id = %s AND NOT deleted", (session_id,))
     row = cur.fetchone()
-    return dict(zip(COLUMNS, row)) if row else None
+    return dict(zip(COLUMNS, row, strict=True)) if row else None
 
 
 def list_sessions(cur: Cursor[Any], event_id: UUID, *, include_archived: bool = False) -> list[Row]:
@@ -123,7 +148,7 @@ def list_sessions(cur: Cursor[Any], event_id: UUID, *, include_archived: bool = 
         " AND (active OR %s) ORDER BY date_begin, id",
         (event_id, include_archived),
     )
-    return [dict(zip(COLUMNS, r)) for r in cur.fetchall()]
+    return [dict(zip(COLUMNS, r, strict=True)) for r in cur.fetchall()]
 
 
 def event_totals(cur: Cursor[Any], event_id: UUID) -> dict[str, int]:

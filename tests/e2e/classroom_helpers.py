@@ -9,7 +9,7 @@ from uuid import uuid4
 
 import httpx
 
-from tests.conftest import wait_for
+from tests.support.waiting import wait_for
 
 LESSON_AT = datetime(2031, 3, 1, 18, tzinfo=timezone.utc)
 

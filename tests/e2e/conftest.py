@@ -14,7 +14,7 @@ import uvicorn
 
 from infra.api.app import create_app
 from infra.service import Service
-from tests.conftest import READ_TOKEN, WRITE_TOKEN
+from tests.support.service import READ_TOKEN, WRITE_TOKEN
 
 
 @contextmanager

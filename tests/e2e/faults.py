@@ -33,7 +33,8 @@ from infra.settings import PROJECT_ROOT, get_settings
 from producers import topics
 from producers.catalogue import DECODERS
 from projections.catalogue import PROJECTIONS
-from tests.conftest import WRITE_TOKEN, wait_for
+from tests.support.service import WRITE_TOKEN
+from tests.support.waiting import wait_for
 
 START = datetime(2028, 3, 1, 9, tzinfo=timezone.utc)
 

@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from tests.conftest import wait_for
+from tests.support.waiting import wait_for
 from tests.e2e.charging_support import (
     decoded,
     dumps,

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from infra.cli.demo_charging import charging_demo
-from tests.conftest import WRITE_TOKEN
+from tests.support.service import WRITE_TOKEN
 from tests.e2e.charging_support import TOKENS
 
 pytestmark = pytest.mark.e2e

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from infra.cli.demo_classroom import run
-from tests.conftest import WRITE_TOKEN
+from tests.support.service import WRITE_TOKEN
 
 
 def test_the_classroom_demo_ends_with_one_absent_and_one_excused_student(base_url, container):

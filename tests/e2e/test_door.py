@@ -12,7 +12,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from tests.conftest import WRITE_TOKEN
+from tests.support.service import WRITE_TOKEN
 
 FAR = {"date_begin": "2030-01-01T09:00:00Z", "date_end": "2030-01-01T17:00:00Z"}
 

@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from infra.container import Container
-from tests.conftest import wait_for
+from tests.support.waiting import wait_for
 from tests.e2e.faults import (
     DomainTopics, Load, ServiceProcess, assert_complete, check_local, outage, record, snapshot, wait_until_delivered,
 )  # fmt: skip

@@ -35,7 +35,7 @@ import httpx
 import pytest
 
 from infra.service import Service
-from tests.conftest import WRITE_TOKEN
+from tests.support.service import WRITE_TOKEN
 from tests.e2e.conftest import serve
 
 CHILD_TIMEOUT_S = 3600

@@ -7,7 +7,7 @@ import time
 import httpx
 
 from infra.service import Service
-from tests.conftest import wait_for
+from tests.support.waiting import wait_for
 
 
 def test_readiness_lists_every_worker_with_its_state_restarts_and_lag(base_url: str, service: Service) -> None:

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from tests.conftest import wait_for
+from tests.support.waiting import wait_for
 
 CHICAGO = "America/Chicago"
 SUNDAY_EVENING = {"type": "weekly", "daysOfWeek": [7], "startTime": "19:00", "endTime": "22:00"}

@@ -17,7 +17,7 @@ from infra.api.context import read
 from producers import topics
 from producers.classroom import topics as classroom_topics
 from projections.classroom import attendance, live_sessions
-from tests.conftest import wait_for
+from tests.support.waiting import wait_for
 
 LESSON_AT = datetime(2031, 3, 1, 18, tzinfo=timezone.utc)
 

@@ -11,7 +11,7 @@ from kafka import KafkaConsumer
 from infra import kafka
 from producers import topics
 from producers.music.topics import INBOUND_TUNELOG
-from tests.conftest import wait_for
+from tests.support.waiting import wait_for
 
 
 class TopicReader:

@@ -13,7 +13,7 @@ from kafka import KafkaConsumer
 from infra import kafka
 from producers import topics
 from producers.charging.topics import INBOUND_OCPI_SESSIONS, session_key
-from tests.conftest import wait_for
+from tests.support.waiting import wait_for
 from tests.e2e.charging_support import dumps, session
 
 pytestmark = pytest.mark.integration

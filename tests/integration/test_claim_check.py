@@ -10,7 +10,9 @@ from infra.rebuild import verify
 from producers import claim_check
 from producers.eventsessions import topics as es_topics
 from projections.catalogue import PROJECTIONS
-from tests.conftest import all_records, read_row, wait_for
+from tests.support.kafka import all_records
+from tests.support.database import read_row
+from tests.support.waiting import wait_for
 
 START = datetime(2027, 10, 1, 9, tzinfo=timezone.utc)
 HUGE_NAME = "N" * 1_500_000  # 1.5 MB: over the broker's 1 MB message limit

@@ -24,7 +24,8 @@ from projections.classroom.due import due_reminders
 from projections.classroom.live_sessions import LiveSessionsProjection
 from projections.due import all_due
 from infra.api.context import read
-from tests.conftest import all_records, wait_for
+from tests.support.kafka import all_records
+from tests.support.waiting import wait_for
 from tests.integration.classroom_support import members_settled, new_lesson, session_row
 
 

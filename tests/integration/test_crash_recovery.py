@@ -1,36 +1,32 @@
-"""A consumer or relay killed with SIGKILL mid-batch and restarted loses nothing and counts nothing twice."""
+"""A consumer or relay killed with SIGKILL mid-batch and restarted loses nothing and counts nothing twice.
+
+The kill is made to land mid-batch, and the tests check that it did: a ``LockGate`` holds the lock the
+worker takes inside each batch (the consumer: its read model's advisory lock, in the transaction that
+applies the batch and records its offsets; the relay: the row of its position, which it writes once
+the batch's messages are acknowledged), lets three batches through, and the worker is killed while it
+waits inside the fourth.
+"""
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
-from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
-
 from infra.rebuild import verify
-from producers.eventsessions import topics
 from producers.catalogue import relay_scopes
+from producers.eventsessions import topics
 from projections.catalogue import PROJECTIONS
-from tests.conftest import all_records, read_row, wait_for
+from tests.support.crash import LockGate, kill_group
+from tests.support.database import read_row
+from tests.support.kafka import all_records
+from tests.support.service import spawn_run
+from tests.support.waiting import wait_for
 
 START = datetime(2027, 6, 1, 9, tzinfo=timezone.utc)
-
-
-def _spawn(container, *args: str) -> subprocess.Popen[bytes]:
-    env = dict(
-        os.environ,
-        DATABASE_URL=container.endpoints.database_url,
-        KAFKA_BOOTSTRAP_SERVERS=container.endpoints.kafka_bootstrap,
-        SESSIONSTREAM_TOPIC_PREFIX=container.settings.topic_prefix,
-        SESSIONSTREAM_LOG_LEVEL="WARNING",
-        # Small batches, so that a kill lands between batches that are recorded and ones that are not.
-        SESSIONSTREAM_CONSUMER_MAX_RECORDS="50",
-        SESSIONSTREAM_RELAY_BATCH_SIZE="50",
-    )
-    return subprocess.Popen([sys.executable, "-m", "infra.cli.main", "run", "--no-api", "--no-inbound", *args], env=env)
+#: Small batches, so that a fill makes many of them.
+SMALL_BATCHES = {"SESSIONSTREAM_CONSUMER_MAX_RECORDS": "50", "SESSIONSTREAM_RELAY_BATCH_SIZE": "50"}
+BATCHES_BEFORE_THE_KILL = 3
+SEEN = "SELECT 1 FROM readmodels.session_seats WHERE id = %s AND version = %s"
 
 
 def _fill(app, sessions: int = 20, per_session: int = 60) -> list:
@@ -40,17 +36,22 @@ def _fill(app, sessions: int = 20, per_session: int = 60) -> list:
         begin = START + timedelta(days=s)
         session = app.add_session(event.id, date_begin=begin, date_end=begin + timedelta(hours=1))
         for i in range(per_session):
-            app.register(event_id=event.id, session_id=session.id, name=f"p{i}", email=f"p{i}@example.org",
-                         state="open" if i % 3 else "draft")  # fmt: skip
+            app.register(
+                event_id=event.id,
+                session_id=session.id,
+                name=f"p{i}",
+                email=f"p{i}@example.org",
+                state="open" if i % 3 else "draft",
+            )
         made.append(session.id)
     return made
 
 
-def _kill_when(process: subprocess.Popen[bytes], started: Callable[[], bool], timeout: float = 60) -> None:
-    wait_for(lambda: started() or process.poll() is not None, timeout=timeout, interval=0.005)
-    assert process.poll() is None, "the process ended before it could be killed"
-    process.send_signal(signal.SIGKILL)
-    process.wait(timeout=10)
+def _applied(container) -> int:
+    row = read_row(
+        container, "SELECT count(*) FROM readmodels.projection_versions WHERE projection = 'seat_availability'"
+    )
+    return int(row[0])
 
 
 def test_a_consumer_killed_mid_batch_and_restarted_equals_a_rebuild(container_factory):
@@ -61,26 +62,45 @@ def test_a_consumer_killed_mid_batch_and_restarted_equals_a_rebuild(container_fa
     session_ids = _fill(app)
     while relay.relay_once():
         pass
-    consumer = _spawn(container, "--no-relay", "--projection", "seat_availability")
-
-    def some_applied() -> bool:
-        row = read_row(container, "SELECT count(*) FROM readmodels.projection_versions WHERE projection = 'seat_availability'")
-        return row is not None and row[0] > 0
-
+    gate = LockGate(
+        container.endpoints.database_url, "SELECT pg_advisory_xact_lock(hashtext(%s))", "projection:seat_availability"
+    )
+    gate.hold()
+    consumer = spawn_run(
+        container, "--no-api", "--no-inbound", "--no-relay", "--projection", "seat_availability", **SMALL_BATCHES
+    )
     try:
-        _kill_when(consumer, some_applied)
+        for _ in range(BATCHES_BEFORE_THE_KILL):
+            gate.step()
+        inside = gate.wait_for_worker()  # the consumer's connection, in the transaction of its next batch
+        applied = _applied(container)
+        kill_group(consumer)
+        gate.release()
+        wait_for(lambda: gate.ended(inside))  # that transaction was the killed consumer's: it ends, uncommitted
     finally:
-        consumer.kill()
-    applied = read_row(container, "SELECT count(*) FROM readmodels.projection_versions WHERE projection = 'seat_availability'")
-    stale = [s for s in session_ids if not read_row(
-        container, "SELECT 1 FROM readmodels.session_seats WHERE id = %s AND version = %s", s, app.get_session(s).version)]
-    assert stale, f"the consumer had applied everything ({applied[0]} aggregates) before it was killed"
-    restarted = _spawn(container, "--no-relay", "--projection", "seat_availability")
+        if consumer.poll() is None:
+            kill_group(consumer)
+        gate.close()
+    assert applied > 0, "no batch was recorded before the kill"
+    assert _applied(container) == applied, "the batch the consumer was killed in was recorded"
+    stale = [
+        s
+        for s in session_ids
+        if not read_row(
+            container,
+            "SELECT 1 FROM readmodels.session_seats WHERE id = %s AND version = %s",
+            s,
+            app.get_session(s).version,
+        )
+    ]
+    assert stale, f"the consumer had applied everything ({applied} aggregates) before it was killed"
+    restarted = spawn_run(
+        container, "--no-api", "--no-inbound", "--no-relay", "--projection", "seat_availability", **SMALL_BATCHES
+    )
     try:
         for session_id in session_ids:
             version = app.get_session(session_id).version
-            wait_for(lambda: read_row(container, "SELECT 1 FROM readmodels.session_seats WHERE id = %s AND version = %s",
-                                      session_id, version), timeout=60)  # fmt: skip
+            wait_for(lambda s=session_id, v=version: read_row(container, SEEN, s, v), timeout=60)
         assert verify(app, container.pool, PROJECTIONS["seat_availability"], settle_seconds=5) == []
     finally:
         restarted.send_signal(signal.SIGTERM)
@@ -100,9 +120,11 @@ def _positions(container) -> list[int]:
     """Each relay scope's recorded position (0 when it has recorded none yet)."""
     names = [container.relay_position_name(scope) for scope in relay_scopes()]
     with container.pool.connection() as conn:
-        rows = dict(conn.execute(
-            "SELECT name, notification_id FROM public.relay_positions WHERE name = ANY(%s)", (names,)
-        ).fetchall())  # fmt: skip
+        rows = dict(
+            conn.execute(
+                "SELECT name, notification_id FROM public.relay_positions WHERE name = ANY(%s)", (names,)
+            ).fetchall()
+        )
     return [rows.get(name, 0) for name in names]
 
 
@@ -112,14 +134,31 @@ def test_a_relay_killed_mid_batch_and_restarted_publishes_every_event(container_
     app = container.app
     _fill(app, sessions=10, per_session=100)
     last = app.recorder.max_notification_id()
-    relay = _spawn(container, "--no-projections")
-
+    sessions_scope = next(s for s in relay_scopes() if s.name == topics.SESSIONS)
+    position = container.relay_position_name(sessions_scope)
+    with container.pool.connection() as conn:  # a row the gate can lock before the relay's first save
+        conn.execute("INSERT INTO public.relay_positions (name, notification_id) VALUES (%s, 0)", (position,))
+    gate = LockGate(
+        container.endpoints.database_url, "SELECT 1 FROM public.relay_positions WHERE name = %s FOR UPDATE", position
+    )
+    gate.hold()
+    relay = spawn_run(container, "--no-api", "--no-inbound", "--no-projections", **SMALL_BATCHES)
     try:
-        _kill_when(relay, lambda: max(_positions(container)) > 0)
+        for _ in range(BATCHES_BEFORE_THE_KILL):
+            gate.step()
+        inside = gate.wait_for_worker()  # the sessions relay, recording the position of a published batch
+        kill_group(relay)
+        gate.release()
+        wait_for(lambda: gate.ended(inside))
     finally:
-        relay.kill()
-    assert min(_positions(container)) < last, "the relay finished before it was killed; the test proved nothing"
-    restarted = _spawn(container, "--no-projections")
+        if relay.poll() is None:
+            kill_group(relay)
+        gate.close()
+    saved = read_row(container, "SELECT notification_id FROM public.relay_positions WHERE name = %s", position)[0]
+    sent = [int(dict(r.headers)["notification_id"]) for r in all_records(container, topics.SESSIONS)]
+    assert 0 < saved < last, "the relay had recorded nothing, or everything, before it was killed"
+    assert max(sent) > saved, "no batch was published beyond the recorded position: the kill was not mid-batch"
+    restarted = spawn_run(container, "--no-api", "--no-inbound", "--no-projections", **SMALL_BATCHES)
     try:
         wait_for(lambda: _positions(container) == [last] * len(relay_scopes()), timeout=60)
     finally:

@@ -8,7 +8,9 @@ from infra import kafka
 from infra.rebuild import verify
 from producers.eventsessions import topics
 from projections.catalogue import PROJECTIONS
-from tests.conftest import all_records, read_row, wait_for
+from tests.support.database import read_row
+from tests.support.kafka import all_records
+from tests.support.waiting import wait_for
 
 START = datetime(2027, 4, 1, 9, tzinfo=timezone.utc)
 
@@ -19,8 +21,11 @@ def test_records_delivered_twice_are_counted_once(app, container):
     for i in range(5):
         app.register(event_id=event.id, session_id=session.id, name=f"p{i}", email=f"p{i}@example.org", state="open")
     version = app.get_session(session.id).version
-    wait_for(lambda: read_row(container, "SELECT 1 FROM readmodels.session_seats WHERE id = %s AND version = %s",
-                              session.id, version))  # fmt: skip
+    wait_for(
+        lambda: read_row(
+            container, "SELECT 1 FROM readmodels.session_seats WHERE id = %s AND version = %s", session.id, version
+        )
+    )
 
     # Re-deliver every record of this event, as a relay resending its tail after a crash would.
     producer = kafka.producer(container.endpoints.kafka_bootstrap)
@@ -37,12 +42,20 @@ def test_records_delivered_twice_are_counted_once(app, container):
     # A marker after the duplicates: once it is applied, the duplicates were consumed too.
     app.register(event_id=event.id, session_id=session.id, name="marker", email="m@example.org", state="open")
     final = app.get_session(session.id).version
-    row = wait_for(lambda: read_row(
-        container, "SELECT seats_reserved, version FROM readmodels.session_seats WHERE id = %s AND version = %s",
-        session.id, final))  # fmt: skip
+    row = wait_for(
+        lambda: read_row(
+            container,
+            "SELECT seats_reserved, version FROM readmodels.session_seats WHERE id = %s AND version = %s",
+            session.id,
+            final,
+        )
+    )
     assert row[0] == 6
-    count = wait_for(lambda: read_row(
-        container, "SELECT count(*) FROM readmodels.registrations WHERE event_id = %s HAVING count(*) = 6", event.id))
+    count = wait_for(
+        lambda: read_row(
+            container, "SELECT count(*) FROM readmodels.registrations WHERE event_id = %s HAVING count(*) = 6", event.id
+        )
+    )
     assert count[0] == 6
     for projection in PROJECTIONS.values():
         assert verify(app, container.pool, projection, settle_seconds=10) == [], projection.name

@@ -24,7 +24,7 @@ from infra.api.app import create_app
 from infra.container import Container, Endpoints, prepare_schema
 from infra.local import postgres
 from infra.settings import Settings, get_settings
-from tests.conftest import WRITE_TOKEN
+from tests.support.service import WRITE_TOKEN
 
 DEADLINE_S = 2.0
 FAR = {"date_begin": "2030-01-01T09:00:00Z", "date_end": "2030-01-01T17:00:00Z"}

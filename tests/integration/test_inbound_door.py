@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from producers import topics
 from producers.eventsessions import topics as es_topics
-from tests.conftest import wait_for
+from tests.support.waiting import wait_for
 from tests.integration.test_inbound_registrations import START, TopicReader, _send
 
 POISON_NAMES = {

@@ -6,37 +6,17 @@ import json
 import uuid
 from datetime import datetime, timedelta, timezone
 
-from kafka import KafkaConsumer
-
-from infra import kafka
 from producers import topics
 from producers.eventsessions import topics as es_topics
-from tests.conftest import wait_for
+from tests.support import kafka
+from tests.support.kafka import TopicReader
+from tests.support.waiting import wait_for
 
 START = datetime(2027, 5, 1, 9, tzinfo=timezone.utc)
 
 
-class TopicReader:
-    def __init__(self, container, topic: str) -> None:
-        self.consumer = KafkaConsumer(
-            topics.physical(topic, container.settings.topic_prefix),
-            bootstrap_servers=container.endpoints.kafka_bootstrap,
-            auto_offset_reset="earliest", enable_auto_commit=False, group_id=None,
-        )  # fmt: skip
-        self.records: list = []
-
-    def read(self) -> list:
-        for batch in self.consumer.poll(timeout_ms=200).values():
-            self.records += batch
-        return self.records
-
-
 def _send(container, value: bytes, key: bytes = b"k") -> None:
-    producer = kafka.producer(container.endpoints.kafka_bootstrap)
-    producer.send(topics.physical(es_topics.INBOUND_REGISTRATIONS, container.settings.topic_prefix), key=key, value=value,
-                  headers=[("origin", b"ticketing")])  # fmt: skip
-    producer.flush()
-    producer.close()
+    kafka.send(container, es_topics.INBOUND_REGISTRATIONS, value, key=key, headers=[("origin", b"ticketing")])
 
 
 def _request(**fields) -> bytes:
@@ -64,7 +44,9 @@ def test_a_malformed_message_lands_in_the_dead_letter_topic_and_the_next_is_proc
     assert headers["dlt.exception.message"]
     assert headers["origin"] == b"ticketing"
     good_id = json.loads(good)["message_id"]
-    outcome = wait_for(lambda: [json.loads(r.value) for r in outcomes.read() if json.loads(r.value)["message_id"] == good_id])
+    outcome = wait_for(
+        lambda: [json.loads(r.value) for r in outcomes.read() if json.loads(r.value)["message_id"] == good_id]
+    )
     assert outcome[0]["status"] == "accepted" and outcome[0]["version"] == 1
     assert app.get_session(session.id).seats.seats_unconfirmed == 1
 
@@ -73,8 +55,9 @@ def test_a_message_processed_twice_has_the_effect_of_once_and_one_outcome(app, c
     event = app.create_event(name="Idempotent", use_sessions=True, seats_limited=True, seats_max=5)
     session = app.add_session(event.id, date_begin=START, date_end=START + timedelta(hours=1))
     outcomes = TopicReader(container, topics.outcomes_topic(es_topics.INBOUND_REGISTRATIONS))
-    request = _request(action="register", event_id=event.id, session_id=session.id, name="Bo", email="bo@example.org",
-                       state="open")  # fmt: skip
+    request = _request(
+        action="register", event_id=event.id, session_id=session.id, name="Bo", email="bo@example.org", state="open"
+    )
     _send(container, request)
     _send(container, request)
     marker = _request(action="register", event_id=event.id, session_id=session.id, name="Cy", email="cy@example.org")
@@ -95,7 +78,9 @@ def test_a_full_session_is_a_rejected_outcome_not_a_dead_letter(app, container):
     request = _request(action="register", event_id=event.id, session_id=session.id, name="late", email="l@example.org")
     _send(container, request)
     message_id = json.loads(request)["message_id"]
-    outcome = wait_for(lambda: [json.loads(r.value) for r in outcomes.read() if json.loads(r.value)["message_id"] == message_id])[0]
+    outcome = wait_for(
+        lambda: [json.loads(r.value) for r in outcomes.read() if json.loads(r.value)["message_id"] == message_id]
+    )[0]
     assert outcome["status"] == "rejected"
     assert outcome["detail"] == "No more seats available for this session."
     assert outcome["code"] == "eventsessions.seats.no_more"

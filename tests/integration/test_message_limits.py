@@ -16,7 +16,8 @@ from domain.shared.limits import (
     TIMEZONE_MAX,
 )
 from producers.eventsessions import topics
-from tests.conftest import all_records, wait_for
+from tests.support.kafka import all_records
+from tests.support.waiting import wait_for
 
 WIDE = "\U0001f600"  # four bytes in UTF-8: the most bytes a character of the limit can take
 START = datetime(2031, 3, 1, 9, tzinfo=timezone.utc)

@@ -20,7 +20,7 @@ import pytest
 from consumers.music.clock import MusicClock
 from domain.shared.clock import FrozenClock
 from infra.container import Container
-from tests.conftest import wait_for
+from tests.support.waiting import wait_for
 
 UTC = timezone.utc
 SUNDAY_EVENING = {"type": "weekly", "daysOfWeek": [7], "startTime": "19:00", "endTime": "22:00"}

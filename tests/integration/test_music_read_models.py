@@ -14,7 +14,8 @@ from projections.catalogue import PROJECTIONS
 from projections.music import instances as instances_model
 from projections.music.popular_tunes import popular_tunes, tune_key
 from projections.music.tune_log import tune_log
-from tests.conftest import read_row, wait_for
+from tests.support.database import read_row
+from tests.support.waiting import wait_for
 from tests.integration.music_kafka import Outcomes, publish, request
 from tests.unit.music.scenario import every_event
 

@@ -15,7 +15,9 @@ from infra.rebuild import verify
 from producers import topics
 from producers.eventsessions import topics as es_topics
 from projections.catalogue import PROJECTIONS
-from tests.conftest import all_records, read_row, wait_for
+from tests.support.kafka import all_records
+from tests.support.database import read_row
+from tests.support.waiting import wait_for
 from tests.integration.test_inbound_registrations import TopicReader
 
 

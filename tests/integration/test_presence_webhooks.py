@@ -10,7 +10,7 @@ from infra.rebuild import verify
 from producers import topics
 from producers.classroom import topics as classroom_topics
 from projections.catalogue import PROJECTIONS
-from tests.conftest import wait_for
+from tests.support.waiting import wait_for
 from tests.integration.classroom_support import (
     TopicReader,
     as_record,

@@ -11,12 +11,12 @@ from typing import Any
 from uuid import uuid5
 
 from domain.eventsessions.seats import RegistrationState
-from producers.eventsessions import mapping
-from infra.bench import CapturingSender
 from producers.catalogue import QUIET_TOPICS, REGISTRY, relay_scopes
+from producers.eventsessions import mapping
 from producers.registry import Outgoing
 from producers.relay import MESSAGE_ID_NAMESPACE, Relay
 from producers.topics import physical
+from tests.support.kafka import CapturingSender
 
 START = datetime(2027, 8, 1, 9, tzinfo=timezone.utc)
 
@@ -50,8 +50,13 @@ def test_the_relay_and_its_scopes_publish_what_the_first_relay_published(contain
         for d in range(3)
     ]
     for i in range(12):
-        outcome = app.register(event_id=event.id, session_id=sessions[i % 3].id, name=f"p{i}",
-                               email=f"p{i}@example.org", state="open" if i % 2 else "draft")  # fmt: skip
+        outcome = app.register(
+            event_id=event.id,
+            session_id=sessions[i % 3].id,
+            name=f"p{i}",
+            email=f"p{i}@example.org",
+            state="open" if i % 2 else "draft",
+        )
         if i % 4 == 0:
             app.change_registration_state(outcome.id, RegistrationState.CANCEL)
         if i % 5 == 0:

@@ -8,6 +8,7 @@ import json
 import threading
 from collections import Counter
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from consumers.dispatcher import Dispatcher
 from domain.eventsessions.mail_intervals import MailRule
@@ -16,7 +17,9 @@ from domain.eventsessions.seats import RegistrationState
 from infra.rebuild import verify
 from producers import topics
 from projections.catalogue import LIVE_SCHEMA, PROJECTIONS
-from tests.conftest import all_records, read_row, wait_for
+from tests.support.database import read_row
+from tests.support.kafka import all_records
+from tests.support.waiting import wait_for
 
 
 def _notifications(container) -> list[dict]:
@@ -47,9 +50,16 @@ def _race(dispatchers: list[Dispatcher], at) -> list:
 def test_three_sessions_two_schedulers_each_due_mail_is_sent_exactly_once(app, container):
     now = container.clock.now()
     event = app.create_event(
-        name="Scheduled", use_sessions=True, seats_limited=True, seats_max=10, date_tz="Europe/Brussels",
-        mail_schedulers=[MailRule("after_sub", "now", 0, "Registration"), MailRule("before_event", "days", 1, "Reminder")],
-    )  # fmt: skip
+        name="Scheduled",
+        use_sessions=True,
+        seats_limited=True,
+        seats_max=10,
+        date_tz="Europe/Brussels",
+        mail_schedulers=[
+            MailRule("after_sub", "now", 0, "Registration"),
+            MailRule("before_event", "days", 1, "Reminder"),
+        ],
+    )
     begins = [now + timedelta(days=d) for d in (2, 4, 6)]
     sessions = [app.add_session(event.id, date_begin=b, date_end=b + timedelta(hours=2)).id for b in begins]
     parent = app.get_event(event.id)
@@ -58,8 +68,10 @@ def test_three_sessions_two_schedulers_each_due_mail_is_sent_exactly_once(app, c
 
     confirmed = {}
     for i, session_id in enumerate(sessions):
-        people = [app.register(event_id=event.id, session_id=session_id, name=f"p{i}{j}", email=f"p{i}{j}@example.org")
-                  for j in range(3)]  # fmt: skip
+        people = [
+            app.register(event_id=event.id, session_id=session_id, name=f"p{i}{j}", email=f"p{i}{j}@example.org")
+            for j in range(3)
+        ]
         for person in people[:2]:
             app.change_registration_state(person.id, RegistrationState.OPEN)
         app.change_registration_state(people[2].id, RegistrationState.CANCEL) if i == 0 else None
@@ -89,12 +101,16 @@ def test_three_sessions_two_schedulers_each_due_mail_is_sent_exactly_once(app, c
     welcome = [n for n in published if n["kind"] == "eventsessions.mail.after_sub"]
     assert sorted(n["subject_id"] for n in welcome) == sorted(str(r) for rs in confirmed.values() for r in rs)
     assert {n["scheduler_id"] for n in welcome} == {str(after_sub)}
-    reminders = sorted((n for n in published if n["kind"] == "eventsessions.mail.before_event"),
-                       key=lambda n: n["data"]["date_begin"])  # fmt: skip
+    reminders = sorted(
+        (n for n in published if n["kind"] == "eventsessions.mail.before_event"), key=lambda n: n["data"]["date_begin"]
+    )
     assert [n["session_id"] for n in reminders] == [str(s) for s in sessions[:2]]
     # Every registration not cancelled gets the reminder; the first session had one cancelled.
     assert [len(n["recipients"]) for n in reminders] == [2, 3]
-    assert reminders[0]["data"]["date_range"] in ("today", "tomorrow")  # 12 hours ahead, local calendar days
+    # 12 hours ahead: "today" or "tomorrow" depending on the local calendar days of the dispatch and the start.
+    brussels = ZoneInfo("Europe/Brussels")
+    days_ahead = (begins[0].astimezone(brussels).date() - at.astimezone(brussels).date()).days
+    assert reminders[0]["data"]["date_range"] == {0: "today", 1: "tomorrow"}[days_ahead]
     assert app.get_mail_schedule(schedule).mail_count_done == 2  # the taken seats, as Odoo counts
 
     for projection in PROJECTIONS.values():
@@ -103,7 +119,9 @@ def test_three_sessions_two_schedulers_each_due_mail_is_sent_exactly_once(app, c
 
 def test_a_reminder_missed_because_the_session_ended_is_never_sent(app, container):
     now = container.clock.now()
-    event = app.create_event(name="Missed", use_sessions=True, mail_schedulers=[MailRule("before_event", "hours", 1, "Reminder")])
+    event = app.create_event(
+        name="Missed", use_sessions=True, mail_schedulers=[MailRule("before_event", "hours", 1, "Reminder")]
+    )
     session = app.add_session(event.id, date_begin=now + timedelta(days=1), date_end=now + timedelta(days=1, hours=1))
     schedule = copy_id(app.get_event(event.id).scheduler_ids()[0], session.id)
     wait_for(lambda: read_row(container, f"SELECT 1 FROM {LIVE_SCHEMA}.mail_schedules WHERE id = %s", schedule))

@@ -7,7 +7,6 @@ touch them.  Read-model access is replaced, where a test needs a row, by patchin
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, cast
 from uuid import uuid4
@@ -16,40 +15,20 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import BaseModel, ValidationError
 
-from domain.eventsessions.application import Outcome
 from domain.eventsessions.errors import NoMoreSeatsError, SessionNotFoundError
-from domain.shared.clock import FrozenClock
+from domain.shared.application import Outcome
 from domain.shared.errors import ConcurrencyError
 from infra.api import context
 from infra.api.app import create_app
 from infra.api.eventsessions.events import event_view
-from infra.api.instants import Instant, format_located, iso_z
 from infra.api.eventsessions.sessions import SessionOut, display_name
+from infra.api.instants import Instant, format_located, iso_z
 from infra.container import Container
-from infra.settings import Settings
+from tests.support.fakes import NOW, DeadPool, FakeApp, FakeContainer
 
 WRITE = {"Authorization": "Bearer w-token"}
 READ = {"Authorization": "Bearer r-token"}
-NOW = datetime(2025, 10, 6, 12, 0, tzinfo=timezone.utc)
 PROBLEM_KEYS = {"type", "title", "status", "detail", "code"}
-
-
-class Tripwire:
-    """Stands for a part the request must not reach."""
-
-    def __init__(self, name: str) -> None:
-        self._name = name
-
-    def __getattr__(self, attr: str) -> Any:
-        raise AssertionError(f"{self._name}.{attr} was touched")
-
-
-@dataclass
-class FakeContainer:
-    settings: Settings = field(default_factory=lambda: Settings(SESSIONSTREAM_API_TOKENS="w-token:write,r-token:read"))
-    clock: FrozenClock = field(default_factory=lambda: FrozenClock(NOW))
-    app: Any = field(default_factory=lambda: Tripwire("app"))
-    pool: Any = field(default_factory=lambda: Tripwire("pool"))
 
 
 def client_for(fake: FakeContainer, **kwargs: Any) -> TestClient:
@@ -80,7 +59,7 @@ def assert_problem(response: Any, status: int) -> dict[str, Any]:
     assert response.status_code == status
     assert response.headers["content-type"] == "application/problem+json"
     body: dict[str, Any] = response.json()
-    assert PROBLEM_KEYS <= body.keys()
+    assert body.keys() >= PROBLEM_KEYS
     assert body["status"] == status
     return body
 
@@ -160,23 +139,6 @@ def test_an_unknown_route_is_a_404_problem(client: TestClient) -> None:
 
 
 # -- commands -----------------------------------------------------------------------------------
-
-
-class FakeApp:
-    """An application whose commands answer (or raise) what the test tells them to."""
-
-    def __init__(self, result: Outcome | Exception) -> None:
-        self.result = result
-        self.calls: list[tuple[str, Any, Any]] = []
-
-    def __getattr__(self, command: str) -> Callable[..., Outcome]:
-        def run(*args: Any, **kwargs: Any) -> Outcome:
-            self.calls.append((command, args, kwargs))
-            if isinstance(self.result, Exception):
-                raise self.result
-            return self.result
-
-        return run
 
 
 def test_a_new_event_answers_201_with_id_and_version(fake: FakeContainer) -> None:

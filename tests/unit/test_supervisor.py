@@ -13,7 +13,7 @@ from tenacity import wait_fixed
 
 from consumers.error_policy import RESTART, Action, classify
 from consumers.supervisor import Condition, Supervised, Supervisor, attempt_state
-from tests.conftest import wait_for
+from tests.support.waiting import wait_for
 
 
 class Flaky:

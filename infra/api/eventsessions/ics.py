@@ -1,50 +1,27 @@
-"""A session as an iCalendar file (spec §6.10): one VEVENT, times in UTC, RFC 5545 escaping and folding."""
+"""A session as an iCalendar file (spec §6.10): one VEVENT, times in UTC.
+
+Built with ``icalendar`` (RFC 5545: text escaping, line folding at 75 octets, UTC instants with ``Z``),
+the library the classroom and music contexts need for recurrence rules and time zones too.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from uuid import UUID
 
+from icalendar import Calendar, Event
+
 from domain.shared.clock import as_utc
 
 
-def _utc(value: datetime) -> str:
-    return as_utc(value).strftime("%Y%m%dT%H%M%SZ")
-
-
-def _text(value: str) -> str:
-    return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
-
-
-def _fold(line: str) -> str:
-    """Lines longer than 75 octets continue on the next line after one space (RFC 5545 §3.1)."""
-    data = line.encode()
-    if len(data) <= 75:
-        return line
-    parts, chunk = [], b""
-    for char in line:
-        encoded = char.encode()
-        if len(chunk) + len(encoded) > (75 if not parts else 74):
-            parts.append(chunk.decode())
-            chunk = b""
-        chunk += encoded
-    parts.append(chunk.decode())
-    return "\r\n ".join(parts)
-
-
 def session_ics(session_id: UUID, name: str, date_begin: datetime, date_end: datetime, now: datetime) -> str:
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//sessionstream//event sessions//EN",
-        "BEGIN:VEVENT",
-        f"UID:{session_id}@sessionstream",
-        f"CREATED:{_utc(now)}",
-        f"DTSTAMP:{_utc(now)}",
-        f"DTSTART:{_utc(date_begin)}",
-        f"DTEND:{_utc(date_end)}",
-        f"SUMMARY:{_text(name)}",
-        "END:VEVENT",
-        "END:VCALENDAR",
-    ]
-    return "\r\n".join(_fold(line) for line in lines) + "\r\n"
+    event = Event()
+    event.add("uid", f"{session_id}@sessionstream")
+    for prop, instant in (("created", now), ("dtstamp", now), ("dtstart", date_begin), ("dtend", date_end)):
+        event.add(prop, as_utc(instant))  # aware UTC: written as 20170526T200000Z, no TZID
+    event.add("summary", name)
+    calendar = Calendar()
+    calendar.add("version", "2.0")
+    calendar.add("prodid", "-//sessionstream//event sessions//EN")
+    calendar.add_component(event)
+    return calendar.to_ical(sorted=False).decode()

@@ -7,7 +7,7 @@ event's own (spec §2.4); they are joined from the other read models when a requ
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -40,7 +40,7 @@ router = APIRouter(
     tags=["registrations"], dependencies=[Depends(bearer)], responses=responses(401, 403, 404, 409, 422, 503)
 )
 
-State = Literal["draft", "open", "done", "cancel"]
+State = RegistrationState
 MAX_PAGE = 1000
 
 

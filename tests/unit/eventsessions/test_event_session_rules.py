@@ -13,6 +13,13 @@ from uuid import UUID
 import pytest
 
 from domain.eventsessions.application import EventSessions
+from domain.eventsessions.errors import (
+    DatesOutOfOrderError,
+    NoMoreSeatsError,
+    NotEnoughSeatsError,
+    SessionInUseError,
+    SessionsToggleRefusedError,
+)
 from domain.eventsessions.mail_intervals import MailRule
 from domain.eventsessions.mail_schedule import copy_id
 from domain.eventsessions.seats import RegistrationState
@@ -84,22 +91,32 @@ def figures(app: EventSessions, session_id: UUID) -> dict[str, int]:
     """§3.1 seat figures of one session, as the write side holds them."""
     seats = app.get_session(session_id).seats
     return {
-        "unconfirmed": seats.seats_unconfirmed, "reserved": seats.seats_reserved, "used": seats.seats_used,
-        "available": seats.seats_available, "expected": seats.seats_expected,
-    }  # fmt: skip
+        "unconfirmed": seats.seats_unconfirmed,
+        "reserved": seats.seats_reserved,
+        "used": seats.seats_used,
+        "available": seats.seats_available,
+        "expected": seats.seats_expected,
+    }
 
 
 def ledger(unconfirmed=0, reserved=0, used=0, *, available: int, expected: int = 0) -> dict[str, int]:
     """Expected §3.1 figures, in the shape ``figures`` returns."""
-    return dict(unconfirmed=unconfirmed, reserved=reserved, used=used, available=available, expected=expected)
+    return {
+        "unconfirmed": unconfirmed,
+        "reserved": reserved,
+        "used": used,
+        "available": available,
+        "expected": expected,
+    }
 
 
 def template_id(app: EventSessions, event_id: UUID, interval_type: str, unit: str | None = None) -> UUID:
     """The one template of the event with this type (and unit)."""
     ids = [
-        sid for sid in app.get_event(event_id).scheduler_ids(interval_type)
+        sid
+        for sid in app.get_event(event_id).scheduler_ids(interval_type)
         if unit is None or app.get_mail_scheduler(sid).interval_unit == unit
-    ]  # fmt: skip
+    ]
     assert len(ids) == 1, ids
     return ids[0]
 
@@ -112,10 +129,8 @@ def copy_of(app: EventSessions, event_id: UUID, owner_id: UUID, interval_type: s
 def recipients_of_sent_mails(app: EventSessions, schedule_id: UUID) -> list[list[str]]:
     """The names each recorded before/after-event sending went to, from the copy's event history."""
     return [
-        sorted(r["name"] for r in e.recipients)
-        for e in app.events.get(schedule_id)
-        if type(e).__name__ == "MailSent"
-    ]  # fmt: skip
+        sorted(r["name"] for r in e.recipients) for e in app.events.get(schedule_id) if type(e).__name__ == "MailSent"
+    ]
 
 
 def rules(*specs: tuple[str, str, int]) -> list[MailRule]:
@@ -123,10 +138,14 @@ def rules(*specs: tuple[str, str, int]) -> list[MailRule]:
 
 
 def weekly(**changes) -> WizardRequest:
-    values = dict(
-        rrule_type="weekly", weekdays=("mon", "sun"), start=date(2022, 3, 20), until=date(2022, 4, 4),
-        timeslots=(16.0,), duration=1.5,
-    )  # fmt: skip
+    values = {
+        "rrule_type": "weekly",
+        "weekdays": ("mon", "sun"),
+        "start": date(2022, 3, 20),
+        "until": date(2022, 4, 4),
+        "timeslots": (16.0,),
+        "duration": 1.5,
+    }
     return WizardRequest(**{**values, **changes})
 
 
@@ -134,9 +153,7 @@ def weekly(**changes) -> WizardRequest:
 
 
 def test_explicit_use_sessions_overwrites_both_dates_with_now(app):
-    event_id = app.create_event(
-        name=EVENT, use_sessions=True, date_begin=BEGIN, date_end=BEGIN + timedelta(days=2)
-    ).id
+    event_id = app.create_event(name=EVENT, use_sessions=True, date_begin=BEGIN, date_end=BEGIN + timedelta(days=2)).id
     event = app.get_event(event_id)
     assert (event.use_sessions, event.date_begin, event.date_end) == (True, NOW, NOW)
 
@@ -158,9 +175,14 @@ def test_use_sessions_from_the_event_type_still_requires_dates(app):
 
 def test_event_type_supplies_the_defaults_of_a_new_event(app):
     type_id = app.create_event_type(
-        name="T", use_sessions=True, has_seats_limitation=True, seats_max=7, auto_confirm=True,
-        default_timezone="Europe/Paris", mail_schedulers=rules(("after_event", "days", 2)),
-    ).id  # fmt: skip
+        name="T",
+        use_sessions=True,
+        has_seats_limitation=True,
+        seats_max=7,
+        auto_confirm=True,
+        default_timezone="Europe/Paris",
+        mail_schedulers=rules(("after_event", "days", 2)),
+    ).id
     event = app.get_event(regular_event(app, event_type_id=type_id))
     assert (event.use_sessions, event.seats_limited, event.seats_max) == (True, True, 7)
     assert (event.auto_confirm, event.date_tz, event.event_type_id) == (True, "Europe/Paris", type_id)
@@ -176,13 +198,23 @@ def test_event_type_without_seat_limitation_gives_seats_max_zero(app):
 
 def test_explicit_values_win_over_the_event_type(app):
     type_id = app.create_event_type(
-        name="T", use_sessions=True, has_seats_limitation=True, seats_max=7, auto_confirm=True,
+        name="T",
+        use_sessions=True,
+        has_seats_limitation=True,
+        seats_max=7,
+        auto_confirm=True,
         default_timezone="Europe/Paris",
-    ).id  # fmt: skip
+    ).id
     event_id = regular_event(
-        app, event_type_id=type_id, use_sessions=False, seats_limited=False, seats_max=3, auto_confirm=False,
-        date_tz="US/Pacific", mail_schedulers=rules(("before_event", "weeks", 1)),
-    )  # fmt: skip
+        app,
+        event_type_id=type_id,
+        use_sessions=False,
+        seats_limited=False,
+        seats_max=3,
+        auto_confirm=False,
+        date_tz="US/Pacific",
+        mail_schedulers=rules(("before_event", "weeks", 1)),
+    )
     event = app.get_event(event_id)
     assert (event.use_sessions, event.seats_limited, event.seats_max) == (False, False, 3)
     assert (event.auto_confirm, event.date_tz) == (False, "US/Pacific")
@@ -280,13 +312,14 @@ def test_lowering_seats_max_below_taken_seats_lists_every_short_session(app):
         register(app, event_id, first, state="open")
     register(app, event_id, second, state="open")
     register(app, event_id, second, state="done")
-    with pytest.raises(RuleViolationError) as refused:
+    with pytest.raises(NotEnoughSeatsError) as refused:
         app.update_event(event_id, {"seats_max": 1})
     assert str(refused.value) == (
         'There are not enough seats available for:\n- "Test event": Missing 2 seats.\n'
         '- "Test event": Missing 1 seats.\n'
     )
     assert app.get_event(event_id).seats_max == 3
+    assert [app.get_session(s).seats_max for s in (first, second)] == [3, 3]
     assert figures(app, first)["available"] == 0
 
 
@@ -305,7 +338,7 @@ def test_new_confirmed_registration_in_a_full_session_gets_c1(app):
     event_id = session_event(app, seats_max=1)
     session_id = add_session(app, event_id)
     register(app, event_id, session_id, state="open")
-    with pytest.raises(RuleViolationError) as refused:
+    with pytest.raises(NotEnoughSeatsError) as refused:
         register(app, event_id, session_id, state="open", name="B")
     assert str(refused.value) == NOT_ENOUGH_SEATS + '- "Test event": Missing 1 seats.\n'
     assert figures(app, session_id)["reserved"] == 1
@@ -315,7 +348,7 @@ def test_new_draft_in_a_full_session_gets_c2(app):
     event_id = session_event(app, seats_max=1)
     session_id = add_session(app, event_id)
     register(app, event_id, session_id, state="open")
-    with pytest.raises(RuleViolationError) as refused:
+    with pytest.raises(NoMoreSeatsError) as refused:
         register(app, event_id, session_id, name="B")
     assert str(refused.value) == NO_MORE_SEATS
     assert figures(app, session_id)["unconfirmed"] == 0
@@ -327,6 +360,16 @@ def test_new_draft_is_accepted_while_one_seat_is_free(app):
     register(app, event_id, session_id, state="open")
     register(app, event_id, session_id, name="B")
     assert figures(app, session_id)["unconfirmed"] == 1
+
+
+def test_drafts_take_no_seat_until_they_are_confirmed(app):
+    event_id = session_event(app, seats_max=1)
+    session_id = add_session(app, event_id)
+    first, second = register(app, event_id, session_id), register(app, event_id, session_id, name="B")
+    app.change_registration_state(first, OPEN)
+    with pytest.raises(NotEnoughSeatsError):
+        app.change_registration_state(second, OPEN)
+    assert figures(app, session_id) == ledger(unconfirmed=1, reserved=1, available=0, expected=2)
 
 
 def test_confirming_a_draft_beyond_capacity_gets_c1(app):
@@ -411,7 +454,7 @@ def test_date_closed_is_set_the_first_time_done_and_never_changed(app, clock):
 
 def test_session_with_equal_dates_is_refused(app):
     event_id = session_event(app)
-    with pytest.raises(InvalidInputError) as refused:
+    with pytest.raises(DatesOutOfOrderError) as refused:
         app.add_session(event_id, date_begin=BEGIN, date_end=BEGIN)
     assert str(refused.value) == CLOSING_BEFORE_BEGINNING
 
@@ -452,7 +495,7 @@ def test_disabling_sessions_is_refused_even_with_only_a_cancelled_registration(a
     event_id = session_event(app)
     registration_id = register(app, event_id, add_session(app, event_id))
     app.change_registration_state(registration_id, CANCEL)
-    with pytest.raises(RuleViolationError) as refused:
+    with pytest.raises(SessionsToggleRefusedError) as refused:
         app.update_event(event_id, {"use_sessions": False})
     assert str(refused.value) == CANNOT_TOGGLE
     assert app.get_event(event_id).use_sessions is True
@@ -513,7 +556,7 @@ def test_deleting_a_session_with_a_registration_in_any_state_is_refused(app, sta
     registration_id = register(app, event_id, session_id, state="open" if state == "cancel" else state)
     if state == "cancel":
         app.change_registration_state(registration_id, CANCEL)
-    with pytest.raises(RuleViolationError) as refused:
+    with pytest.raises(SessionInUseError) as refused:
         app.delete_session(session_id)
     assert str(refused.value) == SESSION_IN_USE
     assert app.get_session(session_id).active is True
@@ -567,6 +610,10 @@ def test_moving_a_registration_moves_its_seat(app):
     assert app.get_registration(registration_id).session_id == target
     assert (figures(app, source)["reserved"], figures(app, target)["reserved"]) == (0, 1)
     assert (figures(app, source)["available"], figures(app, target)["available"]) == (2, 1)
+    version = app.get_registration(registration_id).version
+    app.move_registration(registration_id, target)  # to the session it is in: nothing to record
+    assert app.get_registration(registration_id).version == version
+    assert figures(app, target)["reserved"] == 1
 
 
 def test_moving_a_draft_into_a_full_session_gets_c2(app):
@@ -585,7 +632,7 @@ def test_moving_a_confirmed_registration_into_a_full_session_gets_c1(app):
     source, target = add_session(app, event_id), add_session(app, event_id, BEGIN + timedelta(days=1))
     register(app, event_id, target, state="open")
     confirmed = register(app, event_id, source, state="open", name="B")
-    with pytest.raises(RuleViolationError) as refused:
+    with pytest.raises(NotEnoughSeatsError) as refused:
         app.move_registration(confirmed, target)
     assert str(refused.value) == NOT_ENOUGH_SEATS + '- "Test event": Missing 1 seats.\n'
     assert figures(app, source)["reserved"] == 1
@@ -892,6 +939,7 @@ def test_after_sub_mail_done_once_every_taken_seat_was_mailed(app):
     first = register(app, event_id, session_id, state="open")
     second = register(app, event_id, session_id, state="done", name="B")
     copy = copy_of(app, event_id, session_id, "after_sub")
+
     def sent() -> tuple[int, bool]:
         current = app.get_mail_schedule(copy.id)
         return current.mail_count_done, current.mail_done
@@ -1065,10 +1113,13 @@ def test_wizard_creates_sessions_in_the_event_timezone_across_dst(app):
     created = app.generate_sessions(event_id, weekly())
     begins = [app.get_session(s.id).date_begin for s in created]
     assert begins == [
-        datetime(2022, 3, 20, 15, tzinfo=UTC), datetime(2022, 3, 21, 15, tzinfo=UTC),
-        datetime(2022, 3, 27, 14, tzinfo=UTC), datetime(2022, 3, 28, 14, tzinfo=UTC),
-        datetime(2022, 4, 3, 14, tzinfo=UTC), datetime(2022, 4, 4, 14, tzinfo=UTC),
-    ]  # fmt: skip
+        datetime(2022, 3, 20, 15, tzinfo=UTC),
+        datetime(2022, 3, 21, 15, tzinfo=UTC),
+        datetime(2022, 3, 27, 14, tzinfo=UTC),
+        datetime(2022, 3, 28, 14, tzinfo=UTC),
+        datetime(2022, 4, 3, 14, tzinfo=UTC),
+        datetime(2022, 4, 4, 14, tzinfo=UTC),
+    ]
     durations = {app.get_session(s.id).date_end - app.get_session(s.id).date_begin for s in created}
     assert durations == {timedelta(hours=1, minutes=30)}
     assert app.get_event(event_id).session_ids == [s.id for s in created]
@@ -1093,9 +1144,14 @@ def test_wizard_monthly_by_date_counts_from_the_first_of_the_start_month(app):
     """Q10, replicated: the 15th of the start month is generated although start is the 20th."""
     event_id = session_event(app)
     request = WizardRequest(
-        rrule_type="monthly", month_by="date", day=15, start=date(2022, 3, 20), until=date(2022, 5, 31),
-        timeslots=(16.0,), duration=1.5,
-    )  # fmt: skip
+        rrule_type="monthly",
+        month_by="date",
+        day=15,
+        start=date(2022, 3, 20),
+        until=date(2022, 5, 31),
+        timeslots=(16.0,),
+        duration=1.5,
+    )
     days = [s.date_begin.date() for s in app.generate_sessions(event_id, request)]
     assert days == [date(2022, 3, 15), date(2022, 4, 15), date(2022, 5, 15)]
 

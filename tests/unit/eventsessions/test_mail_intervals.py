@@ -164,7 +164,7 @@ def test_the_three_core_default_schedulers():
         MailRule("before_event", "hours", 1, "Reminder"),
         MailRule("before_event", "days", 3, "Reminder"),
     )
-    assert DEFAULT_MAIL_SCHEDULERS == expected
+    assert expected == DEFAULT_MAIL_SCHEDULERS
     assert all(rule.validate() is rule for rule in DEFAULT_MAIL_SCHEDULERS)
 
 

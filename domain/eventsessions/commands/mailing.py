@@ -1,36 +1,39 @@
-"""Mail-scheduling commands of the event-sessions application (spec §7), as a mixin of ``EventSessions``.
+"""Mail-scheduling commands (spec §7): templates, their per-owner copies, and sending.
 
 Every command writes the template, the parent event and every affected copy in one ``save()``, so a
 copy never disagrees with its template or its owner's dates.  Sending is a command too: the
 dispatcher asks a copy to record "sent", and the relay publishes that record on
 ``notifications.outgoing.v1`` (the event store is the outbox), so a mail is recorded once however
 many dispatchers race for it.
+
+The other commands keep the copies in step through the hooks below (``copies_for_new_session``,
+``reschedule_copies``, ``remove_copies``, ``queue_attendee``, ``drop_attendee``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from eventsourcing.application import AggregateNotFoundError
 
+from domain.eventsessions.commands.base import EventSessionsBase
 from domain.eventsessions.errors import MailSchedulerNotFoundError
 from domain.eventsessions.mail_intervals import MailRule, date_range_phrase
-from domain.eventsessions.mail_schedule import TAKING_STATES, MailSchedule, MailScheduler, copy_id
+from domain.eventsessions.mail_schedule import TAKING_STATES, MailSchedule, MailTemplate, copy_id
+from domain.eventsessions.parent_event import ParentEvent
+from domain.eventsessions.registration import Registration
+from domain.eventsessions.seats import RegistrationState
+from domain.eventsessions.session import Session
+from domain.shared.application import Outcome, fingerprint
 from domain.shared.clock import as_utc
+from domain.shared.timezones import load_zone
 
-if TYPE_CHECKING:
-    from domain.eventsessions.parent_event import ParentEvent
-    from domain.eventsessions.registration import Registration
-    from domain.eventsessions.session import Session
-
-    Owner = ParentEvent | Session
-
-T = TypeVar("T")
+#: Whose dates a copy follows: a session, or the event itself (an event without sessions).
+Owner = ParentEvent | Session
 
 
 @dataclass(frozen=True)
@@ -43,37 +46,27 @@ class Dispatch:
     reason: str = ""
 
 
-class MailingCommands:
-    """Needs the host application's ``repository``, ``save``, ``clock`` and loaders (see ``EventSessions``)."""
-
-    repository: Any
-    clock: Any
-    save: Callable[..., Any]
-    get_event: Callable[[UUID], ParentEvent]
-    get_session: Callable[[UUID], Session]
-    get_registration: Callable[[UUID], Registration]
-    retrying: Callable[[Callable[[], Any]], Any]
-    create_once: Callable[..., Any]
-
+class MailingCommands(EventSessionsBase):
     # -- loading ---------------------------------------------------------------------------------
 
-    def get_mail_scheduler(self, scheduler_id: UUID) -> MailScheduler:
+    def get_mail_scheduler(self, scheduler_id: UUID) -> MailTemplate:
+        """The template (``MailTemplate``) of an event: the API calls it a mail scheduler."""
         try:
-            scheduler = self.repository.get(scheduler_id)
+            template: Any = self.repository.get(scheduler_id)
         except AggregateNotFoundError:
-            scheduler = None
-        if not isinstance(scheduler, MailScheduler) or scheduler.removed:
+            template = None
+        if not isinstance(template, MailTemplate) or template.removed:
             raise MailSchedulerNotFoundError(f"Mail scheduler {scheduler_id} not found.")
-        return scheduler
+        return template
 
     def get_mail_schedule(self, schedule_id: UUID) -> MailSchedule | None:
         try:
-            copy = self.repository.get(schedule_id)
+            copy: Any = self.repository.get(schedule_id)
         except AggregateNotFoundError:
             return None
         return copy if isinstance(copy, MailSchedule) and not copy.removed else None
 
-    def _templates(self, parent: ParentEvent) -> list[MailScheduler]:
+    def templates_of(self, parent: ParentEvent) -> list[MailTemplate]:
         return [self.get_mail_scheduler(sid) for sid in parent.scheduler_ids()]
 
     def _copies(self, parent: ParentEvent, owner_id: UUID, interval_type: str | None = None) -> list[MailSchedule]:
@@ -82,78 +75,98 @@ class MailingCommands:
 
     # -- templates -------------------------------------------------------------------------------
 
-    def _new_templates(
+    def new_templates(
         self, parent: ParentEvent, rules: Iterable[MailRule], ids: Iterable[UUID], digest: str
     ) -> list[Any]:
         """Templates for a new event, with the event-level copies (suspended when it uses sessions)."""
         created: list[Any] = []
-        for sequence, (rule, scheduler_id) in enumerate(zip(rules, ids), start=1):
-            scheduler = MailScheduler(
-                id=scheduler_id, event_id=parent.id, interval_type=rule.interval_type,
-                interval_unit=rule.interval_unit, interval_nbr=rule.interval_nbr, template=rule.template,
-                sequence=sequence, fingerprint=digest,
-            )  # fmt: skip
-            parent.set_mail_scheduler(scheduler.id, rule.interval_type)
-            created += [scheduler, self._event_copy(parent, scheduler.id, rule)]
+        for sequence, (rule, template_id) in enumerate(zip(rules, ids, strict=True), start=1):
+            template = MailTemplate(
+                id=template_id,
+                event_id=parent.id,
+                interval_type=rule.interval_type,
+                interval_unit=rule.interval_unit,
+                interval_nbr=rule.interval_nbr,
+                template=rule.template,
+                sequence=sequence,
+                fingerprint=digest,
+            )
+            parent.set_mail_scheduler(template.id, rule.interval_type)
+            created += [template, self._event_copy(parent, template.id, rule)]
         return created
 
-    def _event_copy(self, parent: ParentEvent, scheduler_id: UUID, rule: MailRule) -> MailSchedule:
+    def _event_copy(self, parent: ParentEvent, template_id: UUID, rule: MailRule) -> MailSchedule:
         return MailSchedule.for_owner(
-            scheduler_id, rule, event_id=parent.id, session_id=None, owner_id=parent.id,
-            owner_created_at=parent.created_at, date_begin=parent.date_begin, date_end=parent.date_end,
+            template_id,
+            rule,
+            event_id=parent.id,
+            session_id=None,
+            owner_id=parent.id,
+            owner_created_at=parent.created_at,
+            date_begin=parent.date_begin,
+            date_end=parent.date_end,
             suspended=parent.use_sessions,
-        )  # fmt: skip
+        )
 
-    def _session_copy(self, parent: ParentEvent, session: Session, scheduler_id: UUID, rule: MailRule) -> MailSchedule:
+    def session_copy(self, parent: ParentEvent, session: Session, template_id: UUID, rule: MailRule) -> MailSchedule:
         return MailSchedule.for_owner(
-            scheduler_id, rule, event_id=parent.id, session_id=session.id, owner_id=session.id,
-            owner_created_at=session.created_at, date_begin=session.date_begin, date_end=session.date_end,
-        )  # fmt: skip
+            template_id,
+            rule,
+            event_id=parent.id,
+            session_id=session.id,
+            owner_id=session.id,
+            owner_created_at=session.created_at,
+            date_begin=session.date_begin,
+            date_end=session.date_end,
+        )
 
     def copies_for_new_session(self, parent: ParentEvent, session: Session) -> list[MailSchedule]:
         """§7.2: a new session gets one copy per template of its event, dates computed at once."""
-        return [self._session_copy(parent, session, t.id, t.rule) for t in self._templates(parent)]
+        return [self.session_copy(parent, session, t.id, t.rule) for t in self.templates_of(parent)]
 
-    def add_mail_scheduler(self, event_id: UUID, rule: MailRule, *, id: UUID | None = None) -> Any:  # noqa: A002
+    def add_mail_scheduler(self, event_id: UUID, rule: MailRule, *, id: UUID | None = None) -> Outcome:  # noqa: A002
         rule.validate()
-        from domain.eventsessions.application import Outcome, fingerprint
-
         digest = fingerprint({"event_id": event_id, **asdict(rule)})
 
         def create(new_id: UUID) -> Outcome:
             parent = self.get_event(event_id)
-            scheduler = MailScheduler(
-                id=new_id, event_id=event_id, interval_type=rule.interval_type, interval_unit=rule.interval_unit,
-                interval_nbr=rule.interval_nbr, template=rule.template,
-                sequence=len(parent.mail_schedulers) + 1, fingerprint=digest,
-            )  # fmt: skip
+            template = MailTemplate(
+                id=new_id,
+                event_id=event_id,
+                interval_type=rule.interval_type,
+                interval_unit=rule.interval_unit,
+                interval_nbr=rule.interval_nbr,
+                template=rule.template,
+                sequence=len(parent.mail_schedulers) + 1,
+                fingerprint=digest,
+            )
             parent.set_mail_scheduler(new_id, rule.interval_type)
-            touched: list[Any] = [scheduler, parent, self._event_copy(parent, new_id, rule)]
-            for session in self._sessions(parent):
-                copy = self._session_copy(parent, session, new_id, rule)
+            event_copy = self._event_copy(parent, new_id, rule)
+            touched: list[Any] = [template, parent, event_copy]
+            for session in self.sessions_of(parent):
+                copy = self.session_copy(parent, session, new_id, rule)
                 self._queue_existing(copy, session)
                 touched += [copy]
             if not parent.use_sessions:
-                self._queue_existing(touched[2], parent)
+                self._queue_existing(event_copy, parent)
             self.save(*touched)
-            return Outcome(scheduler.id, scheduler.version, created=True)
+            return Outcome(template.id, template.version, created=True)
 
-        return self.create_once(id, MailScheduler, "mail scheduler", digest, create)
+        return self.create_once(id, MailTemplate, "mail scheduler", digest, create)
 
-    def update_mail_scheduler(self, scheduler_id: UUID, changes: Mapping[str, Any]) -> Any:
-        from domain.eventsessions.application import Outcome
-
+    def update_mail_scheduler(self, scheduler_id: UUID, changes: Mapping[str, Any]) -> Outcome:
         def attempt() -> Outcome:
-            scheduler = self.get_mail_scheduler(scheduler_id)
-            rule = MailRule(**{**asdict(scheduler.rule), **changes})
+            template = self.get_mail_scheduler(scheduler_id)
+            rule = MailRule(**{**asdict(template.rule), **changes})
             rule.validate()
-            if not scheduler.change(rule):
-                return Outcome(scheduler.id, scheduler.version)
-            parent = self.get_event(scheduler.event_id)
-            parent.set_mail_scheduler(scheduler.id, rule.interval_type)
-            touched: list[Any] = [scheduler, parent]
-            for owner in [parent, *self._sessions(parent)]:
-                copy = self.get_mail_schedule(copy_id(scheduler.id, owner.id))
+            if not template.change(rule):
+                return Outcome(template.id, template.version)
+            parent = self.get_event(template.event_id)
+            parent.set_mail_scheduler(template.id, rule.interval_type)
+            touched: list[Any] = [template, parent]
+            owners: list[Owner] = [parent, *self.sessions_of(parent)]
+            for owner in owners:
+                copy = self.get_mail_schedule(copy_id(template.id, owner.id))
                 if copy is None:
                     continue
                 suspended = owner is parent and parent.use_sessions
@@ -162,30 +175,26 @@ class MailingCommands:
                     self._queue_existing(copy, owner)
                 touched.append(copy)
             self.save(*touched)
-            return Outcome(scheduler.id, scheduler.version)
+            return Outcome(template.id, template.version)
 
         return self.retrying(attempt)
 
-    def remove_mail_scheduler(self, scheduler_id: UUID) -> Any:
+    def remove_mail_scheduler(self, scheduler_id: UUID) -> Outcome:
         """Deleting a template deletes its copies (§7.2); what was sent stays in the history."""
-        from domain.eventsessions.application import Outcome
 
         def attempt() -> Outcome:
-            scheduler = self.get_mail_scheduler(scheduler_id)
-            parent = self.get_event(scheduler.event_id)
-            copies = [self.get_mail_schedule(copy_id(scheduler.id, o)) for o in [parent.id, *parent.session_ids]]
+            template = self.get_mail_scheduler(scheduler_id)
+            parent = self.get_event(template.event_id)
+            copies = [self.get_mail_schedule(copy_id(template.id, o)) for o in [parent.id, *parent.session_ids]]
             live = [c for c in copies if c is not None]
             for copy in live:
                 copy.remove()
-            scheduler.remove()
-            parent.drop_mail_scheduler(scheduler.id)
-            self.save(scheduler, parent, *live)
-            return Outcome(scheduler.id, scheduler.version)
+            template.remove()
+            parent.drop_mail_scheduler(template.id)
+            self.save(template, parent, *live)
+            return Outcome(template.id, template.version)
 
         return self.retrying(attempt)
-
-    def _sessions(self, parent: ParentEvent) -> list[Session]:
-        return [self.get_session(sid) for sid in parent.session_ids]
 
     def _queue_existing(self, copy: MailSchedule, owner: Owner) -> None:
         """A new (or newly after_sub) copy takes the owner's seat holders as its attendees (§7.4 step 1)."""
@@ -199,11 +208,11 @@ class MailingCommands:
 
     def reschedule_copies(self, parent: ParentEvent, owner: Owner) -> list[MailSchedule]:
         """§7.3: the owner's dates changed (or the event switched sessions on or off)."""
-        templates = {t.id: t.rule for t in self._templates(parent)}
+        rules = {t.id: t.rule for t in self.templates_of(parent)}
         copies = self._copies(parent, owner.id)
         suspended = owner is parent and parent.use_sessions
         for copy in copies:
-            copy.reconfigure(templates[copy.scheduler_id], owner.date_begin, owner.date_end, suspended=suspended)
+            copy.reconfigure(rules[copy.scheduler_id], owner.date_begin, owner.date_end, suspended=suspended)
         return copies
 
     def remove_copies(self, parent: ParentEvent, owner_id: UUID) -> list[MailSchedule]:
@@ -238,7 +247,9 @@ class MailingCommands:
             parent = self.get_event(copy.event_id)
             owner = self._owner_of(parent, copy)
             recipients = [
-                self._recipient(UUID(rid)) for rid, state in owner.attendees.items() if state != "cancel"
+                self._recipient(UUID(rid))
+                for rid, state in owner.attendees.items()
+                if state != RegistrationState.CANCEL.value
             ]
             copy.record_sent(
                 recipients, sent_at=when, taken=owner.seats.seats_taken, context=self._context(parent, owner, when)
@@ -246,8 +257,7 @@ class MailingCommands:
             self.save(copy)
             return Dispatch(copy.id, True, copy.version)
 
-        result: Dispatch = self.retrying(attempt)
-        return result
+        return self.retrying(attempt)
 
     def send_attendee_mail(self, schedule_id: UUID, registration_id: UUID, at: datetime | None = None) -> Dispatch:
         """Sends an after_sub mail to one attendee, once, if it still holds a seat in the copy's owner."""
@@ -260,19 +270,21 @@ class MailingCommands:
             if not copy.attendee_due(registration_id, when):
                 return Dispatch(copy.id, False, copy.version, "not due or already sent")
             registration = self.get_registration(registration_id)
-            if registration.state not in TAKING_STATES or registration.session_id != copy.session_id:
+            if not copy.mails_registration(registration.state, registration.session_id):
                 return Dispatch(copy.id, False, copy.version, f"registration is {registration.state}")
             parent = self.get_event(copy.event_id)
             owner = self._owner_of(parent, copy)
             copy.record_attendee_mail(
-                registration_id, self._recipient(registration_id), sent_at=when, taken=owner.seats.seats_taken,
+                registration_id,
+                self._recipient(registration_id),
+                sent_at=when,
+                taken=owner.seats.seats_taken,
                 context=self._context(parent, owner, when),
-            )  # fmt: skip
+            )
             self.save(copy)
             return Dispatch(copy.id, True, copy.version)
 
-        result: Dispatch = self.retrying(attempt)
-        return result
+        return self.retrying(attempt)
 
     def _owner_of(self, parent: ParentEvent, copy: MailSchedule) -> Owner:
         return parent if copy.session_id is None else self.get_session(copy.session_id)
@@ -283,7 +295,7 @@ class MailingCommands:
 
     def _context(self, parent: ParentEvent, owner: Owner, when: datetime) -> dict[str, Any]:
         """What a mailer needs to fill the template: names, dates, and the §9 "date range" phrase."""
-        today = when.astimezone(ZoneInfo(parent.date_tz)).date()
+        today = when.astimezone(load_zone(parent.date_tz)).date()
         return {
             "event_name": parent.name,
             "date_tz": parent.date_tz,

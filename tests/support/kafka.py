@@ -1,0 +1,78 @@
+"""The topics of a test container, read and written independently of the service's own clients."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from kafka import KafkaConsumer
+
+from infra import kafka
+from infra.container import Container
+from producers import topics
+
+
+def all_records(container: Container, topic: str) -> list[Any]:
+    """Every record of a topic (logical name) of this container, from the beginning to its end."""
+    return kafka.read_topic(
+        container.endpoints.kafka_bootstrap, topics.physical(topic, container.settings.topic_prefix)
+    )
+
+
+class TopicReader:
+    """Reads one topic (logical name) of the container from its beginning, a poll at a time."""
+
+    def __init__(self, container: Container, topic: str) -> None:
+        self.consumer = KafkaConsumer(
+            topics.physical(topic, container.settings.topic_prefix),
+            bootstrap_servers=container.endpoints.kafka_bootstrap,
+            auto_offset_reset="earliest",
+            enable_auto_commit=False,
+            group_id=None,
+        )
+        self.records: list[Any] = []
+
+    def read(self) -> list[Any]:
+        """Every record read so far, after one more poll."""
+        for batch in self.consumer.poll(timeout_ms=200).values():
+            self.records += batch
+        return self.records
+
+
+def send(container: Container, topic: str, value: bytes, *, key: bytes = b"k", headers: list | None = None) -> None:
+    """Publishes one record on a topic (logical name) of the container and waits for its ack."""
+    producer = kafka.producer(container.endpoints.kafka_bootstrap)
+    producer.send(topics.physical(topic, container.settings.topic_prefix), key=key, value=value, headers=headers or [])
+    producer.flush()
+    producer.close()
+
+
+@dataclass
+class Sample:
+    topic: str
+    key: bytes
+    value: bytes
+    headers: list[tuple[str, bytes]]
+
+
+class CapturingSender:
+    """A Sender and Position for a ``Relay`` that only records what it would publish."""
+
+    def __init__(self) -> None:
+        self.samples: list[Sample] = []
+
+    def send(self, topic: str, *, key: bytes, value: bytes, headers: list[tuple[str, bytes]]) -> CapturingSender:
+        self.samples.append(Sample(topic, key, value, headers))
+        return self
+
+    def get(self, timeout: float | None = None) -> None:
+        pass
+
+    def flush(self, timeout: float | None = None) -> None:
+        pass
+
+    def load(self) -> int:
+        return 0
+
+    def save(self, notification_id: int) -> None:
+        pass
