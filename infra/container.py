@@ -239,7 +239,7 @@ class Container:
 
     def projection_runner(self, name: str, **kwargs: Any) -> ConsumerRunner:
         return ConsumerRunner(
-            Projector(PROJECTIONS[name], self.settings.topic_prefix, ClaimChecks(self.event_store).resolve),
+            Projector(PROJECTIONS[name], self.settings.topic_prefix, ClaimChecks(self.event_store, REGISTRY).resolve),
             lambda group: kafka.consumer(self.endpoints.kafka_bootstrap, group),
             self.pool,
             self.producer,

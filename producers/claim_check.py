@@ -19,7 +19,6 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from producers.catalogue import REGISTRY
 
 HEADER = "claim_check"
 PREFIX = b'{"claim_check":'
@@ -36,10 +35,12 @@ def is_claim(value: bytes | None) -> bool:
 
 
 class ClaimChecks:
-    """Resolves claim checks against the event store (``app``: any application over it)."""
+    """Resolves claim checks against the event store (``app``: any application over it), mapping the
+    named event through ``registry`` (``producers.catalogue.REGISTRY``) as the relay did."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, registry: Any) -> None:
         self.app = app
+        self.registry = registry
         self._messages_of: Callable[[Any], list[Any]] | None = None
 
     def resolve(self, topic: str, value: bytes) -> bytes:
@@ -50,7 +51,7 @@ class ClaimChecks:
         if not found or found[0].id != notification_id:
             raise LookupError(f"claim check names notification {notification_id}, which the event store lacks")
         if self._messages_of is None:
-            self._messages_of = REGISTRY.bind(self.app.repository)
+            self._messages_of = self.registry.bind(self.app.repository)
         outgoing = self._messages_of(self.app.mapper.to_domain_event(found[0]))[int(reference["index"])]
         if outgoing.topic != topic:
             raise LookupError(f"claim check for {outgoing.topic} found on {topic}")

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Hashable
+from dataclasses import dataclass
 from datetime import datetime
 from hashlib import sha1
-from typing import TYPE_CHECKING, Any, NamedTuple, cast
+from typing import Any, NamedTuple, cast
 from uuid import UUID, SafeUUID
 
 from eventsourcing.persistence import DatetimeAsISO, JSONTranscoder, UUIDAsHex, find_id_convertor
@@ -20,11 +21,18 @@ from eventsourcing.utils import resolve_topic
 from psycopg import sql
 from psycopg.rows import tuple_row
 
-if TYPE_CHECKING:
-    from producers.relay import Scope
-
 #: Namespace of the message ids: the same event always gets the same id, resent or not.
 MESSAGE_ID_NAMESPACE = UUID("6b1f0c52-8d0e-4a53-9d0c-5f3c0f4a2f11")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The part of the log one relay publishes: events whose event-store topic starts with one of
+    ``prefixes`` and, when ``others`` is set, every event whose topic starts with none of ``others``."""
+
+    name: str
+    prefixes: tuple[str, ...]
+    others: tuple[str, ...] | None = None
 
 
 class Row(NamedTuple):

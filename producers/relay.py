@@ -38,10 +38,9 @@ from uuid import UUID
 
 from producers import claim_check
 from producers.notification_log import (  # noqa: F401 - re-exported: the relay's parts
+    Scope,
     MESSAGE_ID_NAMESPACE, EventDecoder, NotificationLog, Row, message_id,
 )  # fmt: skip
-from producers.eventsessions import mapping
-from producers.eventsessions import topics
 from producers.topics import physical
 
 if TYPE_CHECKING:
@@ -101,16 +100,6 @@ class RelayStats:
     published: int = 0
     skipped: int = 0
     position: int = 0
-
-
-@dataclass(frozen=True)
-class Scope:
-    """The part of the log one relay publishes: events whose event-store topic starts with one of
-    ``prefixes`` and, when ``others`` is set, every event whose topic starts with none of ``others``."""
-
-    name: str
-    prefixes: tuple[str, ...]
-    others: tuple[str, ...] | None = None
 
 
 def scopes(registry: Registry, quiet_topics: Sequence[str] = ()) -> list[Scope]:

@@ -10,19 +10,8 @@ Invariants:
   command that names it still lands where it was (MU-31).  Entry ids are never reused.
 - State is flat (``FlatStateCopy``): entry dicts are replaced, never mutated in place.
 
-Events (A.7; topic ``music.instances.v1``, key = instance id; dates ISO strings, times ``HH:MM``):
-``Created{session_id, date, start_time, end_time, location_override, comments, created_by,
-auto_created, horizon_hours, created_at, fingerprint}``, ``Rescheduled{date, start_time, end_time}``,
-``DetailsChanged{location_override, comments}``, ``Cancelled{at}``, ``Uncancelled{at}``,
-``Activated{at}``, ``Deactivated{at}``, ``LogMarkedComplete{at}``, ``LogReopened{at}``, ``Deleted{at}``;
-the tune log: ``TuneAdded{entry_id, order_number, continues_set, tune_id, name, key_override,
-setting_override, played_timestamp, inserted_at, fingerprint}``, ``TuneRemoved{entry_id}``,
-``TuneSetStartChanged{entry_id, continues_set}``, ``TuneMoved{entry_id, direction, order_number,
-continues_set, other_entry_id, other_order_number, other_continues_set}``, ``SetMoved{entry_id,
-direction, mapping}`` and ``TuneLogRenumbered{mapping}`` (mapping: entry id -> new order_number, every
-live entry), ``TuneLogReplaced{entries: [{entry_id, order_number, continues_set, tune_id, name}], at}``
-(every earlier entry is gone), ``TuneDetailsUpdated{entry_id, tune_id, name, key_override,
-setting_override, played_timestamp}`` (all five values after the update).
+Events (A.7): listed with their fields in ``domain/music/RULES.md``; topic ``music.instances.v1``, key =
+the instance id; dates travel as ISO strings, times as ``HH:MM``.
 """
 
 from __future__ import annotations

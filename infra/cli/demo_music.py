@@ -148,7 +148,7 @@ def run(http: httpx.Client, *, bootstrap: str, topic_prefix: str, tick: Tick) ->
 def demo(url: str | None, token: str | None) -> None:
     """``sessionstream music demo``: against ``url``, or a service started here on local services."""
     from infra.cli.demo import DEMO_TOKEN, _start_service
-    from infra.cli.music import tick_at
+    from infra.cli.music_tick import tick_at
     from infra.container import resolve_endpoints
     from infra.settings import get_settings
 

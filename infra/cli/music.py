@@ -3,30 +3,14 @@
 from __future__ import annotations
 
 import json
-import logging
-from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from consumers.music.clock import tick_report
-from infra.cli.oneshot import AtOption, container_at, publish_recorded
+from infra.cli.music_tick import tick_at
+from infra.cli.oneshot import AtOption
 
 app = typer.Typer(no_args_is_help=True)
-
-
-def tick_at(at: datetime | None, *, quiet: bool = False) -> dict[str, Any]:
-    """One tick (auto-create, then the active window) as if the clock read ``at``; publishes what it
-    recorded and returns the A.4 result (plus what the active window changed).  ``quiet``: warnings only."""
-    container = container_at(at)
-    if quiet:
-        logging.getLogger().setLevel(logging.WARNING)
-    try:
-        report = tick_report(container.music.tick(container.clock.now()))
-        publish_recorded(container)
-        return report
-    finally:
-        container.close()
 
 
 @app.command("tick")

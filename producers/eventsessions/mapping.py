@@ -8,7 +8,7 @@ repeat the parent's id, so a ``ParentIndex`` looks it up.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 from uuid import UUID, uuid5
