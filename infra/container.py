@@ -24,6 +24,7 @@ from domain.eventsessions.application import EventSessions
 from domain.shared.application import ContextApplication
 from domain.shared.clock import Clock, SystemClock
 from infra import kafka
+from infra.audit.chain import AUDIT_CHAIN
 from infra.postgres import eventstore_env, make_pool
 from infra.settings import Settings
 from producers.catalogue import REGISTRY, TOPICS
@@ -96,7 +97,7 @@ class PgPosition:
 def schema_plan(schema: str = LIVE_SCHEMA) -> list[tuple[str, list[Component]]]:
     """Every schema the service owns and the migration components in it, in the order they run."""
     readmodels = [BOOKKEEPING, *(component(p) for p in PROJECTIONS.values()), INBOUND_MESSAGES]
-    return [("public", [RELAY_POSITIONS]), (schema, readmodels)]
+    return [("public", [RELAY_POSITIONS, AUDIT_CHAIN]), (schema, readmodels)]
 
 
 def prepare_schema(pool: ConnectionPool, schema: str = LIVE_SCHEMA) -> list[str]:

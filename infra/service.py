@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from infra.audit.sealer import SealerWorker
 from infra.container import Container
 from infra.metrics import PrometheusMetrics
 from infra.relays import relay_processes
@@ -71,13 +72,15 @@ class Service:
     @classmethod
     def assemble(
         cls, container: Container, *, relay: bool = True, projections: Iterable[str] | None = None,
-        inbound: bool = True, jobs: bool = True,
+        inbound: bool = True, jobs: bool = True, seal: bool = True,
     ) -> Service:  # fmt: skip
         container.prepare()  # schema and topics first: the workers read them as they are built
         service = cls(container)
         metrics = PrometheusMetrics()
         if relay:
             service.workers.extend(relay_processes(container, metrics))
+        if seal:
+            service.workers.append(SealerWorker(container))
         for name in PROJECTIONS if projections is None else projections:
             runner = container.projection_runner(name, metrics=metrics)
             service.workers.append(Worker(f"projection:{name}", runner.run, runner.stop))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from producers import topics
+from producers import audit, topics
 from producers.eventsessions import mapping as eventsessions_mapping
 from producers.eventsessions import messages as eventsessions_messages
 from producers.eventsessions import topics as eventsessions_topics
@@ -19,7 +19,7 @@ from producers.registry import Registry
 REGISTRY = Registry([eventsessions_mapping.MAPPING])
 
 #: Every topic the service reads or writes.
-TOPICS: tuple[topics.TopicSpec, ...] = (*topics.SHARED, *eventsessions_topics.CATALOGUE)
+TOPICS: tuple[topics.TopicSpec, ...] = (*topics.SHARED, *audit.CATALOGUE, *eventsessions_topics.CATALOGUE)
 
 #: Domain topics too quiet for a relay process of their own (they share the first scope's).
 QUIET_TOPICS: tuple[str, ...] = (*eventsessions_topics.QUIET_TOPICS,)

@@ -5,7 +5,7 @@
 - ``fresh`` drops messages already applied (a duplicate is a no-op) and reports gaps, using the
   per-aggregate versions in ``projection_versions``, in the same transaction as the change.
 - ``fold`` loads the touched rows once, applies every message in memory, and writes each row once:
-  a batch costs two statements, not one per message.
+  a batch costs two statements, not one per message (``write_rows``: a large batch is copied).
 """
 
 from __future__ import annotations
@@ -105,11 +105,9 @@ def fresh(cur: Cursor[Any], projection: str, messages: Sequence[Message]) -> tup
         out.append(message)
     changed = [(projection, aid, v) for aid, v in known.items() if before.get(aid) != v]
     if changed:
-        cur.executemany(
-            "INSERT INTO projection_versions (projection, aggregate_id, version) VALUES (%s, %s, %s) "
-            "ON CONFLICT (projection, aggregate_id) DO UPDATE SET version = EXCLUDED.version",
-            changed,
-        )
+        new = [row for row in changed if row[1] not in before]
+        write_rows(cur, "projection_versions", ("projection", "aggregate_id", "version"),
+                   ("projection", "aggregate_id"), new=new, changed=[row for row in changed if row[1] in before])  # fmt: skip
     if gaps:
         cur.executemany(
             "INSERT INTO projection_gaps (projection, aggregate_id, expected, received) VALUES (%s, %s, %s, %s)",
@@ -148,6 +146,7 @@ def fold(
         (ids,),
     )
     rows: dict[UUID, Row] = {row[0]: dict(zip(columns, row)) for row in cur.fetchall()}
+    loaded = set(rows)
     touched: set[UUID] = set()
     for k, message in batch:
         new = apply(rows.get(k), message)
@@ -155,12 +154,53 @@ def fold(
             rows[k] = new
             touched.add(k)
     if touched:
-        updates = sql.SQL(", ").join(
-            sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(c)) for c in columns if c != key
-        )
-        statement = sql.SQL("INSERT INTO {} ({}) VALUES ({}) ON CONFLICT ({}) DO UPDATE SET {}").format(
-            sql.Identifier(table), cols, sql.SQL(", ").join(sql.Placeholder() * len(columns)),
-            sql.Identifier(key), updates,
+        write_rows(
+            cur, table, columns, (key,),
+            new=[tuple(rows[k][c] for c in columns) for k in touched if k not in loaded],
+            changed=[tuple(rows[k][c] for c in columns) for k in touched if k in loaded],
         )  # fmt: skip
-        cur.executemany(statement, [tuple(rows[k][c] for c in columns) for k in touched])
     return {k: rows[k] for k in touched}
+
+
+#: From this many rows on, ``write_rows`` copies instead of sending one statement per row.
+BULK_ROWS = 500
+
+
+def write_rows(
+    cur: Cursor[Any], table: str, columns: Sequence[str], conflict: Sequence[str],
+    *, new: Sequence[tuple[Any, ...]], changed: Sequence[tuple[Any, ...]],
+) -> None:  # fmt: skip
+    """Inserts ``new`` rows (keys absent from ``table``) and upserts ``changed`` ones.  The caller holds
+    the read model's lock (``lock_projection``), so no other writer can add a key in between: many new
+    rows go in with one ``COPY``, many changed ones through a temporary table and one ``INSERT ...
+    ON CONFLICT`` (a rebuild writes hundreds of thousands of rows; one statement each was its cost)."""
+    target = sql.Identifier(table)
+    cols = sql.SQL(", ").join(map(sql.Identifier, columns))
+    if len(new) >= BULK_ROWS:
+        with cur.copy(sql.SQL("COPY {} ({}) FROM STDIN").format(target, cols)) as copy:
+            for row in new:
+                copy.write_row(row)
+        new = ()
+    rows = [*new, *changed]
+    if not rows:
+        return
+    keys = sql.SQL(", ").join(map(sql.Identifier, conflict))
+    updates = sql.SQL(", ").join(
+        sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(c)) for c in columns if c not in conflict
+    )
+    if len(rows) < BULK_ROWS:
+        statement = sql.SQL("INSERT INTO {} ({}) VALUES ({}) ON CONFLICT ({}) DO UPDATE SET {}").format(
+            target, cols, sql.SQL(", ").join(sql.Placeholder() * len(columns)), keys, updates
+        )
+        cur.executemany(statement, rows)
+        return
+    staged = sql.Identifier(f"staged_{table}")
+    cur.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(staged))
+    cur.execute(sql.SQL("CREATE TEMP TABLE {} ON COMMIT DROP AS SELECT {} FROM {} LIMIT 0").format(staged, cols, target))
+    with cur.copy(sql.SQL("COPY {} ({}) FROM STDIN").format(staged, cols)) as copy:
+        for row in rows:
+            copy.write_row(row)
+    cur.execute(sql.SQL("INSERT INTO {} ({}) SELECT {} FROM {} ON CONFLICT ({}) DO UPDATE SET {}").format(
+        target, cols, cols, staged, keys, updates
+    ))  # fmt: skip
+    cur.execute(sql.SQL("DROP TABLE {}").format(staged))
