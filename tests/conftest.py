@@ -22,6 +22,7 @@ from infra.settings import Settings, get_settings
 T = TypeVar("T")
 WRITE_TOKEN = "test-write-token"
 READ_TOKEN = "test-read-token"
+AUDIT_TOKEN = "test-audit-token"
 
 
 def wait_for(check: Callable[[], T], timeout: float = 20.0, interval: float = 0.05) -> T:
@@ -56,7 +57,7 @@ def container_factory(endpoints: Endpoints) -> Iterator[Callable[[], Container]]
         name = f"test_{uuid.uuid4().hex[:10]}"
         settings = Settings(
             SESSIONSTREAM_TOPIC_PREFIX=f"{name}.",
-            SESSIONSTREAM_API_TOKENS=f"{WRITE_TOKEN}:write,{READ_TOKEN}:read",
+            SESSIONSTREAM_API_TOKENS=f"{WRITE_TOKEN}:write,{READ_TOKEN}:read,{AUDIT_TOKEN}:audit",
         )
         container = Container(settings, Endpoints(create_database(endpoints.database_url, name), endpoints.kafka_bootstrap))
         made.append(container)

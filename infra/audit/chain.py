@@ -44,6 +44,12 @@ class ChainStore:
             ).fetchone()
         return Head(int(row[0]), bytes(row[1]), int(row[2])) if row else Head()
 
+    def head_link(self) -> tuple[int, bytes | None]:
+        """The head's position and hash, without counting (0 and None for an empty chain)."""
+        with self.pool.connection() as conn:
+            row = conn.execute(f"SELECT position, hash FROM {TABLE} ORDER BY position DESC LIMIT 1").fetchone()
+        return (int(row[0]), bytes(row[1])) if row else (0, None)
+
     def append(self, links: Sequence[tuple[int, bytes]]) -> None:
         with self.pool.connection() as conn, conn.transaction():
             cur = conn.cursor()
