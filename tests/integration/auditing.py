@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -72,3 +76,12 @@ def sql(container: Container, statement: str, *params: Any) -> list[tuple[Any, .
 def position_of(container: Container, aggregate_id: UUID, version: int) -> int:
     return int(sql(container, "SELECT notification_id FROM EVENTS WHERE originator_id = %s AND originator_version = %s",
                    aggregate_id, version)[0][0])  # fmt: skip
+
+
+def run_cli(container: Container, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DATABASE_URL": container.endpoints.database_url,
+           "KAFKA_BOOTSTRAP_SERVERS": container.endpoints.kafka_bootstrap,
+           "SESSIONSTREAM_TOPIC_PREFIX": container.settings.topic_prefix}  # fmt: skip
+    return subprocess.run([sys.executable, "-m", "infra.cli.main", *args], env=env, capture_output=True, text=True,
+                          timeout=120)  # fmt: skip
+

@@ -14,7 +14,7 @@ from producers.audit import seal
 from producers.relay import Row
 from tests.conftest import wait_for
 from tests.integration.auditing import fresh_container  # noqa: F401 - a fixture
-from tests.integration.auditing import START, history, position_of, seal_everything, sql, verified
+from tests.integration.auditing import START, history, run_cli, position_of, seal_everything, sql, verified
 
 
 def test_an_untouched_store_is_verified_intact_after_concurrent_writers(fresh_container):
@@ -161,3 +161,20 @@ def test_a_restarted_sealer_continues_the_chain_from_its_head(fresh_container):
     head = ChainStore(container.pool).head()
     assert head.position == container.app.recorder.max_notification_id()
     assert verified(container).intact
+
+
+def test_audit_verify_exits_0_when_intact_and_1_with_the_first_position_that_no_longer_matches(fresh_container):
+    container = fresh_container
+    _, _, registrations = history(container, registrations=2)
+    seal_everything(container)
+    events = sql(container, "SELECT count(*), max(notification_id) FROM EVENTS")[0]
+
+    intact = run_cli(container, "audit", "verify")
+    position = position_of(container, registrations[0], 1)
+    sql(container, "DELETE FROM EVENTS WHERE notification_id = %s", position)
+    broken = run_cli(container, "audit", "verify")
+
+    assert intact.returncode == 0, intact.stderr
+    assert intact.stdout.strip() == f"{events[0]} events verified, chain intact up to position {events[1]}"
+    assert broken.returncode == 1
+    assert broken.stdout.startswith(f"chain broken at position {position}: ")

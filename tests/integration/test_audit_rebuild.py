@@ -13,7 +13,8 @@ from infra.audit.rebuild import check_schema, empty, rebuild_as_of, rebuild_live
 from infra.rebuild import differences
 from projections.catalogue import LIVE_SCHEMA, PROJECTIONS
 from tests.integration.auditing import fresh_container  # noqa: F401 - a fixture
-from tests.integration.auditing import START, history
+from tests.integration.auditing import START, history, run_cli
+from tests.integration.auditing import sql as run_sql
 
 
 def seats(container, schema: str, session_id) -> tuple[int, int, int]:
@@ -77,3 +78,19 @@ def test_every_read_model_rebuilt_fast_equals_the_live_one(service, name):
         position = replay_into(container.event_store, container.pool, projection, scratch, after=position).position
 
     assert found == []
+
+
+def test_the_rebuild_command_builds_an_as_of_schema_and_prints_its_name(fresh_container):
+    container = fresh_container
+    _, session_id, _ = history(container, registrations=2)
+    at = datetime.now(timezone.utc).isoformat()
+
+    done = run_cli(container, "projections", "rebuild", "seat_availability", "--until", at, "--schema", "asof_cli")
+    replayed = run_cli(container, "audit", "replay", "--topic", f"{container.settings.topic_prefix}cli.replay")
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "asof_cli"
+    assert seats(container, "asof_cli", session_id)[:2] == (2, 0)
+    assert replayed.returncode == 0, replayed.stderr
+    events = run_sql(container, "SELECT count(*) FROM EVENTS")[0][0]
+    assert replayed.stdout.strip() == f"{events} messages published to {container.settings.topic_prefix}cli.replay"
