@@ -28,6 +28,12 @@ QUIET_TOPICS: tuple[str, ...] = (*eventsessions_topics.QUIET_TOPICS,)
 DECODERS: dict[str, Callable[[bytes], Any]] = {**eventsessions_messages.DECODERS}
 
 
+#: Topic -> the pydantic model (or union) of its values, for the published schemas (``infra.asyncapi``);
+#: a topic's ``TopicSpec.messages`` says it too, and a domain topic missing from both is described
+#: by its decoder's return type.
+MESSAGES: dict[str, Any] = {**eventsessions_messages.TOPIC_MESSAGES}
+
+
 def decoder_for(topic: str) -> Callable[[bytes], Any]:
     """The decoder of a logical domain topic (``KeyError`` for a topic that carries no domain messages)."""
     return DECODERS[topic]

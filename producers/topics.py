@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from producers.notifications import OutgoingNotification
+
 #: Notifications of every context, for a mailer to deliver (keyed by the notification's subject).
 NOTIFICATIONS_OUTGOING = "notifications.outgoing.v1"
 
@@ -34,7 +36,7 @@ class TopicSpec:
 
 
 SHARED: tuple[TopicSpec, ...] = (
-    TopicSpec(NOTIFICATIONS_OUTGOING, "subject id", "notifications for a mailer to deliver"),
+    TopicSpec(NOTIFICATIONS_OUTGOING, "subject id", "notifications for a mailer to deliver", OutgoingNotification),
 )
 
 

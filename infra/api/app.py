@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from infra.api import audit, eventsessions, health, notifications, problems
+from infra.api import audit, eventsessions, health, notifications, problems, schemas
 from infra.api.auth import BearerAuth
 from infra.api.health import Readiness, RequestMetrics, no_checks
 from infra.container import Container
@@ -25,7 +25,7 @@ def create_app(container: Container, *, readiness: Readiness | None = None) -> F
     app.state.container = container
     app.state.readiness = readiness or no_checks
     problems.install(app)
-    for router in (health.router, notifications.router, audit.router, *eventsessions.ROUTERS):
+    for router in (health.router, schemas.router, notifications.router, audit.router, *eventsessions.ROUTERS):
         app.include_router(router)
     # Added last = outermost: metrics see every answer, the 401s and 403s included.
     app.add_middleware(BearerAuth, tokens=container.settings.tokens())
