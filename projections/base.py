@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import logging
+from operator import itemgetter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -87,9 +88,10 @@ def create_tables(cur: Cursor[Any], schema: str, projection: Projection) -> None
 def fresh(cur: Cursor[Any], projection: str, messages: Sequence[Message]) -> tuple[list[Message], list[Gap]]:
     """The messages not yet applied, in order, and the version gaps among them; records the versions."""
     ids = list({m.aggregate_id for m in messages})
+    # %b and binary rows: a batch's ids travel as one binary array, several times cheaper than text.
     cur.execute(
-        "SELECT aggregate_id, version FROM projection_versions WHERE projection = %s AND aggregate_id = ANY(%s)",
-        (projection, ids),
+        "SELECT aggregate_id, version FROM projection_versions WHERE projection = %s AND aggregate_id = ANY(%b)",
+        (projection, ids), binary=True,
     )
     known: dict[UUID, int] = dict(cur.fetchall())
     before = dict(known)
@@ -105,9 +107,10 @@ def fresh(cur: Cursor[Any], projection: str, messages: Sequence[Message]) -> tup
         out.append(message)
     changed = [(projection, aid, v) for aid, v in known.items() if before.get(aid) != v]
     if changed:
-        new = [row for row in changed if row[1] not in before]
-        write_rows(cur, "projection_versions", ("projection", "aggregate_id", "version"),
-                   ("projection", "aggregate_id"), new=new, changed=[row for row in changed if row[1] in before])  # fmt: skip
+        write_rows(
+            cur, "projection_versions", ("projection", "aggregate_id", "version"), ("projection", "aggregate_id"),
+            new=[row for row in changed if row[1] not in before], changed=[row for row in changed if row[1] in before],
+        )  # fmt: skip
     if gaps:
         cur.executemany(
             "INSERT INTO projection_gaps (projection, aggregate_id, expected, received) VALUES (%s, %s, %s, %s)",
@@ -142,8 +145,8 @@ def fold(
     ids = list({k for k, _ in batch})
     cols = sql.SQL(", ").join(map(sql.Identifier, columns))
     cur.execute(
-        sql.SQL("SELECT {} FROM {} WHERE {} = ANY(%s)").format(cols, sql.Identifier(table), sql.Identifier(key)),
-        (ids,),
+        sql.SQL("SELECT {} FROM {} WHERE {} = ANY(%b)").format(cols, sql.Identifier(table), sql.Identifier(key)),
+        (ids,), binary=True,
     )
     rows: dict[UUID, Row] = {row[0]: dict(zip(columns, row)) for row in cur.fetchall()}
     loaded = set(rows)
@@ -154,10 +157,11 @@ def fold(
             rows[k] = new
             touched.add(k)
     if touched:
+        values = itemgetter(*columns)
         write_rows(
             cur, table, columns, (key,),
-            new=[tuple(rows[k][c] for c in columns) for k in touched if k not in loaded],
-            changed=[tuple(rows[k][c] for c in columns) for k in touched if k in loaded],
+            new=[values(rows[k]) for k in touched if k not in loaded],
+            changed=[values(rows[k]) for k in touched if k in loaded],
         )  # fmt: skip
     return {k: rows[k] for k in touched}
 
@@ -177,9 +181,7 @@ def write_rows(
     target = sql.Identifier(table)
     cols = sql.SQL(", ").join(map(sql.Identifier, columns))
     if len(new) >= BULK_ROWS:
-        with cur.copy(sql.SQL("COPY {} ({}) FROM STDIN").format(target, cols)) as copy:
-            for row in new:
-                copy.write_row(row)
+        _copy(cur, target, cols, new)
         new = ()
     rows = [*new, *changed]
     if not rows:
@@ -197,10 +199,18 @@ def write_rows(
     staged = sql.Identifier(f"staged_{table}")
     cur.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(staged))
     cur.execute(sql.SQL("CREATE TEMP TABLE {} ON COMMIT DROP AS SELECT {} FROM {} LIMIT 0").format(staged, cols, target))
-    with cur.copy(sql.SQL("COPY {} ({}) FROM STDIN").format(staged, cols)) as copy:
-        for row in rows:
-            copy.write_row(row)
+    _copy(cur, staged, cols, rows)
     cur.execute(sql.SQL("INSERT INTO {} ({}) SELECT {} FROM {} ON CONFLICT ({}) DO UPDATE SET {}").format(
         target, cols, cols, staged, keys, updates
     ))  # fmt: skip
     cur.execute(sql.SQL("DROP TABLE {}").format(staged))
+
+
+def _copy(cur: Cursor[Any], table: sql.Identifier, cols: sql.Composable, rows: Sequence[tuple[Any, ...]]) -> None:
+    """``COPY`` in binary, typed by the table's own columns (about twice as fast as text)."""
+    cur.execute(sql.SQL("SELECT {} FROM {} LIMIT 0").format(cols, table))
+    types = [column.type_code for column in cur.description or ()]
+    with cur.copy(sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(table, cols)) as copy:
+        copy.set_types(types)
+        for row in rows:
+            copy.write_row(row)

@@ -70,7 +70,9 @@ class Registration(FlatStateCopy, Aggregate):
         self._state_changed(from_state=self.state, to_state=to_state.value, closed_at=closed, reason=reason)
 
     @event(StateChanged)
-    def _state_changed(self, from_state: str, to_state: str, closed_at: datetime | None, reason: str | None = None) -> None:
+    def _state_changed(
+        self, from_state: str, to_state: str, closed_at: datetime | None, reason: str | None = None
+    ) -> None:
         self.state = to_state
         if closed_at is not None:
             self.date_closed = closed_at

@@ -291,14 +291,16 @@ class SealerWorker:
         try:
             with psycopg.connect(url, autocommit=True) as lock:
                 while not lock.execute(
-                    "SELECT pg_try_advisory_lock(hashtext('sessionstream.audit'), hashtext(%s))", (recorder.events_table_name,)
+                    "SELECT pg_try_advisory_lock(hashtext('sessionstream.audit'), hashtext(%s))",
+                    (recorder.events_table_name,),
                 ).fetchone()[0]:  # type: ignore[index]
                     log.info("waiting for another sealer of this log to stop")
                     if self._stopping.wait(0.5):
                         return
                 waiter = NotifyWaiter(url, recorder.channel_name)
                 # Its own producer: its flushes wait for its checkpoints only.
-                producer = kafka.producer(self.container.endpoints.kafka_bootstrap, **{"client.id": "sessionstream-sealer"})
+                bootstrap = self.container.endpoints.kafka_bootstrap
+                producer = kafka.producer(bootstrap, **{"client.id": "sessionstream-sealer"})
                 try:
                     self.sealer = sealer_for(self.container, producer, wait_for_new=waiter, metrics=self.metrics)
                     if not self._stopping.is_set():

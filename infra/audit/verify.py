@@ -75,7 +75,8 @@ def verify(app: Any, checkpoints: Iterable[ChainCheckpoint], progress: Progress 
         with conn.transaction():
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
             plain = conn.cursor(row_factory=tuple_row)
-            head = int(plain.execute(f"SELECT coalesce(max(position), 0) FROM {CHAIN_TABLE}").fetchone()[0])  # type: ignore[index]
+            found = plain.execute(f"SELECT coalesce(max(position), 0) FROM {CHAIN_TABLE}").fetchone()
+            head = int(found[0]) if found else 0
             unsealed = int(plain.execute(
                 sql.SQL("SELECT count(*) FROM {} WHERE notification_id > %s").format(events), (head,)
             ).fetchone()[0])  # type: ignore[index]  # fmt: skip

@@ -83,7 +83,8 @@ def test_an_event_whose_bytes_changed_is_caught(fresh_container):
     _, _, registrations = history(container)
     seal_everything(container)
     position = position_of(container, registrations[2], 1)
-    sql(container, "UPDATE EVENTS SET state = convert_to(replace(convert_from(state, 'UTF8'), 'a2@example.org', 'x2@example.org'), 'UTF8')"
+    sql(container, "UPDATE EVENTS SET state = convert_to(replace(convert_from(state, 'UTF8'),"
+                   " 'a2@example.org', 'x2@example.org'), 'UTF8')"
                    " WHERE notification_id = %s", position)  # fmt: skip
 
     report = verified(container)
@@ -132,7 +133,8 @@ def test_a_rewrite_of_the_events_and_of_the_chain_table_is_caught_by_the_checkpo
     _, _, registrations = history(container)
     seal_everything(container)
     position = position_of(container, registrations[1], 1)
-    sql(container, "UPDATE EVENTS SET state = convert_to(replace(convert_from(state, 'UTF8'), 'a1@example.org', 'x1@example.org'), 'UTF8')"
+    sql(container, "UPDATE EVENTS SET state = convert_to(replace(convert_from(state, 'UTF8'),"
+                   " 'a1@example.org', 'x1@example.org'), 'UTF8')"
                    " WHERE notification_id = %s", position)  # fmt: skip
     # The forger recomputes every link from the changed event on and writes them over the sealed ones.
     previous = bytes(sql(container, "SELECT hash FROM public.audit_chain WHERE position < %s"

@@ -11,6 +11,7 @@ from psycopg import sql
 from domain.eventsessions.seats import RegistrationState
 from infra.audit.rebuild import check_schema, empty, rebuild_as_of, rebuild_live, replay_into
 from infra.rebuild import differences
+from projections import base
 from projections.catalogue import LIVE_SCHEMA, PROJECTIONS
 from tests.integration.auditing import fresh_container  # noqa: F401 - a fixture
 from tests.integration.auditing import START, history, run_cli
@@ -55,8 +56,10 @@ def test_an_as_of_rebuild_never_writes_into_the_live_schema():
             check_schema(schema)
 
 
+@pytest.mark.parametrize("bulk_rows", [500, 1], ids=["statements", "copies"])
 @pytest.mark.parametrize("name", sorted(PROJECTIONS))
-def test_every_read_model_rebuilt_fast_equals_the_live_one(service, name):
+def test_every_read_model_rebuilt_fast_equals_the_live_one(service, name, bulk_rows, monkeypatch):
+    monkeypatch.setattr(base, "BULK_ROWS", bulk_rows)  # 1: every write goes through COPY and the staged merge
     container = service.container
     app = container.app
     event = app.create_event(name=f"Rebuilt {name}", use_sessions=True, seats_limited=True, seats_max=5)
@@ -69,7 +72,7 @@ def test_every_read_model_rebuilt_fast_equals_the_live_one(service, name):
         if i % 3 == 0:
             app.change_registration_state(outcome.id, RegistrationState.OPEN)
     projection = PROJECTIONS[name]
-    scratch = f"fast_{name}"
+    scratch = f"fast_{name}_{bulk_rows}"
     empty(container.pool, projection, scratch)
     position = replay_into(container.event_store, container.pool, projection, scratch).position
     deadline = time.monotonic() + 20

@@ -38,7 +38,8 @@ def session_state(session: Session, related: Related, as_of: datetime) -> Mappin
     event = related(session.event_id)
     if event is None:
         return {**_session_row(session)}
-    return session_view(_session_row(session), {"name": event.name, "date_tz": event.date_tz}, as_of, "UTC").model_dump(mode="json")
+    parent = {"name": event.name, "date_tz": event.date_tz}
+    return session_view(_session_row(session), parent, as_of, "UTC").model_dump(mode="json")
 
 
 def registration_state(registration: Registration, related: Related, as_of: datetime) -> Mapping[str, Any]:
