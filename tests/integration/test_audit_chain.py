@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from datetime import timedelta
@@ -9,7 +10,8 @@ from datetime import timedelta
 import psycopg
 
 from infra.audit.chain import ChainStore
-from infra.audit.sealer import SealerWorker
+from infra.audit.sealer import SealerWorker, log_name, sealer_for
+from infra.bench import fill_store
 from producers.audit import seal
 from producers.relay import Row
 from tests.conftest import wait_for
@@ -180,3 +182,56 @@ def test_audit_verify_exits_0_when_intact_and_1_with_the_first_position_that_no_
     assert intact.stdout.strip() == f"{events[0]} events verified, chain intact up to position {events[1]}"
     assert broken.returncode == 1
     assert broken.stdout.startswith(f"chain broken at position {position}: ")
+
+
+class Capture:
+    """A relay ``Sender`` that keeps what it is given (and when, by the sealer's clock)."""
+
+    def __init__(self, clock) -> None:
+        self.clock = clock
+        self.sent: list[tuple[float, bytes, dict]] = []
+
+    def send(self, topic, *, key, value, headers):
+        self.sent.append((self.clock(), key, json.loads(value)))
+        return self
+
+    def get(self, timeout=None):
+        pass
+
+    def flush(self, timeout=None):
+        pass
+
+
+def test_a_checkpoint_is_published_for_every_thousandth_event_sealed(fresh_container):
+    container = fresh_container
+    fill_store(container.app, 2600)
+    capture = Capture(time.monotonic)
+    sealer = sealer_for(container, capture, batch_size=5000)
+
+    seal_everything(container, sealer)
+
+    events = [c["events"] for _, _, c in capture.sent]
+    assert events[:2] == [1000, 2000] and events[-1] == sealer.head.events
+    assert all(key == log_name(container.event_store).encode() for _, key, _ in capture.sent)
+    assert capture.sent[-1][2]["hash"] == sealer.head.hash.hex()
+
+
+def test_a_quiet_log_publishes_its_head_within_ten_seconds(fresh_container):
+    container = fresh_container
+    history(container, registrations=2)
+    clock = [0.0]
+    capture = Capture(lambda: clock[0])
+    waits = []
+
+    def wait_for_new(_timeout: float) -> None:  # each idle wait lets 6 s pass; the third one stops
+        waits.append(clock[0])
+        clock[0] += 6
+        if len(waits) == 3:
+            sealer.stop()
+
+    sealer = sealer_for(container, capture, now=lambda: clock[0], wait_for_new=wait_for_new)
+    sealer.run()
+    sealer.writers.close()
+
+    assert [at for at, _, _ in capture.sent] == [12.0]  # 10 s after the start, at the next tick
+    assert capture.sent[0][2]["position"] == sealer.head.position
