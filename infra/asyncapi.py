@@ -118,7 +118,7 @@ def message_key(model: type[BaseModel]) -> str:
 
 def payload_schema(model: type[BaseModel]) -> dict[str, Any]:
     """The message's JSON Schema: self-contained (nested models under ``$defs``), draft 2020-12."""
-    return {"$schema": DRAFT, "$id": message_key(model), **model.model_json_schema()}
+    return {"$schema": DRAFT, "$id": f"urn:sessionstream:schema:{message_key(model)}", **model.model_json_schema()}
 
 
 DEAD_LETTER = "shared.DeadLetter"
