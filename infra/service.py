@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from infra.audit.sealer import SealerWorker
+from infra.audit.sealer import SealerRun
 from infra.container import Container
 from infra.metrics import PrometheusMetrics
 from infra.relays import relay_processes
@@ -80,7 +80,8 @@ class Service:
         if relay:
             service.workers.extend(relay_processes(container, metrics))
         if seal:
-            service.workers.append(SealerWorker(container))
+            sealing = SealerRun(container)
+            service.workers.append(Worker(sealing.name, sealing.run, sealing.stop))
         for name in PROJECTIONS if projections is None else projections:
             runner = container.projection_runner(name, metrics=metrics)
             service.workers.append(Worker(f"projection:{name}", runner.run, runner.stop))

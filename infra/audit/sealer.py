@@ -251,65 +251,74 @@ def sealer_for(container: Any, sender: Sender | None = None, **kwargs: Any) -> S
     )  # fmt: skip
 
 
-class SealerWorker:
-    """The sealer in a thread of the service (the ``Runs`` interface of ``infra.service``).  It holds a
-    PostgreSQL advisory lock while it runs, so two instances on one database never seal at once."""
+class SealerRun:
+    """What ``sessionstream run`` runs (``run`` until ``stop``, in a ``Worker`` thread of
+    ``infra.service``): the sealer of the container's log, holding a PostgreSQL advisory lock while it
+    runs, so two instances on one database never seal at once, woken by the store's NOTIFY.
+
+    A thread, not a process like the relay: sealing is a few microseconds of Python per event (it
+    decodes nothing), so it costs the service's other threads little."""
 
     name = "audit:sealer"
 
     def __init__(self, container: Any, metrics: SealMetrics | None = None) -> None:
         self.container = container
         self.metrics = metrics
-        self.error: BaseException | None = None
         self.sealer: Sealer | None = None
         self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._body, name=self.name, daemon=True)
-        self._thread.start()
 
     def stop(self) -> None:
         self._stopping.set()
         if self.sealer is not None:
             self.sealer.stop()
 
-    def join(self, timeout: float | None = None) -> None:
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    @property
-    def healthy(self) -> bool:
-        return self.error is None and self._thread is not None and self._thread.is_alive()
-
-    def _body(self) -> None:
+    def run(self) -> None:
         from infra import kafka
         from infra.postgres import NotifyWaiter
 
         url = self.container.endpoints.database_url
         recorder = self.container.event_store.recorder
+        with psycopg.connect(url, autocommit=True) as lock:
+            while not lock.execute(
+                "SELECT pg_try_advisory_lock(hashtext('sessionstream.audit'), hashtext(%s))",
+                (recorder.events_table_name,),
+            ).fetchone()[0]:  # type: ignore[index]
+                log.info("waiting for another sealer of this log to stop")
+                if self._stopping.wait(0.5):
+                    return
+            waiter = NotifyWaiter(url, recorder.channel_name)
+            # Its own producer: its flushes wait for its checkpoints only.
+            producer = kafka.producer(self.container.endpoints.kafka_bootstrap, **{"client.id": "sessionstream-sealer"})
+            try:
+                self.sealer = sealer_for(self.container, producer, wait_for_new=waiter, metrics=self.metrics)
+                if not self._stopping.is_set():
+                    self.sealer.run()
+            finally:
+                waiter.close()
+                producer.close(10)
+                if self.sealer is not None:
+                    self.sealer.writers.close()
+
+
+class SealerWorker(SealerRun):
+    """``SealerRun`` in a thread of its own, for the benchmark and the tests."""
+
+    def __init__(self, container: Any, metrics: SealMetrics | None = None) -> None:
+        super().__init__(container, metrics)
+        self.error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._body, name=self.name, daemon=True)
+        self._thread.start()
+
+    def join(self, timeout: float | None = None) -> None:
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _body(self) -> None:
         try:
-            with psycopg.connect(url, autocommit=True) as lock:
-                while not lock.execute(
-                    "SELECT pg_try_advisory_lock(hashtext('sessionstream.audit'), hashtext(%s))",
-                    (recorder.events_table_name,),
-                ).fetchone()[0]:  # type: ignore[index]
-                    log.info("waiting for another sealer of this log to stop")
-                    if self._stopping.wait(0.5):
-                        return
-                waiter = NotifyWaiter(url, recorder.channel_name)
-                # Its own producer: its flushes wait for its checkpoints only.
-                bootstrap = self.container.endpoints.kafka_bootstrap
-                producer = kafka.producer(bootstrap, **{"client.id": "sessionstream-sealer"})
-                try:
-                    self.sealer = sealer_for(self.container, producer, wait_for_new=waiter, metrics=self.metrics)
-                    if not self._stopping.is_set():
-                        self.sealer.run()
-                finally:
-                    waiter.close()
-                    producer.close(10)
-                    if self.sealer is not None:
-                        self.sealer.writers.close()
-        except BaseException as error:  # noqa: BLE001 - kept for /readyz
+            self.run()
+        except BaseException as error:  # noqa: BLE001 - the caller looks at it
             self.error = error
-            log.exception("worker stopped", extra={"worker": self.name})
+            log.exception("sealer stopped")

@@ -16,6 +16,7 @@ import pytest
 
 from infra import kafka
 from infra.asyncapi import channels, message_key, payload_schema
+from infra.audit.chain import ChainStore
 from infra.kafka import read_topic
 from infra.service import Service
 from producers import catalogue, topics
@@ -55,8 +56,8 @@ def traffic(container_factory):
         wait_for(lambda: all(read_topic(container.endpoints.kafka_bootstrap, topics.physical(t, prefix))
                              for t in wanted if t != "audit.checkpoints.v1"), timeout=60, interval=0.5)  # fmt: skip
         last = app.recorder.max_notification_id()
-        sealer = next(w for w in service.workers if w.name == "audit:sealer")
-        wait_for(lambda: sealer.sealer is not None and sealer.sealer.head.position >= last, timeout=30)
+        chain = ChainStore(container.pool)
+        wait_for(lambda: chain.head_link()[0] >= last, timeout=30)
     finally:
         service.stop()  # the sealer publishes its head as it stops
     return container
