@@ -13,7 +13,7 @@ from uuid import UUID
 import pytest
 from pydantic import BaseModel
 
-from infra.asyncapi import channels, document, message_schemas
+from infra.asyncapi import channels, document, export, message_schemas
 from infra.schema_compat import incompatibilities
 from producers import catalogue
 
@@ -65,6 +65,14 @@ def test_every_reference_in_the_asyncapi_document_resolves():
         for part in ref.removeprefix("#/").split("/"):
             target = target[part.replace("~1", "/").replace("~0", "~")]
     assert len(refs) > 50
+
+
+def test_the_export_writes_the_document_and_one_schema_file_per_message(tmp_path):
+    written = export(tmp_path)
+
+    assert json.loads((tmp_path / "asyncapi.json").read_text()) == json.loads(json.dumps(document()))
+    assert {p.stem for p in (tmp_path / "messages").glob("*.json")} == set(message_schemas())
+    assert len(written) == len(message_schemas()) + 1
 
 
 def test_every_domain_topic_has_its_messages_and_headers():
