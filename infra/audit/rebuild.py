@@ -151,6 +151,8 @@ def replay_into(
 def _apply(pool: ConnectionPool, projection: Projection, schema: str, messages: list[Any]) -> None:
     with pool.connection() as conn, conn.transaction():
         cur = conn.cursor()
+        # A batch lost in a database crash is replayed by running the rebuild again: no WAL flush wait.
+        cur.execute("SET LOCAL synchronous_commit = off")
         cur.execute(sql.SQL("SET LOCAL search_path TO {}").format(sql.Identifier(schema)))
         lock_projection(cur, projection.name)
         new, _gaps = _track_versions(cur, projection.name, messages)
