@@ -5,7 +5,9 @@ any further than eventsourcing already does): woken by the store's NOTIFY, it re
 the last sealed position up to the log's highest visible id (one statement, one snapshot:
 ``producers.relay.NotificationLog``), chains them (``producers.audit.seal``), appends the links
 (``infra.audit.chain``) and publishes the head on ``audit.checkpoints.v1`` at least every 1,000
-events or 10 seconds (and when it starts and stops).
+events or 10 seconds (and when it starts and stops).  Sealing never waits for Kafka: checkpoints are
+sent at once and their acks checked when the log is quiet (or every few seconds when it never is); a
+checkpoint that failed is sent again.
 
 The gap rule: a notification id missing below the visible horizon is sealed over only once it can no
 longer appear.  An id is drawn by an INSERT that holds a write lock on the events table from before
@@ -42,6 +44,7 @@ log = logging.getLogger(__name__)
 
 CHECKPOINT_EVERY = 1000  # events
 CHECKPOINT_INTERVAL = 10.0  # seconds
+SETTLE_AFTER = 2.0  # seconds a sent checkpoint may wait for its ack check while the log never goes quiet
 CHECKPOINT_NAMESPACE = UUID("0c7b9e55-3f2a-4f0e-9a61-2d8f1b6c4e37")
 #: Lock modes that let a transaction insert into the events table.
 WRITE_LOCKS = ["RowExclusiveLock", "ShareRowExclusiveLock", "ExclusiveLock", "AccessExclusiveLock"]
@@ -138,9 +141,11 @@ class Sealer:
         self.log = NotificationLog(app.recorder, None)
         self.head: Head = store.head()
         self.settled = self.head.position  # gaps at or below this id are known to stay gaps
-        self.published = 0  # the position of the last checkpoint published
+        self.published = 0  # the position of the last checkpoint acknowledged
         self.published_at = now()
+        self._queued = 0  # the position of the last checkpoint queued
         self._pending: list[ChainCheckpoint] = []
+        self._in_flight: list[tuple[ChainCheckpoint, Any, float]] = []
         self._stop = threading.Event()
 
     # -- running ------------------------------------------------------------------------------
@@ -190,11 +195,13 @@ class Sealer:
         self.settled = max(self.settled, position)
         if self.metrics:
             self.metrics.on_sealed(len(links), position)
-        # Every 1,000th event sealed is a checkpoint; the timer covers a quiet log.
+        # Every 1,000th event sealed is a checkpoint, sent at once; the acks are awaited when the log is quiet.
         first = CHECKPOINT_EVERY - before % CHECKPOINT_EVERY
         for i in range(first - 1, len(links), CHECKPOINT_EVERY):
-            self._pending.append(self._checkpoint(links[i][0], links[i][1], before + i + 1))
-        self._on_timer()
+            self._queue(self._checkpoint(links[i][0], links[i][1], before + i + 1))
+        self._send()
+        if self._in_flight and self.now() - self._in_flight[0][2] >= SETTLE_AFTER:  # a log that is never quiet
+            self._settle()
 
     # -- checkpoints --------------------------------------------------------------------------
 
@@ -204,37 +211,56 @@ class Sealer:
         )
 
     def publish_head(self) -> None:
-        if self.head.position > self.published and not any(c.position == self.head.position for c in self._pending):
-            self._pending.append(self._checkpoint(self.head.position, self.head.hash, self.head.events))
-        self._publish()
+        """Publishes the head now (unless a checkpoint already names it) and waits for the acks."""
+        if self.head.position > max(self.published, self._queued):
+            self._queue(self._checkpoint(self.head.position, self.head.hash, self.head.events))
+        self._send()
+        self._settle()
+
+    def _queue(self, checkpoint: ChainCheckpoint) -> None:
+        self._pending.append(checkpoint)
+        self._queued = max(self._queued, checkpoint.position)
 
     def _on_timer(self) -> None:
-        if self.head.position > self.published and self.now() - self.published_at >= CHECKPOINT_INTERVAL:
-            self.publish_head()
-        elif self._pending:
-            self._publish()
+        """On a quiet log: the head once 10 s have passed since the last checkpoint, and the acks of
+        what was sent (sealing never waits for Kafka)."""
+        quiet_for = self.now() - self.published_at
+        if self.head.position > max(self.published, self._queued) and quiet_for >= CHECKPOINT_INTERVAL:
+            self._queue(self._checkpoint(self.head.position, self.head.hash, self.head.events))
+        self._send()
+        self._settle()
 
-    def _publish(self) -> None:
-        """Sends the pending checkpoints and waits for their acks; a failure keeps them for the next try
-        (sealing goes on: the checkpoints only lag while Kafka is away)."""
-        if not self._pending:
-            return
+    def _send(self) -> None:
         key = self.log_name.encode()
-        try:
-            futures = [
-                self.sender.send(self.topic, key=key, value=c.model_dump_json().encode(), headers=checkpoint_headers(c))
-                for c in self._pending
-            ]  # fmt: skip
-            self.sender.flush(10)
-            for future in futures:
-                future.get(timeout=0)
-        except Exception:  # noqa: BLE001 - retried on the next batch or tick
-            log.warning("chain checkpoint not published; will retry", exc_info=True,
-                        extra={"topic": self.topic, "position": self._pending[-1].position})  # fmt: skip
+        while self._pending:
+            checkpoint = self._pending.pop(0)
+            try:
+                delivery = self.sender.send(self.topic, key=key, value=checkpoint.model_dump_json().encode(),
+                                            headers=checkpoint_headers(checkpoint))  # fmt: skip
+            except Exception:  # noqa: BLE001 - retried on the next tick
+                log.warning("chain checkpoint not sent; will retry", exc_info=True, extra={"topic": self.topic})
+                self._pending.insert(0, checkpoint)
+                return
+            self._in_flight.append((checkpoint, delivery, self.now()))
+
+    def _settle(self) -> None:
+        """Waits for the acks of the checkpoints sent; one that failed is sent again on the next tick
+        (the checkpoints only lag while Kafka is away)."""
+        if not self._in_flight:
             return
-        self.published = max(self.published, self._pending[-1].position)
-        self.published_at = self.now()
-        self._pending.clear()
+        try:
+            self.sender.flush(10)
+        except Exception:  # noqa: BLE001 - their deliveries say which failed
+            log.warning("chain checkpoints not acknowledged yet", exc_info=True, extra={"topic": self.topic})
+        for checkpoint, delivery, _sent_at in self._in_flight:
+            try:
+                delivery.get(timeout=0)
+            except Exception:  # noqa: BLE001 - sent again on the next tick
+                self._pending.append(checkpoint)
+                continue
+            if checkpoint.position > self.published:
+                self.published, self.published_at = checkpoint.position, self.now()
+        self._in_flight.clear()
 
 
 # -- as ``sessionstream run`` runs it ---------------------------------------------------------------
