@@ -235,3 +235,26 @@ def test_a_quiet_log_publishes_its_head_within_ten_seconds(fresh_container):
 
     assert [at for at, _, _ in capture.sent] == [12.0]  # 10 s after the start, at the next tick
     assert capture.sent[0][2]["position"] == sealer.head.position
+
+
+def test_a_checkpoint_kafka_did_not_acknowledge_is_sent_again(fresh_container):
+    container = fresh_container
+    history(container, registrations=1)
+
+    class FailsOnce(Capture):
+        def get(self, timeout=None):
+            if len(self.sent) == 1:
+                raise RuntimeError("not acknowledged")
+
+    capture = FailsOnce(time.monotonic)
+    sealer = sealer_for(container, capture)
+    while sealer.seal_once():
+        pass
+
+    sealer.publish_head()  # sent, not acknowledged: kept
+    assert sealer.published == 0
+    sealer.publish_head()  # sent again
+    sealer.writers.close()
+
+    assert [c["position"] for _, _, c in capture.sent] == [sealer.head.position] * 2
+    assert sealer.published == sealer.head.position
