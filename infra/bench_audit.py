@@ -7,6 +7,17 @@ that both are measured with and without sealing in one run, by the benchmark's o
 ``python -m infra.bench_audit [--large] [--json PATH]`` fills a fresh database (the benchmark's fill:
 registrations, 100 per save; 50,000 events, or 1,000,000 with ``--large``) and reports the same figures.
 
+Hooked into the benchmark's run, after its lag phase (``infra.bench``'s own functions)::
+
+    from infra import bench_audit
+    stored = container.event_store.recorder.max_notification_id() or 0
+    results.update(bench_audit.audit_figures(
+        container,
+        relay_run=lambda: relay_rate(container, stored, timeout=600),
+        catch_up_run=lambda: catch_up(container, topic_size(endpoints.kafka_bootstrap, sessions_topic), 600),
+        lag_run=lambda: lag_run(container, sizes),
+    ))
+
 Figures:
 - ``seal_events_per_s``: the sealer over the whole store as a backlog (empty chain), in one process.
 - ``rebuild_events_per_s_<read model>``: a rebuild from the store into a scratch schema (stored
