@@ -32,6 +32,7 @@ from domain.music.application import MusicSessions
 from domain.shared.application import ContextApplication
 from domain.shared.clock import Clock, SystemClock
 from infra import kafka
+from infra.audit.chain import AUDIT_CHAIN
 from infra.postgres import Timeouts, eventstore_env, make_pool
 from infra.settings import Settings
 from producers.catalogue import REGISTRY, TOPICS
@@ -110,7 +111,7 @@ def schema_plan(schema: str = LIVE_SCHEMA) -> list[tuple[str, list[Component]]]:
         BOOKKEEPING, *(component(p) for p in PROJECTIONS.values()), INBOUND_MESSAGES, CHARGING_INBOUND_MESSAGES,
         PROJECTION_ERRORS,
     ]
-    return [("public", [RELAY_POSITIONS]), (schema, readmodels)]
+    return [("public", [RELAY_POSITIONS, AUDIT_CHAIN]), (schema, readmodels)]
 
 
 def prepare_schema(pool: ConnectionPool, schema: str = LIVE_SCHEMA) -> list[str]:

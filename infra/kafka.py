@@ -194,6 +194,7 @@ def consumer(bootstrap: str, group_id: str, **overrides: Any) -> confluent_kafka
 def ensure_topics(bootstrap: str, prefix: str, partitions: int, names: Iterable[str] | None = None) -> None:
     """Creates the catalogue's topics that are missing (an empty broker is enough to start)."""
     wanted = [topics.physical(n, prefix) for n in (names or [t.name for t in catalogue.TOPICS])]
+    configs = {topics.physical(t.name, prefix): dict(t.config) for t in catalogue.TOPICS if t.config}
     admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="sessionstream-admin")
     try:
         existing = set(admin.list_topics())
@@ -202,7 +203,8 @@ def ensure_topics(bootstrap: str, prefix: str, partitions: int, names: Iterable[
             return
         try:
             admin.create_topics(
-                [NewTopic(name=n, num_partitions=partitions, replication_factor=1) for n in missing]
+                [NewTopic(name=n, num_partitions=partitions, replication_factor=1, topic_configs=configs.get(n, {}))
+                 for n in missing]  # fmt: skip
             )
         except TopicAlreadyExistsError:
             pass  # another instance created them first

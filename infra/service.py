@@ -27,6 +27,8 @@ import psycopg
 import structlog
 
 from consumers.supervisor import Supervised, Supervisor
+
+from infra.audit.sealer import SealerRun
 from infra.container import Container
 from infra.kafka import BROKER
 from infra.metrics import PrometheusMetrics
@@ -100,7 +102,7 @@ class Service:
     @classmethod
     def assemble(
         cls, container: Container, *, relay: bool = True, projections: Iterable[str] | None = None,
-        inbound: bool = True, jobs: bool = True,
+        inbound: bool = True, jobs: bool = True, seal: bool = True,
     ) -> Service:  # fmt: skip
         container.prepare()  # schema and topics first: the workers read them as they are built
         service = cls(container)
@@ -113,6 +115,8 @@ class Service:
             for scope in relay_scopes():
                 make = relay_factory(container, scope, metrics, head=lambda: watch.head)
                 add(f"relay:{scope.name}", make)
+        if seal:
+            add(SealerRun.name, lambda: SealerRun(container))
         for name in PROJECTIONS if projections is None else projections:
             add(f"projection:{name}", lambda name=name: container.projection_runner(name, metrics=metrics))
         if inbound:

@@ -11,6 +11,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+#: Bearer-token roles: ``write`` (every command and query), ``read`` (GETs), ``audit`` (only ``/audit/*``).
+ROLES = ("read", "write", "audit")
 #: The checkout's root: local services keep their data under ``<root>/.sessionstream``.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -97,14 +99,14 @@ class Settings(BaseSettings):
         }
 
     def tokens(self) -> dict[str, str]:
-        """Bearer token -> role (``read`` or ``write``)."""
+        """Bearer token -> role (``read``, ``write`` or ``audit``)."""
         pairs: dict[str, str] = {}
         for item in self.api_tokens.get_secret_value().split(","):
             item = item.strip()
             if not item:
                 continue
             token, _, role = item.rpartition(":")
-            if not token or role not in ("read", "write"):
+            if not token or role not in ROLES:
                 raise ValueError("SESSIONSTREAM_API_TOKENS must be comma-separated token:role pairs")
             pairs[token] = role
         return pairs

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from producers import topics
+from producers import audit, topics
 from producers.charging import mapping as charging_mapping
 from producers.charging import messages as charging_messages
 from producers.charging import topics as charging_topics
@@ -31,7 +31,7 @@ REGISTRY = Registry([
 
 #: Every topic the service reads or writes.
 TOPICS: tuple[topics.TopicSpec, ...] = (
-    *topics.SHARED, *eventsessions_topics.CATALOGUE, *charging_topics.CATALOGUE, *classroom_topics.CATALOGUE,
+    *topics.SHARED, *audit.CATALOGUE, *eventsessions_topics.CATALOGUE, *charging_topics.CATALOGUE, *classroom_topics.CATALOGUE,
     *music_topics.CATALOGUE,
 )
 
@@ -46,6 +46,12 @@ DECODERS: dict[str, Callable[[bytes], Any]] = {
     **eventsessions_messages.DECODERS, **charging_messages.DECODERS, **classroom_messages.DECODERS,
     **music_messages.DECODERS,
 }
+
+
+#: Topic -> the pydantic model (or union) of its values, for the published schemas (``infra.asyncapi``);
+#: a topic's ``TopicSpec.messages`` says it too, and a domain topic missing from both is described
+#: by its decoder's return type.
+MESSAGES: dict[str, Any] = {**eventsessions_messages.TOPIC_MESSAGES}
 
 
 def decoder_for(topic: str) -> Callable[[bytes], Any]:

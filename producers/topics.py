@@ -7,6 +7,9 @@ gathers them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
+from producers.notifications import OutgoingNotification
 
 #: Notifications of every context, for a mailer to deliver (keyed by the notification's subject).
 NOTIFICATIONS_OUTGOING = "notifications.outgoing.v1"
@@ -25,10 +28,15 @@ class TopicSpec:
     name: str
     key: str
     carries: str
+    #: The pydantic model (or union) of its values, for the published schemas; domain topics may leave
+    #: it to ``producers.catalogue`` (their decoders), dead-letter topics carry the original bytes.
+    messages: Any = None
+    #: Topic configuration at creation (``(("retention.ms", "-1"),)``).
+    config: tuple[tuple[str, str], ...] = ()
 
 
 SHARED: tuple[TopicSpec, ...] = (
-    TopicSpec(NOTIFICATIONS_OUTGOING, "subject id", "notifications for a mailer to deliver"),
+    TopicSpec(NOTIFICATIONS_OUTGOING, "subject id", "notifications for a mailer to deliver", OutgoingNotification),
 )
 
 

@@ -26,6 +26,7 @@ OCPI_TOKENS = (
     "cpo-nl-stk:NL:STK,cpo-be-bec:BE:BEC,cpo-de-abc:DE:ABC,cpo-us-aaa:US:AAA,emsp-nl-tst:NL:TST,"
     "cpo-fr-pag:FR:PAG,cpo-it-aaa:IT:AAA,cpo-it-bbb:IT:BBB,emsp-it-tok:IT:TOK,cpo-pt-dmo:PT:DMO"
 )
+AUDIT_TOKEN = "test-audit-token"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -58,7 +59,7 @@ def container_factory(endpoints: Endpoints) -> Iterator[Callable[[], Container]]
         name = f"test_{uuid.uuid4().hex[:10]}"
         settings = Settings(
             SESSIONSTREAM_TOPIC_PREFIX=f"{name}.",
-            SESSIONSTREAM_API_TOKENS=f"{WRITE_TOKEN}:write,{READ_TOKEN}:read",
+            SESSIONSTREAM_API_TOKENS=f"{WRITE_TOKEN}:write,{READ_TOKEN}:read,{AUDIT_TOKEN}:audit",
             SESSIONSTREAM_OCPI_TOKENS=OCPI_TOKENS,
         )
         container = Container(

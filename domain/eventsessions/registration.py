@@ -9,6 +9,7 @@ the event without sessions) counts it, in the same transaction.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
@@ -18,6 +19,21 @@ from domain.shared.copying import FlatStateCopy
 
 
 class Registration(FlatStateCopy, Aggregate):
+    class StateChanged(Aggregate.Event):
+        """Version 2 renamed ``date_closed`` to ``closed_at`` and added ``reason`` (free text, optional).
+        Events stored as version 1 are upcast when they are read; their stored bytes never change."""
+
+        class_version = 2
+        from_state: str
+        to_state: str
+        closed_at: datetime | None
+        reason: str | None = None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["closed_at"] = state.pop("date_closed")
+            state["reason"] = None
+
     @event("Registered")
     def __init__(
         self,
@@ -46,17 +62,19 @@ class Registration(FlatStateCopy, Aggregate):
     def current_state(self) -> RegistrationState:
         return RegistrationState(self.state)
 
-    def change_state(self, to_state: RegistrationState, at: datetime) -> None:
+    def change_state(self, to_state: RegistrationState, at: datetime, reason: str | None = None) -> None:
         if to_state.value == self.state:
             return
         closed = at if to_state is RegistrationState.DONE and self.date_closed is None else None
-        self._state_changed(from_state=self.state, to_state=to_state.value, date_closed=closed)
+        self._state_changed(from_state=self.state, to_state=to_state.value, closed_at=closed, reason=reason)
 
-    @event("StateChanged")
-    def _state_changed(self, from_state: str, to_state: str, date_closed: datetime | None) -> None:
+    @event(StateChanged)
+    def _state_changed(
+        self, from_state: str, to_state: str, closed_at: datetime | None, reason: str | None = None
+    ) -> None:
         self.state = to_state
-        if date_closed is not None:
-            self.date_closed = date_closed
+        if closed_at is not None:
+            self.date_closed = closed_at
 
     @event("MovedToSession")
     def move_to(self, from_session_id: UUID | None, to_session_id: UUID) -> None:

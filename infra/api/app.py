@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from infra.api import charging, classroom, eventsessions, health, music, notifications, openapi, problems
+from infra.api import (
+    audit, charging, classroom, eventsessions, health, music, notifications, openapi, problems, schemas,
+)
 from infra.api.auth import BearerAuth
 from infra.api.health import Readiness, RequestMetrics, no_checks
 from infra.api.middleware import BodyLimit, Unexpected
@@ -27,7 +29,7 @@ def create_app(container: Container, *, readiness: Readiness | None = None) -> F
     health.install(app, readiness or no_checks)
     problems.install(app)
     for router in (
-        health.router, notifications.router,
+        health.router, schemas.router, notifications.router, audit.router,
         *eventsessions.ROUTERS, *charging.ROUTERS, *classroom.ROUTERS, *music.ROUTERS,
     ):
         app.include_router(router)

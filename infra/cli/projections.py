@@ -1,7 +1,9 @@
-"""``sessionstream projections``: rebuild a read model from the event store, or verify it."""
+"""``sessionstream projections``: rebuild a read model from the event store (now, or as it stood at an
+instant, into a schema of its own), or verify it."""
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Annotated
 
 import typer
@@ -10,6 +12,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from infra import rebuild as rebuilding
+from infra.audit import rebuild as fast
+from infra.cli.instants import parse_instant
 from infra.container import build
 from infra.settings import get_settings
 from projections.catalogue import PROJECTIONS
@@ -41,16 +45,35 @@ def list_() -> None:
 
 
 @app.command()
-def rebuild(name: str) -> None:
-    """Empties the read model NAME and replays the whole event store into it."""
+def rebuild(
+    name: str,
+    until: Annotated[str | None, typer.Option(help="Build NAME as it stood at this instant (ISO 8601).")] = None,
+    schema: Annotated[str | None, typer.Option(help="Into this schema, beside the live one.")] = None,
+) -> None:
+    """Empties the read model NAME and replays the whole event store into it; with --until or --schema,
+    builds it (as it stood at UNTIL) into a schema of its own and leaves the live one alone."""
     projection = _projection(name)
+    instant = parse_instant(until, "--until") if until is not None else None
+    if instant is not None or schema is not None:
+        schema = schema or fast.as_of_schema(name, instant or datetime.now(timezone.utc))
+        try:
+            fast.check_schema(schema)
+        except ValueError as error:
+            raise typer.BadParameter(str(error), param_hint="--schema") from None
     container = build(get_settings())
     try:
         container.prepare()
         bar, progress = _progress_bar(container)
         with bar:
-            applied = rebuilding.rebuild(container.event_store, container.pool, projection, progress)
-        console.print(f"rebuilt [bold]{name}[/bold]: {applied} messages applied")
+            if schema is None:
+                done = fast.rebuild_live(container.event_store, container.pool, projection, progress)
+            else:
+                done = fast.rebuild_as_of(container.event_store, container.pool, projection, instant, schema, progress)
+        where = "live" if schema is None else f"schema {schema}"
+        console.print(f"rebuilt [bold]{name}[/bold] ({where}): {done.applied} messages from {done.events} events"
+                      f" in {done.seconds:.1f} s")  # fmt: skip
+        if schema is not None:
+            print(schema)
     finally:
         container.close()
 

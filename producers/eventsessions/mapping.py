@@ -123,7 +123,7 @@ def _registration(event: Any, c: dict[str, Any]) -> v1.Message | None:
                 date_closed=closed,
             )  # fmt: skip
         case Registration.StateChanged:
-            closed = _utc(event.date_closed) if event.date_closed else None
+            closed = _utc(event.closed_at) if event.closed_at else None
             return v1.RegistrationStateChanged(
                 **c, from_state=event.from_state, to_state=event.to_state, date_closed=closed
             )

@@ -19,7 +19,9 @@ from domain.eventsessions.seats import RegistrationState
 from producers.eventsessions import topics
 from producers.eventsessions.base import SCHEMA_VERSION as SCHEMA_VERSION  # re-exported: the contract's version
 from producers.eventsessions.base import Message as Message
+from producers.eventsessions.inbound import Outcome, RegistrationRequest
 from producers.eventsessions.mail_messages import CatalogueMessage, MailMessage
+from producers.topics import outcomes_topic
 
 
 class SeatFigures(Message):
@@ -225,3 +227,15 @@ def decode(value: bytes) -> AnyMessage:
 
 #: Every event-sessions domain topic -> its decoder (``producers.catalogue``).
 DECODERS = dict.fromkeys(topics.DOMAIN_TOPICS, decode)
+
+
+#: The messages of each event-sessions topic, for the published schemas (``producers.catalogue.MESSAGES``).
+TOPIC_MESSAGES: dict[str, object] = {
+    topics.EVENTS: EventMessage,
+    topics.SESSIONS: SessionMessage,
+    topics.REGISTRATIONS: RegistrationMessage,
+    topics.MAIL: MailMessage,
+    topics.CATALOGUES: CatalogueMessage,
+    topics.INBOUND_REGISTRATIONS: RegistrationRequest,
+    outcomes_topic(topics.INBOUND_REGISTRATIONS): Outcome,
+}

@@ -14,7 +14,7 @@ from tests.e2e.classroom_helpers import LESSON_AT, iso, minute, new_room, ok, pr
 def served(base_url):
     import httpx
 
-    from tests.conftest import WRITE_TOKEN
+    from tests.support.service import WRITE_TOKEN
 
     with httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {WRITE_TOKEN}"}, timeout=20) as client:
         wait_until_served(client)

@@ -1,0 +1,203 @@
+"""Read models rebuilt from the event store, fast: now, into a scratch schema, or as they stood.
+
+``replay_into`` feeds a read model the messages the relay would have published, in log order, in
+three overlapping stages: a reader thread fetches the log (``infra.audit.log``: one server-side
+cursor, binary rows, only the aggregates whose messages the read model consumes), this thread decodes
+the rows with the relay's ``EventDecoder`` and maps them through the registry, and a writer thread
+applies each batch in one transaction with the read model's own ``track_versions``/``fresh`` + ``apply``
+(its ``fold`` copies large batches: ``projections.base.write_rows``).  Queues between the stages are
+short, so memory stays flat however large the store is.
+
+The messages are the objects the mapping built.  The live consumers see them after a JSON round trip
+through Kafka; the round trip is made here too, for each message class, until one of its messages
+came back equal to what was sent, and skipped for that class from then on.
+
+``rebuild_as_of`` builds a read model as it stood at an instant (every event stamped at or before it)
+into a schema of its own, beside the live one, which it never touches.
+"""
+
+from __future__ import annotations
+
+import gc
+import queue
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from psycopg import sql
+from psycopg_pool import ConnectionPool
+
+from infra.audit.log import BATCH, LogReader, Window, prefixes
+from producers.catalogue import REGISTRY, decoder_for
+from producers.relay import EventDecoder
+from projections import base
+from projections.base import Projection, create_tables, lock_projection
+from projections.catalogue import LIVE_SCHEMA
+
+Progress = Callable[[int, int], None]  # (events read, last notification id)
+
+# ``fresh`` is being renamed ``track_versions``: either name serves.
+_track_versions = getattr(base, "track_versions", None) or getattr(base, "fresh")
+_END = object()
+_SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+@dataclass(frozen=True)
+class Rebuilt:
+    position: int  # the log's last notification id when the replay began: everything up to it was read
+    events: int  # stored events read (only those of the aggregates the read model consumes)
+    applied: int  # messages applied
+    seconds: float
+
+
+class RoundTrip:
+    """The message as a live consumer would decode it (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self.same: set[type] = set()
+
+    def __call__(self, topic: str, message: Any) -> Any:
+        kind = type(message)
+        if kind in self.same:
+            return message
+        decoded = decoder_for(topic)(message.__pydantic_serializer__.to_json(message))
+        if type(decoded) is kind and decoded == message:
+            self.same.add(kind)
+        return decoded
+
+
+def replay_into(
+    app: Any,
+    pool: ConnectionPool,
+    projection: Projection,
+    schema: str,
+    *,
+    after: int = 0,
+    until: datetime | None = None,
+    progress: Progress | None = None,
+    batch: int = BATCH,
+) -> Rebuilt:
+    """Applies the log after ``after`` (up to ``until``) to ``projection`` in ``schema``."""
+    started = time.perf_counter()
+    topics = set(projection.topics)
+    reader = LogReader(app, Window(after=after, prefixes=prefixes(REGISTRY, topics=projection.topics), until=until), batch)
+    decode = EventDecoder(app.mapper)
+    messages_of = REGISTRY.bind(app.repository)
+    as_consumed = RoundTrip()
+    rows_in: queue.Queue[Any] = queue.Queue(maxsize=2)
+    batches_out: queue.Queue[Any] = queue.Queue(maxsize=2)
+    failures: list[BaseException] = []
+    counts = {"events": 0, "applied": 0}
+
+    def read() -> None:
+        try:
+            for rows in reader.batches():
+                rows_in.put(rows)
+        except BaseException as error:  # noqa: BLE001 - raised in the caller
+            failures.append(error)
+        finally:
+            rows_in.put(_END)
+
+    def write() -> None:
+        try:
+            while (item := batches_out.get()) is not _END:
+                messages, read_count, position = item
+                if messages and not failures:
+                    _apply(pool, projection, schema, messages)
+                counts["applied"] += len(messages)
+                if progress:
+                    progress(read_count, position)
+        except BaseException as error:  # noqa: BLE001 - raised in the caller
+            failures.append(error)
+            while batches_out.get() is not _END:  # let the mapping stage finish
+                pass
+
+    threads = [threading.Thread(target=read, name="rebuild-read"), threading.Thread(target=write, name="rebuild-write")]
+    # Millions of short-lived objects and no cycles to speak of: the cyclic collector only slows it down.
+    thresholds = gc.get_threshold()
+    gc.set_threshold(max(thresholds[0], 200_000), *thresholds[1:])
+    for thread in threads:
+        thread.start()
+    try:
+        while (rows := rows_in.get()) is not _END:
+            if failures:
+                continue
+            messages = [
+                as_consumed(out.topic, out.message)
+                for row in rows
+                for out in messages_of(decode(row))
+                if out.topic in topics
+            ]
+            counts["events"] += len(rows)
+            batches_out.put((messages, len(rows), rows[-1].id))
+    except BaseException as error:
+        failures.append(error)
+        while rows_in.get() is not _END:
+            pass
+    finally:
+        batches_out.put(_END)
+        for thread in threads:
+            thread.join()
+        gc.set_threshold(*thresholds)
+    if failures:
+        raise failures[0]
+    return Rebuilt(reader.horizon, counts["events"], counts["applied"], time.perf_counter() - started)
+
+
+def _apply(pool: ConnectionPool, projection: Projection, schema: str, messages: list[Any]) -> None:
+    with pool.connection() as conn, conn.transaction():
+        cur = conn.cursor()
+        # A batch lost in a database crash is replayed by running the rebuild again: no WAL flush wait.
+        cur.execute("SET LOCAL synchronous_commit = off")
+        cur.execute(sql.SQL("SET LOCAL search_path TO {}").format(sql.Identifier(schema)))
+        lock_projection(cur, projection.name)
+        new, _gaps = _track_versions(cur, projection.name, messages)
+        if new:
+            projection.apply(cur, new)
+
+
+def empty(pool: ConnectionPool, projection: Projection, schema: str) -> None:
+    """The read model's tables in ``schema``, created (migrated) if missing, emptied otherwise."""
+    with pool.connection() as conn, conn.transaction():
+        cur = conn.cursor()
+        create_tables(cur, schema, projection)
+        cur.execute(sql.SQL("SET LOCAL search_path TO {}").format(sql.Identifier(schema)))
+        lock_projection(cur, projection.name)
+        for table in projection.tables:
+            cur.execute(sql.SQL("TRUNCATE {}").format(sql.Identifier(table)))
+        cur.execute("DELETE FROM projection_versions WHERE projection = %s", (projection.name,))
+        cur.execute("DELETE FROM projection_gaps WHERE projection = %s", (projection.name,))
+
+
+def as_of_schema(name: str, until: datetime) -> str:
+    """The default schema of an as-of rebuild: ``asof_<read model>_<UTC instant>``."""
+    return f"asof_{name}_{until.astimezone(timezone.utc).strftime('%Y%m%dt%H%M%S')}"[:63].lower()
+
+
+def check_schema(schema: str) -> None:
+    """An as-of schema is the auditor's own: a plain lowercase name, never the live one nor ``public``."""
+    if not _SCHEMA_NAME.match(schema) or schema.startswith("pg_"):
+        raise ValueError(f"schema {schema!r}: use lowercase letters, digits and '_' (at most 63)")
+    if schema in (LIVE_SCHEMA, "public", "information_schema"):
+        raise ValueError(f"schema {schema!r} holds the service's own tables; pick another one")
+
+
+def rebuild_as_of(
+    app: Any, pool: ConnectionPool, projection: Projection, until: datetime | None, schema: str,
+    progress: Progress | None = None,
+) -> Rebuilt:  # fmt: skip
+    """``projection`` as it stood at ``until`` (now, without it), in ``schema``."""
+    check_schema(schema)
+    empty(pool, projection, schema)
+    return replay_into(app, pool, projection, schema, until=until, progress=progress)
+
+
+def rebuild_live(app: Any, pool: ConnectionPool, projection: Projection, progress: Progress | None = None) -> Rebuilt:
+    """Empties the live read model and replays the whole log into it (its consumer may keep running:
+    both take the read model's lock per transaction, and versions drop what the other applied)."""
+    empty(pool, projection, LIVE_SCHEMA)
+    return replay_into(app, pool, projection, LIVE_SCHEMA, progress=progress)

@@ -1,0 +1,405 @@
+"""The audit's benchmark figures: sealing, rebuilds (now and as of an instant), and what sealing costs
+the relay and the end-to-end lag.
+
+``audit_figures(container, relay_run=..., lag_run=...)`` is the one function the benchmark calls, on
+its filled store, after its own phases; it takes the benchmark's relay and lag runs as callables so
+that both are measured with and without sealing in one run, by the benchmark's own code.  Run alone,
+``python -m infra.bench_audit [--large] [--json PATH]`` fills a fresh database (the benchmark's fill:
+registrations, 100 per save; 50,000 events, or 1,000,000 with ``--large``) and reports the same figures.
+
+Hooked into the benchmark's run, after its lag phase (``infra.bench``'s own functions)::
+
+    from infra import bench_audit
+    stored = container.event_store.recorder.max_notification_id() or 0
+    consumed = topic_size(endpoints.kafka_bootstrap, sessions_topic)  # the lag phase's runner read all of it
+    results.update(bench_audit.audit_figures(
+        container,
+        relay_run=lambda: relay_rate(container, stored, timeout=600),
+        catch_up_run=lambda: catch_up(
+            container, topic_size(endpoints.kafka_bootstrap, sessions_topic) - consumed, timeout=600
+        ),
+        lag_run=lambda: lag_run(container, sizes),
+    ))
+
+Figures:
+- ``seal_events_per_s``: the sealer over the whole store as a backlog (empty chain), in one process.
+- ``rebuild_events_per_s_<read model>``: a rebuild from the store into a scratch schema (stored
+  events per second, the store's size over the time); ``rebuild_asof_events_per_s_<read model>`` the
+  same as of the instant halfway through the store; ``rebuild_rss_growth_mb``: the most any rebuild
+  grew this process's resident memory.
+- ``relay_events_per_s_sealing_off`` / ``_on`` / ``_backlog``: the relay from position 0 over the
+  store, alone, with the sealer running (chain up to date), and with the sealer sealing the same
+  backlog beside it; ``lag_p99_ms_sealing_off`` / ``_on``: the
+  benchmark's lag run (steady 200 commands/s) without and with the sealer in the service;
+  ``seal_lag_p50_ms`` / ``seal_lag_p99_ms``: during the run with it, from each event's commit to its
+  seal, as a 2 ms poller of the log's and the chain's heads sees them (``SealWatch``);
+  ``seal_lag_from_event_time_*``: from the event's own timestamp, taken before its commit, to its link's
+  ``sealed_at`` (an upper bound that also counts the command's own time).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import math
+import os
+import statistics
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from infra.audit.chain import TABLE as CHAIN_TABLE
+from infra.audit.log import timestamp_of
+from infra.audit.rebuild import empty, replay_into
+from infra.audit.sealer import SealerWorker, sealer_for
+from infra.container import Container
+from projections.catalogue import PROJECTIONS
+
+log = logging.getLogger(__name__)
+
+TARGETS = {
+    "seal_events_per_s": (">=", 50_000.0),
+    "seal_lag_p99_ms": ("<", 100.0),
+    "rebuild_events_per_s": (">=", 50_000.0),  # each read model's, as-of included
+    "sealing_cost": ("<=", 0.10),  # relay and lag, on vs off
+}
+
+Figures = dict[str, float]
+
+
+class NullSender:
+    """Checkpoints go nowhere: the backlog figure is the sealer's own work."""
+
+    def send(self, topic: str, *, key: bytes, value: bytes, headers: list[tuple[str, bytes]]) -> NullSender:
+        return self
+
+    def get(self, timeout: float | None = None) -> None:
+        pass
+
+    def flush(self, timeout: float | None = None) -> None:
+        pass
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+class PeakRss:
+    """The most this process's resident memory grew while the block ran (sampled every 20 ms)."""
+
+    def __enter__(self) -> PeakRss:
+        self.before = self.peak = _rss_mb()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.02):
+            self.peak = max(self.peak, _rss_mb())
+
+    def __exit__(self, *_exc: Any) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.growth = max(self.peak, _rss_mb()) - self.before
+
+
+def _sql(container: Container, statement: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    with container.pool.connection() as conn:
+        cur = conn.execute(statement, params)
+        return cur.fetchall() if cur.description else []
+
+
+def _store_events(container: Container) -> int:
+    table = container.event_store.recorder.events_table_name
+    return int(_sql(container, f"SELECT count(*) FROM {table}")[0][0])
+
+
+def seal_backlog(container: Container) -> Figures:
+    """The sealer over the whole store from an empty chain."""
+    _sql(container, f"TRUNCATE {CHAIN_TABLE}")
+    events = _store_events(container)
+    sealer = sealer_for(container, NullSender())
+    started, cpu = time.perf_counter(), time.process_time()
+    try:
+        while sealer.seal_once():
+            pass
+    finally:
+        sealer.writers.close()
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    # Per second of this process's CPU too: on a shared machine the wall clock also counts the neighbours.
+    return {"seal_events_per_s": events / seconds, "seal_seconds": seconds, "seal_events": events,
+            "seal_events_per_cpu_s": events / cpu}  # fmt: skip
+
+
+def rebuild_rates(container: Container) -> Figures:
+    """Every read model rebuilt into a scratch schema, and as of the instant halfway through the store."""
+    app, pool = container.event_store, container.pool
+    table = app.recorder.events_table_name
+    events = _store_events(container)
+    middle = _sql(container, f"SELECT state FROM {table} ORDER BY notification_id OFFSET %s LIMIT 1", (events // 2,))
+    halfway = timestamp_of(bytes(middle[0][0]))
+    figures: Figures = {"rebuild_store_events": events}
+    growth = 0.0
+    for name, projection in PROJECTIONS.items():
+        for label, until in (("", None), ("asof_", halfway)):
+            schema = f"bench_{label}{name}"
+            empty(pool, projection, schema)
+            cpu = time.process_time()
+            with PeakRss() as rss:
+                done = replay_into(app, pool, projection, schema, until=until)
+            growth = max(growth, rss.growth)
+            figures[f"rebuild_{label}events_per_s_{name}"] = events / done.seconds
+            figures[f"rebuild_{label}cpu_seconds_{name}"] = time.process_time() - cpu
+            figures[f"rebuild_{label}seconds_{name}"] = done.seconds
+            _sql(container, f"DROP SCHEMA {schema} CASCADE")
+    rates = [v for k, v in figures.items() if k.startswith("rebuild_") and "_events_per_s_" in k]
+    figures["rebuild_events_per_s_min"] = min(rates)
+    figures["rebuild_rss_growth_mb"] = growth
+    return figures
+
+
+def _reset_relay(container: Container) -> None:
+    _sql(container, "DELETE FROM public.relay_positions")
+
+
+def relay_with_and_without_sealing(container: Container, relay_run: Callable[[], Figures], rounds: int = 2) -> Figures:
+    """The relay from position 0: alone; with the sealer running as in the service (the chain already
+    sealed, as it is when the relay re-publishes); alternately, ``rounds`` times each, medians reported
+    (the machine is shared); then once with the sealer sealing the same backlog beside it (both catching
+    up after downtime: the worst case)."""
+    rates: dict[str, list[float]] = {"off": [], "on": [], "backlog": []}
+    for label in ["off", "on"] * rounds + ["backlog"]:
+        _reset_relay(container)
+        if label == "backlog":
+            _sql(container, f"TRUNCATE {CHAIN_TABLE}")
+        worker = SealerWorker(container) if label != "off" else None
+        if worker is not None:
+            worker.start()
+        try:
+            rates[label].append(relay_run()["rate"])
+        finally:
+            if worker is not None:
+                worker.stop()
+                worker.join(120)
+    off, on, backlog = (statistics.median(rates[k]) for k in ("off", "on", "backlog"))
+    return {
+        "relay_events_per_s_sealing_off": off,
+        "relay_events_per_s_sealing_on": on,
+        "relay_events_per_s_sealing_backlog": backlog,
+        "relay_sealing_cost": 1 - on / off,
+        "relay_sealing_backlog_cost": 1 - backlog / off,
+    }
+
+
+class SealWatch:
+    """Polls, every 2 ms, the log's highest id and the chain's head: an event's seal lag is the time
+    from the first poll that sees it committed to the first that sees it sealed (within a poll)."""
+
+    def __init__(self, database_url: str, events_table: str) -> None:
+        self.url = database_url
+        self.query = f"SELECT (SELECT max(notification_id) FROM {events_table}), (SELECT max(position) FROM {CHAIN_TABLE})"
+        self.polls: list[tuple[float, int, int]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="bench-seal-watch", daemon=True)
+
+    def __enter__(self) -> SealWatch:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: Any) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        import psycopg
+
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            statement = conn.cursor()
+            while not self._stop.wait(0.002):
+                row = statement.execute(self.query, prepare=True).fetchone()
+                if row is not None:
+                    self.polls.append((time.monotonic(), int(row[0] or 0), int(row[1] or 0)))
+
+    def lags_ms(self, first: int, ids: set[int]) -> list[float]:
+        """The seal lag of each of ``ids`` (stored ids from ``first`` on) seen committed and sealed here."""
+        seen: dict[int, float] = {}
+        sealed: dict[int, float] = {}
+        top_seen = top_sealed = first - 1
+        for at, committed, chained in self.polls:
+            for i in range(top_seen + 1, committed + 1):
+                seen[i] = at
+            for i in range(top_sealed + 1, chained + 1):
+                sealed[i] = at
+            top_seen, top_sealed = max(top_seen, committed), max(top_sealed, chained)
+        return sorted((sealed[i] - seen[i]) * 1000 for i in ids if i in seen and i in sealed)
+
+
+def lag_with_and_without_sealing(container: Container, lag_run: Callable[[], Figures], rounds: int = 2) -> Figures:
+    """The benchmark's steady-rate lag run without and with the sealer in the service, alternately,
+    ``rounds`` times each (medians reported: the machine is shared); the seal lag of every event of the
+    runs with it, from its commit (``SealWatch``) and from its timestamp."""
+    table = container.event_store.recorder.events_table_name
+    runs: dict[str, list[Figures]] = {"off": [], "on": []}
+    lags: list[float] = []
+    stamped: list[float] = []
+    for label in ["off", "on"] * rounds:
+        if label == "off":
+            runs["off"].append(lag_run())
+            continue
+        first = int(_sql(container, f"SELECT coalesce(max(notification_id), 0) FROM {table}")[0][0]) + 1
+        worker = SealerWorker(container)
+        worker.start()
+        try:
+            wait = time.monotonic() + 300  # the backlog first: the lag run starts from a sealed log
+            while (worker.sealer is None or worker.sealer.head.position < first - 1) and time.monotonic() < wait:
+                time.sleep(0.05)
+            with SealWatch(container.endpoints.database_url, table) as watch:
+                runs["on"].append(lag_run())
+                last = int(_sql(container, f"SELECT max(notification_id) FROM {table}")[0][0])
+                while (worker.sealer is None or worker.sealer.head.position < last) and time.monotonic() < wait + 60:
+                    time.sleep(0.05)
+        finally:
+            worker.stop()
+            worker.join(60)
+        rows = _sql(container, f"SELECT e.notification_id, e.state, c.sealed_at FROM {table} e JOIN {CHAIN_TABLE} c"
+                               " ON c.position = e.notification_id WHERE e.notification_id >= %s", (first,))  # fmt: skip
+        stamped += [(sealed - timestamp_of(bytes(state))).total_seconds() * 1000 for _, state, sealed in rows]
+        lags += watch.lags_ms(first, {r[0] for r in rows})
+    lags.sort()
+    stamped.sort()
+
+    def median(label: str, key: str) -> float:
+        return statistics.median(r[key] for r in runs[label])
+
+    return {
+        "seal_lag_from_event_time_p50_ms": _percentile(stamped, 50),
+        "seal_lag_from_event_time_p99_ms": _percentile(stamped, 99),
+        "lag_p99_ms_sealing_off": median("off", "lag_p99_ms"),
+        "lag_p99_ms_sealing_on": median("on", "lag_p99_ms"),
+        "lag_p50_ms_sealing_off": median("off", "lag_p50_ms"),
+        "lag_p50_ms_sealing_on": median("on", "lag_p50_ms"),
+        "lag_sealing_cost": median("on", "lag_p99_ms") / median("off", "lag_p99_ms") - 1,
+        "seal_lag_p50_ms": _percentile(lags, 50),
+        "seal_lag_p99_ms": _percentile(lags, 99),
+        "seal_lag_max_ms": lags[-1] if lags else float("nan"),
+        "seal_lag_events": len(lags),
+    }
+
+
+def _percentile(ordered: list[float], p: float) -> float:
+    if not ordered:
+        return float("nan")
+    rank = (len(ordered) - 1) * p / 100
+    low = int(rank)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+def audit_figures(
+    container: Container,
+    *,
+    relay_run: Callable[[], Figures] | None = None,
+    catch_up_run: Callable[[], Any] | None = None,
+    lag_run: Callable[[], Figures] | None = None,
+) -> Figures:
+    """Every audit figure on the container's (filled) store; ``relay_run`` returns the benchmark's
+    relay figures (``rate``) from position 0, ``catch_up_run`` lets the lag run's read model consume
+    what the relay runs published, ``lag_run`` returns the lag figures (``lag_p50_ms``,
+    ``lag_p99_ms``).  Leaves the chain sealed up to the end of the store."""
+    figures: Figures = {"machine_load_1m_at_start": os.getloadavg()[0]}  # the machine is shared: say how busy
+    figures.update(seal_backlog(container))
+    figures.update(rebuild_rates(container))
+    if relay_run is not None:
+        figures.update(relay_with_and_without_sealing(container, relay_run))
+    if catch_up_run is not None:
+        catch_up_run()
+    if lag_run is not None:
+        figures.update(lag_with_and_without_sealing(container, lag_run))
+    figures["machine_load_1m_at_end"] = os.getloadavg()[0]
+    return figures
+
+
+def verdicts(figures: Figures) -> list[str]:
+    """Each target, met or missed, in words."""
+    lines = []
+    checks = [
+        ("seal_events_per_s", figures.get("seal_events_per_s")),
+        ("seal_lag_p99_ms", figures.get("seal_lag_p99_ms")),
+        ("rebuild_events_per_s", figures.get("rebuild_events_per_s_min")),
+        ("sealing_cost", max((figures.get(k, float("nan")) for k in ("relay_sealing_cost", "lag_sealing_cost")),
+                             default=float("nan"))),
+    ]  # fmt: skip
+    for name, value in checks:
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            continue
+        op, limit = TARGETS[name]
+        ok = value >= limit if op == ">=" else value < limit if op == "<" else value <= limit
+        lines.append(f"{name}: {value:,.3f} (target {op} {limit:,}) {'ok' if ok else 'MISSED'}")
+    return lines
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Standalone: a fresh database and topic prefix (removed at the end), filled, then every figure."""
+    from infra import bench
+
+    parser = argparse.ArgumentParser(prog="python -m infra.bench_audit", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--large", action="store_true", help="fill 1,000,000 events (default 50,000)")
+    parser.add_argument("--json", dest="json_path", type=Path, default=None)
+    parser.add_argument("--events", type=int, default=None, help="fill this many events instead")
+    parser.add_argument("--no-lag", action="store_true", help="skip the relay and lag runs")
+    parser.add_argument("--keep", action="store_true", help="keep the filled database (its name is printed)")
+    parser.add_argument("--reuse", default=None, help="measure on a database kept by --keep (no fill)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+    logging.getLogger("kafka").setLevel(logging.ERROR)
+    sizes = bench.Sizes.full()
+    target = args.events or (1_000_000 if args.large else sizes.store_events)
+    base = bench.get_settings()
+    endpoints = bench.resolve_endpoints(base)
+    dbname = args.reuse or f"bench_{bench.secrets.token_hex(4)}"
+    prefix = f"{dbname}.{bench.secrets.token_hex(2)}."
+    url = (bench._with_dbname(endpoints.database_url, dbname) if args.reuse
+           else bench.create_database(endpoints.database_url, dbname))  # fmt: skip
+    container = Container(base.model_copy(update={"topic_prefix": prefix}), bench.Endpoints(url, endpoints.kafka_bootstrap))
+    try:
+        container.prepare()
+        started = time.perf_counter()
+        stored = _store_events(container) if args.reuse else bench.fill_store(container.app, target)
+        figures: Figures = {"store_events": stored, "fill_seconds": time.perf_counter() - started}
+        runs: dict[str, Any] = {}
+        if not args.no_lag:
+            sessions = bench.topics.physical(bench.es_topics.SESSIONS, prefix)
+            runs = {
+                "relay_run": lambda: bench.relay_rate(container, stored, timeout=1200),
+                "catch_up_run": lambda: bench.catch_up(
+                    container, bench.topic_size(endpoints.kafka_bootstrap, sessions), timeout=1200
+                ),
+                "lag_run": lambda: bench.lag_run(container, sizes),
+            }
+        figures.update(audit_figures(container, **runs))
+    finally:
+        container.close()
+        if args.keep:
+            print(f"kept database {dbname}")
+        else:
+            bench.drop_database(endpoints.database_url, dbname)
+        bench.delete_topics(endpoints.kafka_bootstrap, prefix)
+    for key in sorted(figures):
+        print(f"{key:45} {figures[key]:>14,.3f}")
+    for line in verdicts(figures):
+        print(line)
+    if args.json_path is not None:
+        clean = {k: (v if math.isfinite(v) else None) for k, v in figures.items()}
+        args.json_path.write_text(json.dumps(clean, indent=2, sort_keys=True) + "\n")
+
+
+if __name__ == "__main__":
+    main()

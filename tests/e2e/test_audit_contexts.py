@@ -1,0 +1,52 @@
+"""The audit serves every context alike: one line per context below gives an aggregate to look at."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+from uuid import UUID
+
+import pytest
+
+from domain.eventsessions.seats import RegistrationState
+from infra.container import Container
+from producers.catalogue import REGISTRY
+from tests.e2e.test_audit_api import auditor  # noqa: F401 - a fixture
+
+START = datetime(2033, 1, 10, 9, tzinfo=timezone.utc)
+
+
+def eventsessions_aggregate(container: Container) -> UUID:
+    app = container.app
+    event = app.create_event(name="Any context", use_sessions=True, seats_limited=True, seats_max=3)
+    session = app.add_session(event.id, date_begin=START, date_end=START + timedelta(hours=1))
+    registration = app.register(event_id=event.id, session_id=session.id, name="Cy", email="cy@example.org")
+    app.change_registration_state(registration.id, RegistrationState.DONE)
+    return registration.id
+
+
+#: Context -> something that records an aggregate with a few events and returns its id.
+MAKERS: dict[str, Callable[[Container], UUID]] = {
+    "eventsessions": eventsessions_aggregate,
+}
+
+
+def test_every_context_of_the_registry_has_an_audited_aggregate_here():
+    assert set(MAKERS) == {m.context for m in REGISTRY.mappings}
+
+
+@pytest.mark.parametrize("context", sorted(MAKERS))
+def test_an_aggregate_of_any_context_has_its_history_and_its_state_at_every_version(auditor, container, context):
+    aggregate_id = MAKERS[context](container)
+
+    history = auditor.get(f"/audit/aggregates/{aggregate_id}/events").json()
+    states = [auditor.get(f"/audit/aggregates/{aggregate_id}/state", params={"version": e["version"]}).json()
+              for e in history["events"]]  # fmt: skip
+    first_at = auditor.get(f"/audit/aggregates/{aggregate_id}/state",
+                           params={"at": history["events"][0]["occurred_at"]}).json()  # fmt: skip
+
+    assert history["context"] == context and len(history["events"]) >= 2
+    assert all(e["type"].startswith(f"{context}.{history['aggregate_type']}.") for e in history["events"])
+    assert [s["version"] for s in states] == [e["version"] for e in history["events"]]
+    assert all(s["aggregate_type"] == history["aggregate_type"] and s["state"] for s in states)
+    assert first_at["version"] == 1
