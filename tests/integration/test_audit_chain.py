@@ -11,7 +11,7 @@ import psycopg
 
 from infra.audit.chain import ChainStore
 from infra.audit.sealer import SealerWorker, log_name, sealer_for
-from infra.bench import fill_store
+from infra.bench.support import fill_store
 from producers.audit import seal
 from producers.relay import Row
 from tests.support.waiting import wait_for
