@@ -24,7 +24,6 @@ if it was lost.
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
 import sys
@@ -87,8 +86,7 @@ class RelayProcess:
         # A fresh interpreter (``python -m infra.relays``), not multiprocessing: that would re-run the
         # parent's main module in the child, which no caller of the service should have to guard.
         ours, theirs = socket.socketpair()
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(PROJECT_ROOT), env.get("PYTHONPATH", "")) if p)
+        env = self.settings.child_env()
         self._process = subprocess.Popen(
             [sys.executable, "-m", "infra.relay_child", str(theirs.fileno())], pass_fds=[theirs.fileno()], env=env,
             cwd=PROJECT_ROOT,

@@ -51,7 +51,10 @@ DECODERS: dict[str, Callable[[bytes], Any]] = {
 #: Topic -> the pydantic model (or union) of its values, for the published schemas (``infra.asyncapi``);
 #: a topic's ``TopicSpec.messages`` says it too, and a domain topic missing from both is described
 #: by its decoder's return type.
-MESSAGES: dict[str, Any] = {**eventsessions_messages.TOPIC_MESSAGES}
+MESSAGES: dict[str, Any] = {
+    **eventsessions_messages.TOPIC_MESSAGES, **charging_messages.TOPIC_MESSAGES,
+    **classroom_messages.TOPIC_MESSAGES, **music_messages.TOPIC_MESSAGES,
+}
 
 
 def decoder_for(topic: str) -> Callable[[bytes], Any]:

@@ -19,7 +19,6 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-
 HEADER = "claim_check"
 PREFIX = b'{"claim_check":'
 

@@ -38,8 +38,12 @@ from uuid import UUID
 
 from producers import claim_check
 from producers.notification_log import (  # noqa: F401 - re-exported: the relay's parts
+    MESSAGE_ID_NAMESPACE,
+    EventDecoder,
+    NotificationLog,
+    Row,
     Scope,
-    MESSAGE_ID_NAMESPACE, EventDecoder, NotificationLog, Row, message_id,
+    message_id,
 )  # fmt: skip
 from producers.topics import physical
 

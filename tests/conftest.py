@@ -20,6 +20,7 @@ from infra.service import Service
 from infra.settings import Settings, get_settings
 from tests.support.database import create_database
 from tests.support.service import READ_TOKEN, WRITE_TOKEN
+from tests.support.waiting import wait_for
 
 #: OCPI credentials tokens of the test service's parties (charging): token -> COUNTRY:PARTY.
 OCPI_TOKENS = (

@@ -11,6 +11,12 @@ TARGETS = {
     "relay_events_per_s": (">=", 20_000.0),
     "projection_events_per_s": (">=", 20_000.0),
     "lag_p99_ms": ("<", 100.0),
+    "seal_events_per_s": (">=", 50_000.0),  # issue 12
+    "seal_lag_p99_ms": ("<", 100.0),
+    "ocpi_patch_per_s": (">=", 500.0),  # issue 9
+    "ocpi_patch_latency_ratio_1000_vs_10": ("<", 1.5),
+    "presence_webhooks_per_s": (">=", 1_000.0),  # issue 10
+    "music_rrule_reference_vs_ours": ("<", 2.0),  # issue 11: within 2x of bare dateutil
 }
 SPEEDUP_TARGET = 10.0  # projection catch-up vs the stock runner
 
@@ -34,6 +40,20 @@ ROWS: list[tuple[str, str]] = [  # key, unit
     ("lag_commit_to_published_p99_ms", "ms"),
     ("lag_published_to_visible_p50_ms", "ms"),
     ("lag_published_to_visible_p99_ms", "ms"),
+    ("seal_events_per_s", "/s"),
+    ("seal_lag_p99_ms", "ms"),
+    ("rebuild_events_per_s_min", "/s"),
+    ("ocpi_patch_per_s", "/s"),
+    ("http_get_livez_per_s", "/s"),
+    ("ocpi_patch_ms_p50_at_10", "ms"),
+    ("ocpi_patch_ms_p50_at_1000", "ms"),
+    ("ocpi_patch_latency_ratio_1000_vs_10", "x"),
+    ("presence_webhooks_per_s", "/s"),
+    ("room_finished_to_report_ms", "ms"),
+    ("music_occurrences_per_s", "/s"),
+    ("music_occurrences_per_s_rrule_reference", "/s"),
+    ("music_rrule_reference_vs_ours", "x"),
+    ("tunelog_commands_per_s", "/s"),
 ]
 DETAILS = (
     "commands_1t",
@@ -95,5 +115,10 @@ def print_results(results: dict[str, float], notes: list[str]) -> None:
                 f"{v:,.0f}" if float(v).is_integer() or abs(v) >= 100 else f"{v:,.2f}",
             )
     console.print(details)
+    shown = {key for key, _ in ROWS} | set(DETAILS)
+    others = Table(title="every other figure", show_header=False)
+    for key in sorted(set(results) - shown):
+        others.add_row(key, f"{results[key]:,.3f}")
+    console.print(others)
     for note in notes:
         console.print(f"note: {note}")

@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+from infra.bench import audit, charging, classroom, music
 from infra.bench.catch_up import catch_up, stock_runner_rate
 from infra.bench.commands import commands_rate, raw_save_rate
 from infra.bench.lag import issuer, lag_run
@@ -30,7 +31,10 @@ from producers.eventsessions import topics as es_topics
 
 log = logging.getLogger(__name__)
 
-DESCRIPTION = "The benchmark: write side, relay, projection catch-up and end-to-end lag, on the local services."
+DESCRIPTION = (
+    "The benchmark: write side, relay, projection catch-up, end-to-end lag, audit, and the charging, "
+    "classroom and music figures, on the local services."
+)
 
 
 def run(json_path: Path | None = None, quick: bool = False) -> dict[str, float]:
@@ -54,16 +58,16 @@ def run(json_path: Path | None = None, quick: bool = False) -> dict[str, float]:
             app = container.app
 
             phase = "commands"
-            status.update("1/4 commands: 1 thread")
+            status.update("1/8 commands: 1 thread")
             rate, count = commands_rate(app, 1, sizes.command_seconds, same_session=False)
             results["commands_per_s_1t"], results["commands_1t"] = rate, count
-            status.update("1/4 commands: 4 threads, one session each")
+            status.update("1/8 commands: 4 threads, one session each")
             rate, count = commands_rate(app, 4, sizes.command_seconds, same_session=False)
             results["commands_per_s_4t"], results["commands_4t"] = rate, count
-            status.update("1/4 commands: 4 threads, one shared session")
+            status.update("1/8 commands: 4 threads, one shared session")
             rate, _ = commands_rate(app, 4, sizes.same_session_seconds, same_session=True)
             results["commands_per_s_4t_same_session"] = rate
-            status.update("1/4 raw save")
+            status.update("1/8 raw save")
             results["raw_save_per_s"], _ = raw_save_rate(database_url, sizes.raw_save_seconds)
             notes.append(
                 "commands_per_s_4t: 4 threads, each registering on its own session of one event "
@@ -71,11 +75,11 @@ def run(json_path: Path | None = None, quick: bool = False) -> dict[str, float]:
             )
 
             phase = "relay"
-            status.update(f"2/4 filling the event store to {sizes.store_events} events")
+            status.update(f"2/8 filling the event store to {sizes.store_events} events")
             t = time.perf_counter()
             results["store_events"] = fill_store(app, sizes.store_events)
             results["fill_seconds"] = time.perf_counter() - t
-            status.update("2/4 relay from position 0")
+            status.update("2/8 relay from position 0")
             relayed = relay_rate(container, int(results["store_events"]), timeout=600)
             results["relay_batch_size"] = settings.relay_batch_size
             results["relay_processes"] = relayed["processes"]
@@ -86,7 +90,7 @@ def run(json_path: Path | None = None, quick: bool = False) -> dict[str, float]:
             sessions_topic = topics.physical(es_topics.SESSIONS, prefix)
             results["session_messages"] = session_messages = topic_size(endpoints.kafka_bootstrap, sessions_topic)
 
-            status.update("2/4 raw producer")
+            status.update("2/8 raw producer")
             samples = sample_messages(app, 4000)
             results["message_value_bytes_mean"] = sum(len(s.value) for s in samples) / len(samples)
             results["raw_producer_per_s"] = raw_producer_rate(
@@ -98,7 +102,7 @@ def run(json_path: Path | None = None, quick: bool = False) -> dict[str, float]:
             )
 
             phase = "projection"
-            status.update(f"3/4 seat_availability catch-up over {session_messages} messages")
+            status.update(f"3/8 seat_availability catch-up over {session_messages} messages")
             caught = catch_up(container, session_messages, timeout=600)
             results["projection_events_per_s"] = caught["rate"]
             results["projection_seconds"] = caught["seconds"]
@@ -117,7 +121,7 @@ def run(json_path: Path | None = None, quick: bool = False) -> dict[str, float]:
             )
             if row[1] != session_messages:
                 notes.append(f"[red]seat_availability versions add up to {row[1]}, not {session_messages}[/red]")
-            status.update(f"3/4 stock ProjectionRunner over {sizes.stock_events} session events")
+            status.update(f"3/8 stock ProjectionRunner over {sizes.stock_events} session events")
             stock = stock_runner_rate(
                 app,
                 database_url,
@@ -140,7 +144,7 @@ def run(json_path: Path | None = None, quick: bool = False) -> dict[str, float]:
             )
 
             phase = "lag"
-            status.update(f"4/4 lag: {sizes.lag_rate:.0f} registrations/s for {sizes.lag_seconds:.0f} s")
+            status.update(f"4/8 lag: {sizes.lag_rate:.0f} registrations/s for {sizes.lag_seconds:.0f} s")
             results.update(lag_run(container, sizes))
             notes.append(
                 "lag: the relay runs in its processes (one per scope), the runner and a read-model poller (every "
@@ -148,6 +152,22 @@ def run(json_path: Path | None = None, quick: bool = False) -> dict[str, float]:
                 f"registrations come from {sizes.lag_issuers} separate processes ({sizes.lag_sessions} sessions "
                 "over 5 events); lag = first poll showing the session's version - register() returned"
             )
+
+            phase = "audit"
+            status.update("5/8 audit: sealing, rebuilds, and what sealing costs the relay and the lag")
+            stored = int(container.event_store.recorder.max_notification_id() or 0)
+            consumed = topic_size(endpoints.kafka_bootstrap, sessions_topic)  # the lag phase read all of it
+            results.update(
+                audit.audit_figures(
+                    container,
+                    relay_run=lambda: relay_rate(container, stored, timeout=600),
+                    catch_up_run=lambda: catch_up(
+                        container, topic_size(endpoints.kafka_bootstrap, sessions_topic) - consumed, timeout=600
+                    ),
+                    lag_run=lambda: lag_run(container, sizes),
+                )
+            )
+            notes.extend(audit.verdicts(results))
     except BaseException:
         console.print(f"[red]benchmark failed during {phase}[/red]")
         raise
@@ -161,6 +181,16 @@ def run(json_path: Path | None = None, quick: bool = False) -> dict[str, float]:
             delete_topics(endpoints.kafka_bootstrap, prefix)
         except Exception:
             log.exception("could not delete the benchmark topics", extra={"prefix": prefix})
+    # The other contexts' figures, each on a database and topic prefix of its own (see their modules).
+    with console.status("6/8 charging: OCPI PATCHes against sessionstream run"):
+        results.update(charging.measure(base, seconds=2.0 if quick else 5.0, latency_patches=100 if quick else 300))
+    with console.status("7/8 classroom: a lesson's presence webhooks, end to end"):
+        results.update(classroom.measure(base, students=1000 if quick else 5000))
+    with console.status("8/8 music: recurrence expansion and tune-log commands"):
+        results.update(music.measure(base, quick=quick))
+    results["music_rrule_reference_vs_ours"] = (
+        results["music_occurrences_per_s_rrule_reference"] / results["music_occurrences_per_s"]
+    )
     results["total_seconds"] = time.perf_counter() - run_started
     print_results(results, notes)
     if json_path is not None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import signal
 import socket
 import subprocess
@@ -177,8 +176,8 @@ def main() -> None:
     settings = get_settings()
     endpoints = resolve_endpoints(settings)
     port = _free_port()
-    env = dict(
-        os.environ, DATABASE_URL=endpoints.database_url, KAFKA_BOOTSTRAP_SERVERS=endpoints.kafka_bootstrap,
+    env = settings.child_env(
+        DATABASE_URL=endpoints.database_url, KAFKA_BOOTSTRAP_SERVERS=endpoints.kafka_bootstrap,
         SESSIONSTREAM_HTTP_PORT=str(port), SESSIONSTREAM_API_TOKENS=f"{DEMO_WRITE_TOKEN}:write",
         SESSIONSTREAM_OCPI_TOKENS=f"{DEMO_OCPI_TOKEN}:{DEMO_PARTY[0]}:{DEMO_PARTY[1]}",
         SESSIONSTREAM_LOG_LEVEL="WARNING",

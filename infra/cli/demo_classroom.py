@@ -15,7 +15,6 @@ attended with their minutes, Cleo absent and Dan excused.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -30,6 +29,7 @@ from rich.table import Table
 
 from infra import kafka
 from infra.container import Endpoints
+from infra.settings import get_settings
 from producers import topics
 from producers.classroom import topics as classroom_topics
 
@@ -75,7 +75,7 @@ def _scenario(http: httpx.Client, endpoints: Endpoints, prefix: str) -> dict[str
     _wait_for(lambda: _ok(http.get(f"/classrooms/{classroom}", params={"min_version": 1 + len(NAMES)})))
     _print_due(http, room, names, tick)
     console.print(f"$ sessionstream notifications dispatch --at {_iso(tick)}")
-    env = dict(os.environ, DATABASE_URL=endpoints.database_url, KAFKA_BOOTSTRAP_SERVERS=endpoints.kafka_bootstrap,
+    env = get_settings().child_env(DATABASE_URL=endpoints.database_url, KAFKA_BOOTSTRAP_SERVERS=endpoints.kafka_bootstrap,
                SESSIONSTREAM_TOPIC_PREFIX=prefix, SESSIONSTREAM_LOG_LEVEL="WARNING")  # fmt: skip
     dispatched = subprocess.run([sys.executable, "-m", "infra.cli.main", "notifications", "dispatch", "--at", _iso(tick)],
                                 env=env, capture_output=True, text=True, check=False)  # fmt: skip

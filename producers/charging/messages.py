@@ -16,8 +16,11 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import Field, TypeAdapter
 
+from producers.charging import topics
+from producers.charging.inbound import OcpiSessionOutcome, OcpiSessionRequest
 from producers.messages import SCHEMA_VERSION as SCHEMA_VERSION
 from producers.messages import Message as DomainMessage
+from producers.topics import outcomes_topic
 
 Document = dict[str, Any]
 
@@ -100,3 +103,11 @@ def decode_session_message(value: bytes) -> Message:
 
 
 DECODERS = {"charging.sessions.v1": decode_session_message}
+
+
+#: The messages of each charging topic, for the published schemas (``producers.catalogue.MESSAGES``).
+TOPIC_MESSAGES: dict[str, object] = {
+    topics.SESSIONS: SessionMessage,
+    topics.INBOUND_OCPI_SESSIONS: OcpiSessionRequest,
+    outcomes_topic(topics.INBOUND_OCPI_SESSIONS): OcpiSessionOutcome,
+}

@@ -19,8 +19,10 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from producers.classroom import topics
+from producers.classroom.inbound import PresenceOutcome, PresenceWebhook
 from producers.messages import SCHEMA_VERSION as SCHEMA_VERSION
 from producers.messages import Message
+from producers.topics import outcomes_topic
 
 LiveStatus = Literal["scheduled", "live", "completed", "cancelled"]
 AttendanceStatus = Literal["registered", "attended", "absent", "excused"]
@@ -242,3 +244,12 @@ def decode_classroom(value: bytes) -> Any:
 
 #: Every classroom domain topic -> its decoder (``producers.catalogue``).
 DECODERS = {topics.LIVE_SESSIONS: decode_live_session, topics.CLASSROOMS: decode_classroom}
+
+
+#: The messages of each classroom topic, for the published schemas (``producers.catalogue.MESSAGES``).
+TOPIC_MESSAGES: dict[str, object] = {
+    topics.LIVE_SESSIONS: LiveSessionMessage,
+    topics.CLASSROOMS: ClassroomMessage,
+    topics.INBOUND_PRESENCE: PresenceWebhook,
+    outcomes_topic(topics.INBOUND_PRESENCE): PresenceOutcome,
+}

@@ -11,11 +11,10 @@ from uuid import UUID
 
 from pydantic import model_validator
 
+from domain.eventsessions.seats import RegistrationState
 from producers.fields import Email, Name, Phone
 from producers.inbound import InboundRequest
 from producers.inbound import Outcome as Outcome  # re-exported: the outcome shape of every inbound topic
-
-from domain.eventsessions.seats import RegistrationState
 
 REQUIRED_BY_ACTION: dict[str, tuple[str, ...]] = {
     "register": ("event_id", "name", "email"),

@@ -21,12 +21,11 @@ from domain.eventsessions.session import Session
 from domain.eventsessions.stages import FIRST_STAGE_ID
 from domain.eventsessions.timeslots import timeslot_name
 from producers import topics
-from producers.eventsessions import topics as es_topics
 from producers.eventsessions import mail_messages as mail
 from producers.eventsessions import messages as v1
+from producers.eventsessions import topics as es_topics
 from producers.notifications import OutgoingNotification
 from producers.registry import Outgoing, UnmappedEventError, leaf_event_classes
-
 
 ParentLookup = Callable[[UUID], UUID]
 

@@ -17,6 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from producers.messages import SCHEMA_VERSION as SCHEMA_VERSION  # re-exported: the contract's version
 from producers.messages import Message as Message
 from producers.music import topics
+from producers.music.inbound import Outcome, TuneLogRequest
+from producers.topics import outcomes_topic
 
 # -- music.sessions.v1: the recurring session ------------------------------------------------------
 
@@ -332,3 +334,12 @@ def decode_instance(value: bytes) -> InstanceMessage:
 
 #: Every music domain topic -> its decoder (``producers.catalogue``).
 DECODERS = {topics.SESSIONS: decode_session, topics.INSTANCES: decode_instance}
+
+
+#: The messages of each music topic, for the published schemas (``producers.catalogue.MESSAGES``).
+TOPIC_MESSAGES: dict[str, object] = {
+    topics.SESSIONS: SessionMessage,
+    topics.INSTANCES: InstanceMessage,
+    topics.INBOUND_TUNELOG: TuneLogRequest,
+    outcomes_topic(topics.INBOUND_TUNELOG): Outcome,
+}

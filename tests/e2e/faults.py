@@ -81,8 +81,7 @@ class ServiceProcess:
         self.port = free_port()
         self.log_path = log_dir / f"{name}.log"
         self.url = f"http://127.0.0.1:{self.port}"
-        self.env = dict(
-            os.environ,
+        self.env = container.settings.child_env(
             DATABASE_URL=container.endpoints.database_url,
             KAFKA_BOOTSTRAP_SERVERS=container.endpoints.kafka_bootstrap,
             SESSIONSTREAM_TOPIC_PREFIX=container.settings.topic_prefix,

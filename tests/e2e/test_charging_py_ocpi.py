@@ -10,7 +10,6 @@ and its push runs there as a subprocess (``py_ocpi_cpo.py``).  A failed install 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -18,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from infra.settings import PROJECT_ROOT
+from infra.settings import PROJECT_ROOT, get_settings
 from tests.e2e.charging_support import dumps, get, ocpi_client, session
 
 pytestmark = pytest.mark.e2e
@@ -40,7 +39,7 @@ def py_ocpi_python() -> Path:
 
 
 def push_with_py_ocpi(python: Path, base_url: str, token: str, stored: dict[str, Any], party: tuple[str, str]) -> Any:
-    env = {**os.environ, "COUNTRY_CODE": party[0], "PARTY_ID": party[1], "ENVIRONMENT": "production"}
+    env = get_settings().child_env(COUNTRY_CODE=party[0], PARTY_ID=party[1], ENVIRONMENT="production")
     done = subprocess.run(
         [str(python), str(CPO), f"{base_url}/ocpi/2.2.1/details", token, dumps(stored)],
         capture_output=True, text=True, env=env, cwd=CPO.parent, timeout=60,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 
@@ -79,9 +78,8 @@ def position_of(container: Container, aggregate_id: UUID, version: int) -> int:
 
 
 def run_cli(container: Container, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DATABASE_URL": container.endpoints.database_url,
-           "KAFKA_BOOTSTRAP_SERVERS": container.endpoints.kafka_bootstrap,
-           "SESSIONSTREAM_TOPIC_PREFIX": container.settings.topic_prefix}  # fmt: skip
+    env = container.settings.child_env(DATABASE_URL=container.endpoints.database_url,
+                                       KAFKA_BOOTSTRAP_SERVERS=container.endpoints.kafka_bootstrap)  # fmt: skip
     return subprocess.run([sys.executable, "-m", "infra.cli.main", *args], env=env, capture_output=True, text=True,
                           timeout=120)  # fmt: skip
 

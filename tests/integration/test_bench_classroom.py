@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from infra.bench_classroom import measure
+from infra.bench.classroom import measure
 from infra.settings import Settings
 
 

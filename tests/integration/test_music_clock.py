@@ -8,7 +8,6 @@ Sessions here end on 2025-12-31, so the service's own clock (reading the real da
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import threading
@@ -126,8 +125,8 @@ def test_two_containers_racing_create_each_occurrence_once(container: Container,
 
 def test_two_processes_racing_on_the_cli_create_the_occurrence_once(container: Container):
     session_id = auto_session(container.music)
-    env = dict(
-        os.environ, DATABASE_URL=container.endpoints.database_url,
+    env = container.settings.child_env(
+        DATABASE_URL=container.endpoints.database_url,
         KAFKA_BOOTSTRAP_SERVERS=container.endpoints.kafka_bootstrap,
         SESSIONSTREAM_TOPIC_PREFIX=container.settings.topic_prefix, SESSIONSTREAM_LOG_LEVEL="WARNING",
     )  # fmt: skip

@@ -24,7 +24,7 @@ from infra.api.eventsessions.events import event_view
 from infra.api.eventsessions.sessions import SessionOut, display_name
 from infra.api.instants import Instant, format_located, iso_z
 from infra.container import Container
-from tests.support.fakes import NOW, DeadPool, FakeApp, FakeContainer
+from tests.support.fakes import NOW, FakeApp, FakeContainer
 
 WRITE = {"Authorization": "Bearer w-token"}
 READ = {"Authorization": "Bearer r-token"}

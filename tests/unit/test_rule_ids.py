@@ -1,7 +1,7 @@
 """Every rule id the code or the tests cite is defined in a ``domain/<context>/RULES.md``.
 
 Each context's rooms (``domain/<c>/``, ``producers/<c>/``, ``projections/<c>/``, ``consumers/<c>/``,
-``infra/api/<c>/``, ``infra/cli/<c>.py``, any ``tests/**/<c>/`` folder and any test file named for the
+``infra/api/<c>/``, ``infra/cli/<c>.py``, ``infra/cli/demo_<c>.py``, ``infra/bench/<c>.py``, any ``tests/**/<c>/`` folder and any test file named for the
 context) are checked with that context's id patterns against its own ``RULES.md``.  Every other Python
 file (the shared machinery, tests of several contexts) is checked for the ids of the shape ``§n``, ``Cn``
 and ``Qn`` against the ids of every ``RULES.md``.  A ``RULES.md`` defines one id per line:
@@ -35,9 +35,9 @@ class Context:
 #: Every context, with the shapes of the ids its rules use.  A new context adds one line.
 CONTEXTS = (
     Context("eventsessions", (r"§[0-9.]+", r"\bC[0-9]+b?\b", r"\bQ[0-9]+\b", r"\bD[0-9]+\b")),
-    Context("charging", (r"\bR-[0-9]+\b", r"\bD[0-9]+\b", r"\bCH-[0-9]+\b"), rules_pending=True),
-    Context("classroom", (r"\bB\.[0-9]+(?:\.[0-9]+)*\b", r"\bCL-[0-9]+\b"), rules_pending=True),
-    Context("music", (r"\bA\.[0-9]+(?:\.[0-9]+)*\b", r"\bMU-[0-9]+\b"), rules_pending=True),
+    Context("charging", (r"\bR-[0-9]+\b", r"\bD[0-9]+\b", r"\bCH-[0-9]+\b")),
+    Context("classroom", (r"\bB\.[0-9]+(?:\.[0-9]+)*\b", r"\bCL-[0-9]+\b")),
+    Context("music", (r"\bA\.[0-9]+(?:\.[0-9]+)*\b", r"\bMU-[0-9]+\b")),
 )
 #: What files outside every room are checked for (the issue's ``git grep "§\|\bC[0-9]\+\b\|\bQ[0-9]\+\b"``).
 SHARED_PATTERNS = (r"§[0-9.]*", r"\bC[0-9]+b?\b", r"\bQ[0-9]+\b")
@@ -83,7 +83,7 @@ def room_of(path: Path) -> str | None:
             return c
         if parts[:2] == ("infra", "api") and len(parts) > 3 and parts[2] == c:
             return c
-        if parts[:2] == ("infra", "cli") and parts[-1] == f"{c}.py":
+        if parts[:2] in (("infra", "cli"), ("infra", "bench")) and parts[-1] in (f"{c}.py", f"demo_{c}.py"):
             return c
         if parts[0] == "tests" and (c in parts[1:-1] or c in parts[-1]):
             return c

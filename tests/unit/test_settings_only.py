@@ -10,8 +10,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 READS_ENVIRONMENT = re.compile(r"\bos\.environ\b|\bos\.getenv\b|\bgetenv\(|from os import .*\benviron\b")
 THE_SETTINGS = "infra/settings.py"
-#: Still reading it, to be moved to ``Settings.child_env`` by the work in progress on that file.
-NOT_YET = {"infra/relays.py"}
 
 
 def readers() -> set[str]:
@@ -26,7 +24,7 @@ def readers() -> set[str]:
 
 
 def test_only_the_settings_read_the_environment():
-    assert readers() - {THE_SETTINGS} == NOT_YET, "only infra/settings.py reads os.environ (see NOT_YET)"
+    assert readers() - {THE_SETTINGS} == set(), "only infra/settings.py reads os.environ"
 
 
 def test_a_child_process_gets_the_settings_under_their_variable_names():

@@ -8,18 +8,17 @@ dispatch --at``) records what is due as sent, and the relay publishes it on ``no
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.eventsessions.errors import EventNotFoundError, SessionNotFoundError
 from infra.api.auth import bearer
 from infra.api.context import CommandResult, ContainerDep, answer, read_now
 from infra.api.eventsessions.events import MailSchedulerIn
-from infra.api.instants import Instant, UtcInstant
+from infra.api.instants import UtcInstant
 from infra.api.problems import responses
 from producers.fields import Count, Template
 from infra.container import Container

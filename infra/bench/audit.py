@@ -4,22 +4,10 @@ the relay and the end-to-end lag.
 ``audit_figures(container, relay_run=..., lag_run=...)`` is the one function the benchmark calls, on
 its filled store, after its own phases; it takes the benchmark's relay and lag runs as callables so
 that both are measured with and without sealing in one run, by the benchmark's own code.  Run alone,
-``python -m infra.bench_audit [--large] [--json PATH]`` fills a fresh database (the benchmark's fill:
+``python -m infra.bench.audit [--large] [--json PATH]`` fills a fresh database (the benchmark's fill:
 registrations, 100 per save; 50,000 events, or 1,000,000 with ``--large``) and reports the same figures.
 
-Hooked into the benchmark's run, after its lag phase (``infra.bench``'s own functions)::
-
-    from infra import bench_audit
-    stored = container.event_store.recorder.max_notification_id() or 0
-    consumed = topic_size(endpoints.kafka_bootstrap, sessions_topic)  # the lag phase's runner read all of it
-    results.update(bench_audit.audit_figures(
-        container,
-        relay_run=lambda: relay_rate(container, stored, timeout=600),
-        catch_up_run=lambda: catch_up(
-            container, topic_size(endpoints.kafka_bootstrap, sessions_topic) - consumed, timeout=600
-        ),
-        lag_run=lambda: lag_run(container, sizes),
-    ))
+``infra.bench.run`` calls it after its lag phase, with its own relay, catch-up and lag runs.
 
 Figures:
 - ``seal_events_per_s``: the sealer over the whole store as a backlog (empty chain), in one process.
@@ -44,6 +32,7 @@ import json
 import logging
 import math
 import os
+import secrets
 import statistics
 import threading
 import time
@@ -348,50 +337,50 @@ def verdicts(figures: Figures) -> list[str]:
 
 def main(argv: list[str] | None = None) -> None:
     """Standalone: a fresh database and topic prefix (removed at the end), filled, then every figure."""
-    from infra import bench
+    from infra.bench.catch_up import catch_up
+    from infra.bench.lag import lag_run
+    from infra.bench.relay import relay_rate, topic_size
+    from infra.bench.support import Sizes, create_database, delete_topics, drop_database, fill_store
+    from infra.container import Endpoints, resolve_endpoints
+    from infra.settings import get_settings
+    from producers import topics
+    from producers.eventsessions import topics as es_topics
 
-    parser = argparse.ArgumentParser(prog="python -m infra.bench_audit", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--large", action="store_true", help="fill 1,000,000 events (default 50,000)")
+    parser = argparse.ArgumentParser(prog="python -m infra.bench.audit", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--large", action="store_true", help="fill 1,000,000 events (default: the benchmark's size)")
     parser.add_argument("--json", dest="json_path", type=Path, default=None)
-    parser.add_argument("--events", type=int, default=None, help="fill this many events instead")
     parser.add_argument("--no-lag", action="store_true", help="skip the relay and lag runs")
-    parser.add_argument("--keep", action="store_true", help="keep the filled database (its name is printed)")
-    parser.add_argument("--reuse", default=None, help="measure on a database kept by --keep (no fill)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("kafka").setLevel(logging.ERROR)
-    sizes = bench.Sizes.full()
-    target = args.events or (1_000_000 if args.large else sizes.store_events)
-    base = bench.get_settings()
-    endpoints = bench.resolve_endpoints(base)
-    dbname = args.reuse or f"bench_{bench.secrets.token_hex(4)}"
-    prefix = f"{dbname}.{bench.secrets.token_hex(2)}."
-    url = (bench._with_dbname(endpoints.database_url, dbname) if args.reuse
-           else bench.create_database(endpoints.database_url, dbname))  # fmt: skip
-    container = Container(base.model_copy(update={"topic_prefix": prefix}), bench.Endpoints(url, endpoints.kafka_bootstrap))
+    sizes = Sizes.full()
+    target = 1_000_000 if args.large else sizes.store_events
+    base = get_settings()
+    endpoints = resolve_endpoints(base)
+    dbname = f"bench_{secrets.token_hex(4)}"
+    prefix = f"{dbname}."
+    url = create_database(endpoints.database_url, dbname)
+    container = Container(base.model_copy(update={"topic_prefix": prefix}), Endpoints(url, endpoints.kafka_bootstrap))
     try:
         container.prepare()
         started = time.perf_counter()
-        stored = _store_events(container) if args.reuse else bench.fill_store(container.app, target)
+        stored = fill_store(container.app, target)
         figures: Figures = {"store_events": stored, "fill_seconds": time.perf_counter() - started}
         runs: dict[str, Any] = {}
         if not args.no_lag:
-            sessions = bench.topics.physical(bench.es_topics.SESSIONS, prefix)
+            sessions = topics.physical(es_topics.SESSIONS, prefix)
             runs = {
-                "relay_run": lambda: bench.relay_rate(container, stored, timeout=1200),
-                "catch_up_run": lambda: bench.catch_up(
-                    container, bench.topic_size(endpoints.kafka_bootstrap, sessions), timeout=1200
+                "relay_run": lambda: relay_rate(container, stored, timeout=1200),
+                "catch_up_run": lambda: catch_up(
+                    container, topic_size(endpoints.kafka_bootstrap, sessions), timeout=1200
                 ),
-                "lag_run": lambda: bench.lag_run(container, sizes),
+                "lag_run": lambda: lag_run(container, sizes),
             }
         figures.update(audit_figures(container, **runs))
     finally:
         container.close()
-        if args.keep:
-            print(f"kept database {dbname}")
-        else:
-            bench.drop_database(endpoints.database_url, dbname)
-        bench.delete_topics(endpoints.kafka_bootstrap, prefix)
+        drop_database(endpoints.database_url, dbname)
+        delete_topics(endpoints.kafka_bootstrap, prefix)
     for key in sorted(figures):
         print(f"{key:45} {figures[key]:>14,.3f}")
     for line in verdicts(figures):

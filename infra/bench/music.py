@@ -1,6 +1,6 @@
 """The music benchmark: recurrence expansion per CPU second, and tune-log commands over HTTP.
 
-Run it alone with ``python -m infra.bench_music [--json PATH] [--quick]`` (configured or local services).
+Run it alone with ``python -m infra.bench.music [--json PATH] [--quick]`` (configured or local services).
 
 - ``music_occurrences_per_s``: one year of a weekly pattern (Thursdays 21:00-23:30, America/Chicago, so
   both DST switches fall inside) expanded as ``GET .../occurrences`` does it — the canonical JSON parsed,
@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import secrets
 import socket
 import subprocess
@@ -44,6 +43,7 @@ from rich.table import Table
 
 from domain.music.patterns import parse_recurrence
 from domain.music.schedule import Schedule
+from infra.settings import get_settings
 
 console = Console()
 UTC = timezone.utc
@@ -163,8 +163,8 @@ def tunelog_figures(server_url: str, per_client: int) -> dict[str, float]:
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
-        [sys.executable, "-m", "infra.bench_music", "serve", _with_dbname(server_url, name), str(port)],
-        env=dict(os.environ, SESSIONSTREAM_LOG_LEVEL="WARNING"),
+        [sys.executable, "-m", "infra.bench.music", "serve", _with_dbname(server_url, name), str(port)],
+        env=get_settings().child_env(SESSIONSTREAM_LOG_LEVEL="WARNING"),
     )  # fmt: skip
     try:
         with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30) as http:
@@ -206,7 +206,7 @@ def measure(settings: Any = None, *, quick: bool = False) -> dict[str, float]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m infra.bench_music", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m infra.bench.music", description=__doc__.splitlines()[0])
     parser.add_argument("--json", type=Path, help="write the figures as one JSON object to this path")
     parser.add_argument("--quick", action="store_true", help="smaller sizes")
     args = parser.parse_args(argv)

@@ -16,7 +16,7 @@ fresh database and topic prefix of the configured (or local) PostgreSQL and Kafk
   because the consumers run as threads of the API's process and share its interpreter lock; and
   ``*_api_only``: the API with no relay and no consumers at all (the ceiling of HTTP + commands).
 
-Run it alone: ``python -m infra.bench_charging [--seconds 5] [--json results.json]``.  Targets (issue 9):
+Run it alone: ``python -m infra.bench.charging [--seconds 5] [--json results.json]``.  Targets (issue 9):
 at least 500 PATCH/s on the development machine, the 1,000-period latency within 1.5x of the 10-period one.
 """
 
@@ -26,7 +26,6 @@ import argparse
 import base64
 import http.client
 import json
-import os
 import signal
 import socket
 import subprocess
@@ -90,8 +89,8 @@ class Service:
         self.server_url = endpoints.database_url
         self.name = f"bench_charging_{uuid.uuid4().hex[:8]}"
         self.port = _free_port()
-        env = dict(
-            os.environ, DATABASE_URL=_database(self.server_url, self.name),
+        env = settings.child_env(
+            DATABASE_URL=_database(self.server_url, self.name),
             KAFKA_BOOTSTRAP_SERVERS=endpoints.kafka_bootstrap, SESSIONSTREAM_TOPIC_PREFIX=f"{self.name}.",
             SESSIONSTREAM_HTTP_PORT=str(self.port), SESSIONSTREAM_API_TOKENS="bench-write:write",
             SESSIONSTREAM_OCPI_TOKENS=f"{TOKEN}:{PARTY[0]}:{PARTY[1]}", SESSIONSTREAM_LOG_LEVEL="WARNING",

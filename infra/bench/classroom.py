@@ -1,6 +1,6 @@
 """The classroom benchmark: a 5,000-student lesson's presence webhooks, end to end.
 
-Run it alone with ``python -m infra.bench_classroom [--json PATH] [--students N]``.  It works in a fresh
+Run it alone with ``python -m infra.bench.classroom [--json PATH] [--students N]``.  It works in a fresh
 database (``bench_classroom_<hex>``) under a fresh topic prefix, both removed at the end, with the
 service's own parts running in this process as ``sessionstream run`` runs them: the relay's processes,
 the ``inbound.presence.v1`` consumer, and the classroom read models' consumers.
