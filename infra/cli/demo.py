@@ -1,7 +1,9 @@
-"""``sessionstream demo``: a scripted scenario through the running service, over HTTP and Kafka.
+"""``sessionstream demo``: a scripted scenario of every context through the running service, over HTTP
+and Kafka: event sessions (this module), then EV charging, a classroom lesson and a music session
+(``demo_charging``, ``demo_classroom``, ``demo_music``).
 
 Without ``--url`` it starts ``sessionstream run`` itself (on a free port, local services), drives the
-scenario, prints the read models as tables, and stops the service with SIGTERM.
+scenarios, prints the read models as tables, and stops the service with SIGTERM.
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ from rich.console import Console
 from rich.table import Table
 
 from infra import kafka
+from infra.cli import demo_classroom, demo_music
+from infra.cli.demo_charging import DEMO_OCPI_TOKEN, DEMO_PARTY, charging_demo
+from infra.cli.music_tick import tick_at
 from infra.container import resolve_endpoints
 from infra.settings import get_settings
 from producers import topics
@@ -44,6 +49,7 @@ def _start_service() -> tuple[subprocess.Popen[bytes], str]:
     env = settings.child_env(
         DATABASE_URL=endpoints.database_url, KAFKA_BOOTSTRAP_SERVERS=endpoints.kafka_bootstrap,
         SESSIONSTREAM_HTTP_PORT=str(port), SESSIONSTREAM_API_TOKENS=f"{DEMO_TOKEN}:write",
+        SESSIONSTREAM_OCPI_TOKENS=f"{DEMO_OCPI_TOKEN}:{DEMO_PARTY[0]}:{DEMO_PARTY[1]}",
         SESSIONSTREAM_LOG_LEVEL="WARNING",
     )
     process = subprocess.Popen([sys.executable, "-m", "infra.cli.main", "run"], env=env)
@@ -51,7 +57,8 @@ def _start_service() -> tuple[subprocess.Popen[bytes], str]:
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise typer.Exit(f"the service exited with {process.returncode}")
+            console.print(f"[red]the service exited with {process.returncode}[/red]")
+            raise typer.Exit(1)
         try:
             if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
                 return process, url
@@ -59,22 +66,41 @@ def _start_service() -> tuple[subprocess.Popen[bytes], str]:
             pass
         time.sleep(0.3)
     process.terminate()
-    raise typer.Exit("the service did not become ready within 90 s")
+    console.print("[red]the service did not become ready within 90 s[/red]")
+    raise typer.Exit(1)
+
+
+CONTEXTS = ("eventsessions", "charging", "classroom", "music")
 
 
 def demo(
     url: Annotated[str | None, typer.Option(help="A running service; default: start one.")] = None,
     token: Annotated[str, typer.Option(help="A write token of that service.")] = DEMO_TOKEN,
+    only: Annotated[list[str] | None, typer.Option(help=f"Only these contexts ({', '.join(CONTEXTS)}).")] = None,
 ) -> None:
-    """Generates sessions with the wizard, fills seats over HTTP and Kafka, sends the due mails, prints it all."""
+    """Every context's scenario: event sessions (wizard, seats, mails), an OCPI charging session, a classroom
+    lesson with reminders and presence webhooks, a music session's clock and tune log; prints it all."""
+    chosen = only or list(CONTEXTS)
+    unknown = sorted(set(chosen) - set(CONTEXTS))
+    if unknown:
+        raise typer.BadParameter(f"unknown context(s) {', '.join(unknown)}; choose from {', '.join(CONTEXTS)}")
     process = None
     settings = get_settings()
-    bootstrap = resolve_endpoints(settings).kafka_bootstrap
+    endpoints = resolve_endpoints(settings)
+    prefix = settings.topic_prefix
     if url is None:
         process, url = _start_service()
     try:
-        _scenario(httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=15),
-                  bootstrap, settings.topic_prefix)  # fmt: skip
+        with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=30) as http:
+            if "eventsessions" in chosen:
+                _scenario(http, endpoints.kafka_bootstrap, prefix)
+            if "charging" in chosen:
+                charging_demo(url, bootstrap=endpoints.kafka_bootstrap, topic_prefix=prefix, write_token=token)
+            if "classroom" in chosen:
+                demo_classroom.run(url, token, endpoints, prefix)
+            if "music" in chosen:
+                demo_music.run(http, bootstrap=endpoints.kafka_bootstrap, topic_prefix=prefix,
+                               tick=lambda at: tick_at(at, quiet=True))  # fmt: skip
     finally:
         if process is not None:
             process.send_signal(signal.SIGTERM)

@@ -54,6 +54,7 @@ def publish_recorded(container: Container, timeout_s: float = 30.0) -> str:
         deadline = time.monotonic() + timeout_s
         while PgPosition(container.pool, name).load() < last:
             if time.monotonic() > deadline:
-                raise typer.Exit(f"The running service's relay of {scope.name} has not reached {last} yet.")
+                typer.echo(f"The running service's relay of {scope.name} has not reached {last} yet.", err=True)
+                raise typer.Exit(1)
             time.sleep(0.1)
     return "published by the running service's relay" if waited else "published by this command"

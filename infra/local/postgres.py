@@ -211,7 +211,9 @@ def _write_conf(root: Path, port: int) -> None:
         "listen_addresses = '127.0.0.1'\n"
         f"port = {port}\n"
         f"unix_socket_directories = '{socket_dir}'\n"
-        "max_connections = 200\n"
+        # The test session runs several services at once (each: an API pool, worker pools, one
+        # connection per relay process and per consumer), and make faults runs two instances.
+        "max_connections = 500\n"
         "shared_buffers = 256MB\n",
         encoding="utf-8",
     )
