@@ -3,6 +3,7 @@ and filling the event store fast with the domain's own aggregates."""
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Callable
@@ -36,6 +37,11 @@ class Sizes:
     @classmethod
     def full(cls) -> Sizes:
         return cls(5.0, 3.0, 3.0, 50_000, 10_000, 15.0, 200.0)
+
+    @classmethod
+    def large(cls) -> Sizes:
+        """The full run on a 1,000,000-event store: the audit's rebuild figures at the issue's size."""
+        return dataclasses.replace(cls.full(), store_events=1_000_000)
 
     @classmethod
     def quick(cls) -> Sizes:

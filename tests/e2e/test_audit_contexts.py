@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
-from uuid import UUID
+from datetime import date, datetime, timedelta, timezone
+from uuid import UUID, uuid4
 
 import pytest
 
+from domain.charging.validation import validate_session, validate_session_patch
 from domain.eventsessions.seats import RegistrationState
 from infra.container import Container
 from producers.catalogue import REGISTRY
+from tests.e2e.charging_support import session as charging_session
 from tests.e2e.test_audit_api import auditor  # noqa: F401 - a fixture
 
 START = datetime(2033, 1, 10, 9, tzinfo=timezone.utc)
@@ -25,9 +27,36 @@ def eventsessions_aggregate(container: Container) -> UUID:
     return registration.id
 
 
+def charging_aggregate(container: Container) -> UUID:
+    body = charging_session(status="ACTIVE")
+    app = container.charging
+    app.put_session("NL", "STK", body["id"], validate_session(body, "2.2.1"))
+    patch = {"kwh": 5, "last_updated": "2033-01-10T10:00:00Z"}
+    return app.patch_session("NL", "STK", body["id"], validate_session_patch(patch, "2.2.1")).id
+
+
+def classroom_aggregate(container: Container) -> UUID:
+    app, teacher = container.classroom, uuid4()
+    classroom_id = app.create_classroom(name="Any context", teacher_id=teacher).id
+    session_id = app.schedule_live_session(classroom_id, actor_id=teacher, title="Audited", scheduled_at=START).id
+    app.update_live_session(session_id, teacher, {"title": "Audited again"})
+    return session_id
+
+
+def music_aggregate(container: Container) -> UUID:
+    app = container.music
+    session = app.create_session(name="Any context", path=f"audited-{uuid4().hex[:8]}", timezone="UTC")
+    instance = app.create_instance(session.id, date=date(2033, 1, 10), start_time="19:00", end_time="22:00").id
+    app.add_tune(instance, name="The Kesh")
+    return instance
+
+
 #: Context -> something that records an aggregate with a few events and returns its id.
 MAKERS: dict[str, Callable[[Container], UUID]] = {
     "eventsessions": eventsessions_aggregate,
+    "charging": charging_aggregate,
+    "classroom": classroom_aggregate,
+    "music": music_aggregate,
 }
 
 

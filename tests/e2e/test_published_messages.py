@@ -1,15 +1,15 @@
 """Real messages read from every topic of the catalogue validate against their published schemas.
 
-A service of its own (its topics carry only what this test makes them carry): commands, an inbound
-request and an undecodable one, an undecodable record on each domain topic with a dead-letter topic,
-a due mail sent, and the sealer's checkpoints.
+A service of its own (its topics carry only what this test makes them carry): commands of every
+context, a valid and an undecodable request on every inbound topic, an undecodable record on each
+domain topic with a dead-letter topic, a due mail sent, and the sealer's checkpoints.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import jsonschema
 import pytest
@@ -20,9 +20,37 @@ from infra.audit.chain import ChainStore
 from infra.kafka import read_topic
 from infra.service import Service
 from producers import catalogue, topics
+from producers.charging.topics import INBOUND_OCPI_SESSIONS, session_key
+from producers.classroom.topics import INBOUND_PRESENCE
+from producers.music.topics import INBOUND_TUNELOG
+from tests.e2e.charging_support import session as charging_session
 from tests.support.waiting import wait_for
 
 START = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=20)
+
+
+def other_contexts(container) -> list[tuple[str, bytes, dict]]:
+    """Commands of charging, classroom and music, and one valid request for each of their inbound
+    topics (``(topic, key, value)``), so their domain and outcome topics carry real messages too."""
+    ocpi = charging_session()
+    teacher, student = uuid.uuid4(), uuid.uuid4()
+    classroom_id = container.classroom.create_classroom(name="Published", teacher_id=teacher).id
+    container.classroom.add_member(classroom_id, student)
+    room = container.classroom.schedule_live_session(classroom_id, actor_id=teacher, title="Published",
+                                                     scheduled_at=START, reminders=[60]).id  # fmt: skip
+    music = container.music
+    session = music.create_session(name="Published", path=f"published-{uuid.uuid4().hex[:8]}", timezone="UTC")
+    instance = music.create_instance(session.id, date=date(2025, 11, 2), start_time="19:00", end_time="22:00").id
+    return [
+        (INBOUND_OCPI_SESSIONS, session_key("NL", "STK", ocpi["id"]).encode(),
+         {"message_id": str(uuid.uuid4()), "method": "PUT", "country_code": "NL", "party_id": "STK",
+          "session_id": ocpi["id"], "body": ocpi}),
+        (INBOUND_PRESENCE, str(room).encode(),
+         {"message_id": str(uuid.uuid4()), "event": "participant_joined", "room": str(room),
+          "participant": str(student), "at": START.strftime("%Y-%m-%dT%H:%M:%SZ")}),
+        (INBOUND_TUNELOG, str(instance).encode(),
+         {"message_id": str(uuid.uuid4()), "instance_id": str(instance), "action": "add", "name": "The Kesh"}),
+    ]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +73,11 @@ def traffic(container_factory):
     request = {"message_id": str(uuid.uuid4()), "action": "register", "event_id": str(event.id),
                "session_id": str(session.id), "name": "Bo", "email": "bo@example.org"}  # fmt: skip
     producer.send(inbound, key=str(event.id).encode(), value=json.dumps(request).encode())
-    producer.send(inbound, key=b"garbled", value=b'{"message_id": ')
+    for name, key, value in other_contexts(container):
+        producer.send(topics.physical(name, prefix), key=key, value=json.dumps(value).encode())
+    for spec in catalogue.TOPICS:  # an undecodable request on each inbound topic
+        if spec.name.startswith("inbound.") and not spec.name.endswith((".outcomes", ".DLT")):
+            producer.send(topics.physical(spec.name, prefix), key=b"garbled", value=b'{"message_id": ')
     for spec in catalogue.TOPICS:  # an undecodable record on each domain topic that has a dead-letter topic
         if spec.name.endswith(".DLT") and spec.name.removesuffix(".DLT") in catalogue.DECODERS:
             producer.send(topics.physical(spec.name.removesuffix(".DLT"), prefix), key=b"garbled", value=b"{")
