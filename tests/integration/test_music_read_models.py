@@ -14,10 +14,10 @@ from projections.catalogue import PROJECTIONS
 from projections.music import instances as instances_model
 from projections.music.popular_tunes import popular_tunes, tune_key
 from projections.music.tune_log import tune_log
-from tests.support.database import read_row
-from tests.support.waiting import wait_for
 from tests.integration.music_kafka import Outcomes, publish, request
-from tests.unit.music.scenario import every_event
+from tests.support.database import read_row
+from tests.support.music import record_every_event
+from tests.support.waiting import wait_for
 
 MUSIC_READ_MODELS = ("music_instances", "music_tune_log", "music_popular_tunes")
 
@@ -39,7 +39,7 @@ def traffic(service):
     """Mixed traffic on one session: the every-event scenario, more logs, an inbound queue."""
     container = service.container
     music = container.music
-    scenario = every_event(music)
+    scenario = record_every_event(music)
     session_id = scenario.session_id
     logs = [scenario.logged_instance_id]
     for day in (date(2025, 6, 19), date(2025, 6, 26)):

@@ -20,11 +20,14 @@ from eventsourcing.domain import Aggregate
 
 from producers.catalogue import DECODERS, REGISTRY
 from producers.registry import leaf_event_classes, type_name
-from tests.support import eventsessions
+from tests.support import charging, classroom, eventsessions, music
 
 #: context -> a function that returns its application after recording every kind of event.
 SCENARIOS: dict[str, Callable[[], Any]] = {
     "eventsessions": lambda: eventsessions.every_event(eventsessions.in_memory()),
+    "charging": lambda: charging.every_event(charging.in_memory()),
+    "classroom": lambda: classroom.every_event(classroom.in_memory()),
+    "music": lambda: music.every_event(music.in_memory()),
 }
 
 

@@ -14,14 +14,14 @@ from domain.shared.clock import FrozenClock
 from producers.catalogue import DECODERS, REGISTRY
 from producers.music import topics
 from producers.music.mapping import MAPPING
+from tests.support.music import record_every_event
 from tests.unit.music.builders import NOW
-from tests.unit.music.scenario import every_event
 
 
 @pytest.fixture(scope="module")
 def stored():
     app = MusicSessions(env={"PERSISTENCE_MODULE": "eventsourcing.popo"}, clock=FrozenClock(NOW))
-    scenario = every_event(app)
+    scenario = record_every_event(app)
     events = [app.mapper.to_domain_event(n) for n in app.recorder.select_notifications(start=None, limit=100_000)]
     return scenario, events
 

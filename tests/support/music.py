@@ -1,5 +1,6 @@
-"""A scenario that stores every event class of the music aggregates (for the mapping's tests and the
-integration tests' mixed traffic).  It names its own instants, so it runs under any clock."""
+"""Music scenarios for tests: an in-memory application, and one run of commands that records every kind
+of event the context has (for the mapping's tests and the integration tests' mixed traffic).  The run
+names its own instants, so it runs under any clock, and its own unique path, so it runs in any store."""
 
 from __future__ import annotations
 
@@ -9,6 +10,9 @@ from uuid import UUID, uuid4
 
 from domain.music.application import MusicSessions
 from domain.music.tunelog import After, Before, TuneSpec
+from domain.shared.clock import FrozenClock
+
+NOW = datetime(2025, 6, 2, 12, tzinfo=timezone.utc)  # a Monday, before the scenario's instants
 
 WEEKLY_THURSDAY = {"type": "weekly", "daysOfWeek": [4], "startTime": "21:00", "endTime": "23:30"}
 #: Thursday 2025-06-05 21:00 in New York is 01:00Z on the 6th: with a 30-minute buffer the window opens
@@ -25,7 +29,18 @@ class Scenario:
     logged_instance_id: UUID
 
 
-def every_event(app: MusicSessions) -> Scenario:
+def in_memory(clock: FrozenClock | None = None) -> MusicSessions:
+    return MusicSessions(env={"PERSISTENCE_MODULE": "eventsourcing.popo"}, clock=clock or FrozenClock(NOW))
+
+
+def every_event(app: MusicSessions) -> MusicSessions:
+    """Runs commands that record at least one event of every class of the music aggregates."""
+    record_every_event(app)
+    return app
+
+
+def record_every_event(app: MusicSessions) -> Scenario:
+    """``every_event``, answering the ids of what it made."""
     path = f"scenario-{uuid4().hex[:8]}"
     session = app.create_session(
         name="Scenario", path=path, timezone="America/Chicago", recurrence=WEEKLY_THURSDAY, auto_create_instances=True
