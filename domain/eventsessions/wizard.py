@@ -1,8 +1,9 @@
 """The "Create Sessions" wizard (spec §2.9, §8): a recurrence of local days times timeslots -> UTC sessions.
 
-Occurrence days come from ``dateutil.rrule`` (RFC 5545), as in the original, so the interval and
-week-start semantics are the library's.  Wall-clock times are read in the event timezone; a time that
-a DST change makes ambiguous or skips gets the standard-time offset (§8.4).
+Occurrence days come from the shared RFC 5545 engine (``domain.shared.recurrence``, built on
+``dateutil.rrule`` as in the original), so the interval and week-start semantics are the library's.
+Wall-clock times are read in the event timezone; a time that a DST change makes ambiguous or skips gets
+the standard-time offset (§8.4), the shared ``DstPolicy.STANDARD_TIME``.
 
 Quirk Q10, replicated: a monthly rule starts counting at the first day of ``start``'s month, so it
 can yield days *before* ``start`` (day 15 with start on the 20th still yields the 15th).
@@ -13,16 +14,16 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from itertools import islice
 from typing import Literal
-
-from dateutil import rrule
 
 from domain.eventsessions.timeslots import TIME_OUT_OF_RANGE, float_to_hm
 from domain.shared.clock import as_utc
 from domain.shared.errors import InvalidInputError
 from domain.shared.limits import instant_in_range
+from domain.shared.recurrence import DstPolicy, RecurrenceRule
+from domain.shared.recurrence import local_to_utc as _wall_to_utc
 from domain.shared.timezones import load_zone
 
 DURATION_REQUIRED = "Duration is required."
@@ -35,7 +36,7 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 BYDAY_CHOICES = (1, 2, 3, 4, -1)
 MAX_SESSIONS_PER_BATCH = 1000
 
-_RRULE_WEEKDAYS = dict(zip(WEEKDAYS, rrule.weekdays, strict=True))
+_ISO_WEEKDAYS = {name: number for number, name in enumerate(WEEKDAYS, start=1)}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -133,54 +134,46 @@ def occurrences(request: WizardRequest) -> list[date]:
 
 
 def _occurrences(request: WizardRequest) -> Iterator[date]:
-    dtstart = datetime.combine(request.start, time())
-    until = datetime.combine(request.until, time.max)
+    return _rule(request).dates()
+
+
+def _rule(request: WizardRequest) -> RecurrenceRule:
+    """The request as the shared rule (after ``validate``).  ``int()`` because the wizard accepts a bool
+    where it wants an int (``True`` is 1) and the shared rule refuses bools."""
+    interval = int(request.interval)
     if request.rrule_type == "weekly":
-        rule = rrule.rrule(
-            rrule.WEEKLY,
-            interval=request.interval,
-            dtstart=dtstart,
-            until=until,
-            byweekday=[_RRULE_WEEKDAYS[name] for name in dict.fromkeys(request.weekdays)],
-            wkst=rrule.MO if request.week_start == "monday" else rrule.SU,
+        return RecurrenceRule(
+            "weekly",
+            request.start,
+            interval=interval,
+            weekdays=tuple(dict.fromkeys(_ISO_WEEKDAYS[name] for name in request.weekdays)),
+            week_start=1 if request.week_start == "monday" else 7,
+            until=request.until,
         )
-    elif request.month_by == "date":
-        rule = rrule.rrule(
-            rrule.MONTHLY,
-            interval=request.interval,
-            dtstart=dtstart.replace(day=1),
-            until=until,
-            bymonthday=request.day,
-        )
-    else:
-        assert request.weekday is not None and request.byday is not None  # validate() guarantees both
-        rule = rrule.rrule(
-            rrule.MONTHLY,
-            interval=request.interval,
-            dtstart=dtstart.replace(day=1),
-            until=until,
-            byweekday=_RRULE_WEEKDAYS[request.weekday](request.byday),
-        )
-    return (occurrence.date() for occurrence in rule)
+    # Q10: monthly rules count from the 1st of start's month, so they may yield days before start.
+    first = request.start.replace(day=1)
+    if request.month_by == "date":
+        return RecurrenceRule("monthly", first, interval=interval, month_days=(int(request.day),), until=request.until)
+    assert request.weekday is not None and request.byday is not None  # validate() guarantees both
+    # The n-th weekday of a month is BYSETPOS=n over that one weekday's days (BYDAY=nXX in RFC 5545).
+    return RecurrenceRule(
+        "monthly",
+        first,
+        interval=interval,
+        weekdays=(_ISO_WEEKDAYS[request.weekday],),
+        set_positions=(int(request.byday),),
+        until=request.until,
+    )
 
 
 def local_to_utc(day: date, hour: int, minute: int, tz: str) -> datetime:
     """§8.4: a wall-clock time in ``tz`` as an aware UTC instant; DST-ambiguous or skipped times take standard time.
 
-    ``fold=0`` and ``fold=1`` give the same offset unless the time sits on a transition: then they are the
-    offsets before and after it (a gap when neither round-trips, an overlap when both do).  Standard time is
-    the candidate with the smaller ``dst()``: zero against DST's hour in most zones, and winter's -1h against
-    summer's 0 in negative-DST zones (Europe/Dublin), so winter time either way, like pytz's ``is_dst=False``.
-    A transition that is no DST change (both ``dst()`` equal) takes the smaller offset, as pytz does.
+    The shared ``STANDARD_TIME`` policy: the smaller ``dst()`` of the two candidates, so winter time even in
+    negative-DST zones (Europe/Dublin), like pytz's ``is_dst=False``; a transition that is no DST change takes
+    the smaller offset.  The zone is loaded here so an unknown one names the wizard's field, ``date_tz``.
     """
-    zone = load_zone(tz)
-    wall = datetime.combine(day, time(hour, minute))
-    candidates = [wall.replace(tzinfo=zone, fold=fold) for fold in (0, 1)]
-    if candidates[0].utcoffset() == candidates[1].utcoffset():
-        chosen = candidates[0]
-    else:
-        chosen = min(candidates, key=lambda c: (c.dst() or timedelta(0), c.utcoffset() or timedelta(0)))
-    return chosen.astimezone(timezone.utc)
+    return _wall_to_utc(day, time(hour, minute), load_zone(tz), policy=DstPolicy.STANDARD_TIME)
 
 
 def generate(request: WizardRequest, tz: str) -> list[tuple[datetime, datetime]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
+from dateutil import rrule as dateutil_rrule
 from dateutil.rrule import rrulestr
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -111,6 +112,42 @@ def test_to_rfc5545_prints_dtstart_as_a_date_and_every_part_explicitly():
     )
 
 
+@settings(max_examples=150, deadline=None)
+@given(
+    st.integers(1, 7),
+    st.sampled_from([1, 2, 3, 4, -1]),
+    st.integers(1, 13),
+    st.dates(date(1990, 1, 1), date(2040, 12, 31)),
+    st.integers(0, 3000),
+)
+def test_the_nth_weekday_of_a_month_is_set_positions_over_that_one_weekday(weekday, nth, interval, start, days):
+    # RFC 5545 writes it BYDAY=2SU (dateutil's SU(2)); BYSETPOS=2 over BYDAY=SU yields the same days.
+    first, until = start.replace(day=1), start + timedelta(days=days)
+    rule = RecurrenceRule("monthly", first, interval=interval, weekdays=(weekday,), set_positions=(nth,), until=until)
+    ordinal = dateutil_rrule.rrule(
+        dateutil_rrule.MONTHLY,
+        dtstart=datetime.combine(first, time()),
+        interval=interval,
+        byweekday=dateutil_rrule.weekdays[weekday - 1](nth),
+        until=datetime.combine(until, time.max),
+    )
+
+    assert list(rule.dates()) == [d.date() for d in ordinal]
+
+
+def test_dates_stop_at_an_inclusive_until_and_skip_months_without_the_day():
+    rule = RecurrenceRule("monthly", date(2022, 1, 1), interval=2, month_days=(31,), until=date(2022, 7, 31))
+    weekly = RecurrenceRule(
+        "weekly", date(2022, 1, 2), interval=2, weekdays=(MON, SUN), week_start=SUN, until=date(2022, 1, 30)
+    )
+
+    assert list(rule.dates()) == [date(2022, 1, 31), date(2022, 3, 31), date(2022, 5, 31), date(2022, 7, 31)]
+    assert list(weekly.dates()) == [
+        date(2022, 1, 2), date(2022, 1, 3), date(2022, 1, 16), date(2022, 1, 17), date(2022, 1, 30),
+    ]  # fmt: skip
+    assert list(weekly.dates(limit=2)) == [date(2022, 1, 2), date(2022, 1, 3)]
+
+
 @pytest.mark.parametrize(
     ("kwargs", "field"),
     [
@@ -153,6 +190,13 @@ def test_standard_time_policy_takes_winter_time_even_in_negative_dst_dublin():
     assert local_to_utc(date(2025, 11, 2), time(1, 30), "America/Chicago", policy=standard) == utc(2025, 11, 2, 7, 30)
     assert local_to_utc(date(2025, 10, 26), time(1, 30), "Europe/Dublin", policy=standard) == utc(2025, 10, 26, 1, 30)
     assert local_to_utc(date(2025, 3, 9), time(2, 30), "America/Chicago", policy=standard) == utc(2025, 3, 9, 8, 30)
+
+
+def test_standard_time_policy_takes_the_smaller_offset_when_no_dst_changes():
+    # Moscow went from +4 to +3 all year on 2014-10-26 (dst() is zero on both sides): 01:30 happened twice.
+    instant = local_to_utc(date(2014, 10, 26), time(1, 30), "Europe/Moscow", policy=DstPolicy.STANDARD_TIME)
+
+    assert instant == utc(2014, 10, 25, 22, 30)
 
 
 def test_A2_4_an_end_before_the_start_is_on_the_next_day_and_equal_times_are_empty():
