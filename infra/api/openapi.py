@@ -3,6 +3,7 @@ links from each create to the operations on what it created.
 
 - Every operation behind a token can answer 401, 413 (body over the limit), 422 and 503 (database
   unreachable, read model behind); every command 403 too (a read token); all as problem documents.
+- OCPI operations answer their errors in the OCPI envelope (``application/json``).
 - A create that takes a client-chosen ``id`` answers 200 when it repeats an earlier one (idempotent).
 - Links (OpenAPI 3 ``links``) name, for each created kind, the operations whose path takes its id, so a
   client (or a stateful fuzzer) can follow ``POST /events`` to ``GET /events/{event_id}``, and so on.
@@ -21,6 +22,26 @@ from infra.api.problems import responses
 #: Statuses every operation behind a token can answer, and those of commands only.
 EVERY_OPERATION = (401, 413, 422, 503)
 COMMANDS_ONLY = (403,)
+#: OCPI answers its errors in its own envelope (``application/json``, spec §8.1; D21), not as problem
+#: documents; an outage or a body over the door's limit may still be a problem document.
+OCPI_PREFIX = "/ocpi/"
+OCPI_ERRORS = {
+    400: "The body is not JSON (2001).",
+    401: "A missing or unknown OCPI token (2000).",
+    404: "An unknown session (2001) or version (3002).",
+    413: "The body is over the OCPI limit (2001).",
+    503: "The database is unreachable, or a command lost too many races (3000); retry.",
+}
+OCPI_ENVELOPE = {
+    "type": "object",
+    "required": ["status_code", "timestamp"],
+    "properties": {
+        "data": {},
+        "status_code": {"type": "integer"},
+        "status_message": {"type": "string"},
+        "timestamp": {"type": "string"},
+    },
+}
 #: The path parameter each create's ``id`` fills: ``(method, path) -> parameter``.
 CREATES = {
     ("post", "/events"): "event_id",
@@ -44,6 +65,13 @@ def complete(document: dict[str, Any]) -> dict[str, Any]:
     ]
     for method, path, operation in operations:
         answers = operation.setdefault("responses", {})
+        if path.startswith(OCPI_PREFIX):
+            for status, description in OCPI_ERRORS.items():
+                content = {"application/json": {"schema": OCPI_ENVELOPE}}
+                if status in (413, 503):
+                    content.update(problem_responses[str(status)].get("content", {}))
+                answers[str(status)] = {"description": description, "content": content}
+            continue
         statuses = EVERY_OPERATION + (() if method.upper() in READ_METHODS else COMMANDS_ONLY)
         for status in statuses:
             answers.setdefault(str(status), problem_responses[str(status)])

@@ -135,7 +135,10 @@ def allowed_methods(request: Request) -> str:
     """Every method the API serves at this path, from its OpenAPI document (Starlette names only the
     first matching route's)."""
     methods: set[str] = set()
-    for template, operations in request.app.openapi().get("paths", {}).items():
+    paths = request.app.openapi().get("paths", {})
+    if request.url.path in paths:  # a literal path wins over a template it also matches, as in routing
+        paths = {request.url.path: paths[request.url.path]}
+    for template, operations in paths.items():
         pattern = "".join("[^/]+" if part.startswith("{") else re.escape(part) for part in _TEMPLATE.split(template))
         if re.fullmatch(pattern, request.url.path):
             methods |= {method.upper() for method in operations}

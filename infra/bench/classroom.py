@@ -51,7 +51,6 @@ from projections.classroom import attendance
 
 READ_MODELS = ("classroom_memberships", "live_sessions", "classroom_attendance")
 LESSON_AT = datetime(2031, 3, 1, 18, tzinfo=timezone.utc)
-EVENTS_TABLE = "eventsessions_events"
 
 
 def _database(server_url: str, name: str, drop: bool = False) -> str:
@@ -102,7 +101,9 @@ def _counts(container: Container, room: UUID) -> tuple[int, int]:
 def _last_version(container: Container, room: UUID) -> int:
     with container.pool.connection() as conn:
         found = conn.execute(
-            sql.SQL("SELECT max(originator_version) FROM {} WHERE originator_id = %s").format(sql.Identifier(EVENTS_TABLE)),
+            sql.SQL("SELECT max(originator_version) FROM {} WHERE originator_id = %s").format(
+                sql.Identifier(container.app.recorder.events_table_name)  # the one store of every context
+            ),
             (room,),
         ).fetchone()
     return int(found[0] or 0) if found else 0

@@ -5,17 +5,13 @@ it to ACTIVE with a first charging period over HTTP, publishes two PATCHes on ``
 (Kafka), PATCHes once more over HTTP and finally to COMPLETED; it prints the session as the receiver
 serves it and the location's kWh per hour from the ``location_energy`` read model.
 
-Run it alone: ``python -m infra.cli.demo_charging`` starts ``sessionstream run`` on local services.
+Run it alone: ``sessionstream demo --only charging``.
 """
 
 from __future__ import annotations
 
 import base64
 import json
-import signal
-import socket
-import subprocess
-import sys
 import time
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -160,46 +156,3 @@ def _print_energy(base_url: str, write_token: str, location: str, start: datetim
         table.add_row(bucket["start"], f"{bucket['kwh']:.2f}", str(bucket["sessions"]))
     console.print(table)
     return energy  # type: ignore[no-any-return]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def main() -> None:
-    """Starts ``sessionstream run`` on the local services with the demo's tokens, runs the scenario, stops."""
-    from infra.container import resolve_endpoints
-    from infra.settings import get_settings
-
-    settings = get_settings()
-    endpoints = resolve_endpoints(settings)
-    port = _free_port()
-    env = settings.child_env(
-        DATABASE_URL=endpoints.database_url, KAFKA_BOOTSTRAP_SERVERS=endpoints.kafka_bootstrap,
-        SESSIONSTREAM_HTTP_PORT=str(port), SESSIONSTREAM_API_TOKENS=f"{DEMO_WRITE_TOKEN}:write",
-        SESSIONSTREAM_OCPI_TOKENS=f"{DEMO_OCPI_TOKEN}:{DEMO_PARTY[0]}:{DEMO_PARTY[1]}",
-        SESSIONSTREAM_LOG_LEVEL="WARNING",
-    )  # fmt: skip
-    process = subprocess.Popen([sys.executable, "-m", "infra.cli.main", "run"], env=env)
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                if httpx.get(f"{base_url}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit("the service did not become ready")
-            time.sleep(0.3)
-        charging_demo(base_url, bootstrap=endpoints.kafka_bootstrap, topic_prefix=settings.topic_prefix)
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=60)
-
-
-if __name__ == "__main__":
-    main()

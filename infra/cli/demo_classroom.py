@@ -1,8 +1,7 @@
 """The classroom demo: a lesson from scheduling to its attendance report, over HTTP and Kafka.
 
-``run(base_url, token, endpoints, topic_prefix)`` drives a running service (``sessionstream demo`` can
-call it after its own scenario); ``python -m infra.cli.demo_classroom [--url URL --token T]`` runs it
-alone (without ``--url`` it starts the service on local services, as ``sessionstream demo`` does).
+``run(base_url, token, endpoints, topic_prefix)`` drives a running service; ``sessionstream demo`` calls
+it after the event-sessions scenario (``sessionstream demo --only classroom`` runs it alone).
 
 The scenario: a classroom of four students; a lesson tomorrow at 18:00 UTC with reminders 60 and 30
 minutes before; the due list at 17:00 and ``sessionstream notifications dispatch --at 17:00`` sending
@@ -19,11 +18,11 @@ import subprocess
 import sys
 import time
 import uuid
-from datetime import date, datetime, time as clock_time, timedelta, timezone
-from typing import Annotated, Any
+from datetime import date, datetime, timedelta, timezone
+from datetime import time as clock_time
+from typing import Any
 
 import httpx
-import typer
 from rich.console import Console
 from rich.table import Table
 
@@ -200,30 +199,3 @@ def _print_report(report: dict[str, Any], names: dict[str, str]) -> None:
     console.print(table)
     console.print(f"total enrolled {report['total_enrolled']}, total attended {report['total_attended']}; "
                   f"totals {report['totals']}")  # fmt: skip
-
-
-def main(
-    url: Annotated[str | None, typer.Option(help="A running service; default: start one.")] = None,
-    token: Annotated[str | None, typer.Option(help="A write token of that service.")] = None,
-) -> None:
-    """Runs the classroom scenario against a running service, or one started on local services."""
-    import signal
-
-    from infra.cli.demo import DEMO_TOKEN, _start_service
-    from infra.container import resolve_endpoints
-    from infra.settings import get_settings
-
-    settings = get_settings()
-    process = None
-    if url is None:
-        process, url = _start_service()
-    try:
-        run(url, token or DEMO_TOKEN, resolve_endpoints(settings), settings.topic_prefix)
-    finally:
-        if process is not None:
-            process.send_signal(signal.SIGTERM)
-            process.wait(timeout=60)
-
-
-if __name__ == "__main__":
-    typer.run(main)

@@ -13,14 +13,13 @@
    ``inbound.tunelog.v1`` and lands where the musician meant.  Then one move.
 5. Oct 26's log by bulk replace, and the popular-tunes dashboard of the season.
 
-``run`` is what ``sessionstream demo`` (or a test) calls with a client, the broker and a ``tick``;
-``demo`` starts the service itself when no URL is given.
+``run`` is what ``sessionstream demo`` (or a test) calls with a client, the broker and a ``tick``
+(``sessionstream demo --only music`` runs it alone).
 """
 
 from __future__ import annotations
 
 import json
-import signal
 import time
 import uuid
 from collections.abc import Callable
@@ -143,25 +142,3 @@ def run(http: httpx.Client, *, bootstrap: str, topic_prefix: str, tick: Tick) ->
     _table("popular tunes at The Cobblestone (read model music_popular_tunes)", ("tune", "plays", "last played"),
            [(t["name"], t["plays"], t["last_played"]) for t in popular])  # fmt: skip
     return {"session_id": sid, "instances": instances, "tunes": log, "popular": popular, "tick": report}
-
-
-def demo(url: str | None, token: str | None) -> None:
-    """``sessionstream music demo``: against ``url``, or a service started here on local services."""
-    from infra.cli.demo import DEMO_TOKEN, _start_service
-    from infra.cli.music_tick import tick_at
-    from infra.container import resolve_endpoints
-    from infra.settings import get_settings
-
-    settings = get_settings()
-    bootstrap = resolve_endpoints(settings).kafka_bootstrap
-    process = None
-    if url is None:
-        process, url = _start_service()
-    try:
-        with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token or DEMO_TOKEN}"}, timeout=15) as http:
-            run(http, bootstrap=bootstrap, topic_prefix=settings.topic_prefix, tick=lambda at: tick_at(at, quiet=True))
-    finally:
-        if process is not None:
-            process.send_signal(signal.SIGTERM)
-            process.wait(timeout=60)
-

@@ -5,7 +5,17 @@ from __future__ import annotations
 import typer
 
 from infra.cli import (
-    audit, bench, db, demo, eventsessions, local, music, notifications, projections, run, schemas,
+    audit,
+    bench,
+    db,
+    demo,
+    eventsessions,
+    local,
+    music,
+    notifications,
+    projections,
+    run,
+    schemas,
 )
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)

@@ -27,6 +27,7 @@ def demo(
 ) -> None:
     """A weekly Chicago session across the DST switch: auto-create, the active window, a tune log built
     over HTTP and from an offline phone's queue on Kafka, a move, and the popular tunes."""
-    from infra.cli import demo_music
+    from infra.cli.demo import DEMO_TOKEN
+    from infra.cli.demo import demo as every_demo
 
-    demo_music.demo(url, token)
+    every_demo(url=url, token=token or DEMO_TOKEN, only=["music"])

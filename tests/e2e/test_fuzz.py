@@ -35,7 +35,7 @@ import httpx
 import pytest
 
 from infra.service import Service
-from tests.support.service import WRITE_TOKEN
+from tests.support.service import WRITE_TOKEN, every_worker_up
 from tests.e2e.conftest import serve
 
 CHILD_TIMEOUT_S = 3600
@@ -96,11 +96,12 @@ def run_schemathesis(
     command = [
         str(Path(sys.executable).parent / "schemathesis"), "--config-file", str(folder / "schemathesis.toml"),
         "run", f"{base_url}/openapi.json", "--checks", "all", "--header", f"Authorization: Bearer {WRITE_TOKEN}",
-        "--phases", phases, "--request-timeout", "30", "--report", "har", "--report-har-path", str(har),
+        "--phases", phases, "--request-timeout", "60", "--report", "har", "--report-har-path", str(har),
         "--no-color", "--max-failures", "50",
     ]  # fmt: skip
     done = subprocess.run(command, cwd=folder, capture_output=True, text=True, timeout=CHILD_TIMEOUT_S, check=False)
     answers = [entry["response"] for entry in json.loads(har.read_text())["log"]["entries"]]
+    (folder / "output.txt").write_text(done.stdout + done.stderr)  # the whole report, for a failing run
     return done.returncode, done.stdout + done.stderr, answers
 
 
@@ -145,5 +146,5 @@ def test_every_operation_answers_as_documented_never_with_a_server_error_and_eve
     assert server_errors == 0, output[-8000:]
     for code, out, _ in runs:
         assert code == 0, out[-8000:]
-    assert all(service.readiness().values()), service.readiness()
+    assert every_worker_up(service.readiness()), service.readiness()
 

@@ -8,6 +8,7 @@ domain topic with a dead-letter topic, a due mail sent, and the sealer's checkpo
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from datetime import date, datetime, timedelta, timezone
 
@@ -20,13 +21,22 @@ from infra.audit.chain import ChainStore
 from infra.kafka import read_topic
 from infra.service import Service
 from producers import catalogue, topics
+from projections.catalogue import PROJECTIONS
 from producers.charging.topics import INBOUND_OCPI_SESSIONS, session_key
 from producers.classroom.topics import INBOUND_PRESENCE
 from producers.music.topics import INBOUND_TUNELOG
+from tests.e2e.charging_support import dumps
 from tests.e2e.charging_support import session as charging_session
 from tests.support.waiting import wait_for
 
 START = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=20)
+
+
+def unread_dead_letters(topic: str, read: set[str]) -> bool:
+    """A dead-letter topic of a domain topic that none of our read models consumes: nothing of ours
+    writes it."""
+    domain = topic.removesuffix(".DLT")
+    return topic.endswith(".DLT") and domain in catalogue.DECODERS and domain not in read
 
 
 def other_contexts(container) -> list[tuple[str, bytes, dict]]:
@@ -74,7 +84,7 @@ def traffic(container_factory):
                "session_id": str(session.id), "name": "Bo", "email": "bo@example.org"}  # fmt: skip
     producer.send(inbound, key=str(event.id).encode(), value=json.dumps(request).encode())
     for name, key, value in other_contexts(container):
-        producer.send(topics.physical(name, prefix), key=key, value=json.dumps(value).encode())
+        producer.send(topics.physical(name, prefix), key=key, value=dumps(value).encode())  # Decimal-safe
     for spec in catalogue.TOPICS:  # an undecodable request on each inbound topic
         if spec.name.startswith("inbound.") and not spec.name.endswith((".outcomes", ".DLT")):
             producer.send(topics.physical(spec.name, prefix), key=b"garbled", value=b'{"message_id": ')
@@ -83,10 +93,16 @@ def traffic(container_factory):
             producer.send(topics.physical(spec.name.removesuffix(".DLT"), prefix), key=b"garbled", value=b"{")
     producer.flush()
     producer.close()
-    wanted = [t.name for t in catalogue.TOPICS]
+    # A domain topic no read model reads (music.sessions.v1) has its dead letters written by other consumers.
+    read = {t for projection in PROJECTIONS.values() for t in projection.topics}
+    wanted = [t.name for t in catalogue.TOPICS if not unread_dead_letters(t.name, read)]
     try:
-        wait_for(lambda: all(read_topic(container.endpoints.kafka_bootstrap, topics.physical(t, prefix))
-                             for t in wanted if t != "audit.checkpoints.v1"), timeout=60, interval=0.5)  # fmt: skip
+        empty = [t for t in wanted if t != "audit.checkpoints.v1"]
+        deadline = time.monotonic() + 90
+        while empty and time.monotonic() < deadline:
+            empty = [t for t in empty if not read_topic(container.endpoints.kafka_bootstrap, topics.physical(t, prefix))]
+            time.sleep(0.5)
+        assert not empty, f"no message on {empty}"
         last = app.recorder.max_notification_id()
         chain = ChainStore(container.pool)
         wait_for(lambda: chain.head_link()[0] >= last, timeout=30)
@@ -115,7 +131,9 @@ def test_every_topic_carries_real_messages_that_validate_against_their_published
                 jsonschema.validate(value, schema)
             checked[channel.topic] = checked.get(channel.topic, 0) + 1
 
-    assert set(checked) == {t.name for t in catalogue.TOPICS}, set(t.name for t in catalogue.TOPICS) - set(checked)
+    read = {t for projection in PROJECTIONS.values() for t in projection.topics}
+    expected = {t.name for t in catalogue.TOPICS if not unread_dead_letters(t.name, read)}
+    assert set(checked) == expected, expected - set(checked)
 
 
 def test_a_message_that_breaks_its_schema_fails_validation(traffic):

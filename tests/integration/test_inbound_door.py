@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from producers import topics
 from producers.eventsessions import topics as es_topics
+from tests.support.service import every_worker_up
 from tests.support.waiting import wait_for
 from tests.integration.test_inbound_registrations import START, TopicReader, _send
 
@@ -47,7 +48,7 @@ def test_poison_values_on_the_inbound_topic_are_dead_lettered_and_every_worker_s
     assert set(poison) <= lettered
     assert not [r for r in outcomes.records if r.key in poison], "a dead-lettered message has no outcome"
     assert app.get_session(session.id).seats.seats_unconfirmed == 1
-    assert all(service.readiness().values()), service.readiness()
+    assert every_worker_up(service.readiness()), service.readiness()
 
 
 def test_a_reused_message_id_with_another_body_gets_a_rejected_outcome(app, container):

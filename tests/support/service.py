@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from typing import Any
 
 from infra.container import Container
 
@@ -23,4 +24,15 @@ def spawn_run(container: Container, *args: str, **env: str) -> subprocess.Popen[
     )
     return subprocess.Popen(
         [sys.executable, "-m", "infra.cli.main", "run", *args], env=child_env, start_new_session=True
+    )
+
+
+def every_worker_up(health: dict[str, Any]) -> bool:
+    """The service runs with every worker up and no record a read model could not apply
+    (``Service.health()``: a truthy check of all its values would fail on an empty error map)."""
+    return bool(
+        health["started"]
+        and health["supervisor"]
+        and all(w["up"] for w in health["workers"])
+        and not health.get("projection_errors")
     )

@@ -25,6 +25,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from domain.classroom.access import MEMBER
 from domain.classroom.errors import AttendanceTeacherOnlyError
@@ -136,6 +137,13 @@ async def upcoming_sessions(
     when: datetime = at or container.clock.now()
     rows = await read_now(container, lambda cur: upcoming(cur, actor_id, when))
     return [session_view(row) for row in rows]
+
+
+@router.api_route("/live-sessions/upcoming", methods=["POST", "PUT", "PATCH", "DELETE"], include_in_schema=False,
+                  response_model=None)
+async def upcoming_is_read_only() -> None:
+    """``upcoming`` is no session id: another method is 405 here, not a 422 from ``/live-sessions/{id}``."""
+    raise StarletteHTTPException(405)
 
 
 @router.get("/live-sessions/{session_id}")
