@@ -74,6 +74,10 @@ def config(ids: dict[str, str], examples: int) -> str:
 max-examples = {examples}
 database = "none"
 
+[checks]
+# A GET with min_version may wait 10 s by the conventions (wait_ms at most 10,000), then answer.
+max_response_time = 12.0
+
 [checks.positive_data_acceptance]
 expected-statuses = ["2xx", "401", "403", "404", "409", "422", "503"]
 

@@ -15,7 +15,16 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from infra.api.auth import bearer
-from infra.api.context import DEFAULT_WAIT_MS, CommandResult, ContainerDep, MinVersion, WaitMs, answer, read_row
+from infra.api.context import (
+    DEFAULT_WAIT_MS,
+    CommandResult,
+    ContainerDep,
+    MinVersion,
+    WaitMs,
+    answer,
+    read_row,
+    written,
+)
 from infra.api.instants import UtcInstant
 from infra.api.problems import responses
 from projections.classroom import memberships
@@ -85,6 +94,9 @@ async def get_classroom(
     classroom_id: UUID, container: ContainerDep, min_version: MinVersion = None, wait_ms: WaitMs = DEFAULT_WAIT_MS
 ) -> ClassroomOut:
     await run_in_threadpool(container.classroom.get_classroom, classroom_id)  # 404 at once when there is none
-    row: Any = await read_row(container, lambda cur: memberships.get_classroom(cur, classroom_id), min_version or 1, wait_ms)
+    row: Any = await read_row(
+        container, lambda cur: memberships.get_classroom(cur, classroom_id), min_version or 1, wait_ms,
+        written_version=written(lambda: container.classroom.get_classroom(classroom_id)),  # 503 at once if never
+    )  # fmt: skip
     members = [MemberOut(student_id=s, status=status) for s, status in row["members"]]
     return ClassroomOut(**{k: row[k] for k in memberships.CLASSROOM_COLUMNS}, members=members)

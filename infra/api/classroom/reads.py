@@ -30,7 +30,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from domain.classroom.access import MEMBER
 from domain.classroom.errors import AttendanceTeacherOnlyError
 from infra.api.auth import bearer
-from infra.api.context import DEFAULT_WAIT_MS, ContainerDep, MinVersion, WaitMs, read_now, read_row
+from infra.api.context import DEFAULT_WAIT_MS, ContainerDep, MinVersion, WaitMs, read_now, read_row, written
 from infra.api.instants import Instant, UtcInstant
 from infra.api.problems import responses
 from infra.container import Container
@@ -158,8 +158,9 @@ async def get_live_session(
     the teacher or an active member (CL-18); an actor outside the session's scope gets 404 (B.3.2)."""
     _role, password = await run_in_threadpool(role_and_password, container, session_id, actor_id)
     row: Any = await read_row(
-        container, lambda cur: live_sessions.get_live_session(cur, session_id), min_version or 1, wait_ms
-    )
+        container, lambda cur: live_sessions.get_live_session(cur, session_id), min_version or 1, wait_ms,
+        written_version=written(lambda: container.classroom.get_live_session(session_id)),  # 503 at once if never
+    )  # fmt: skip
     return session_view(row, password)
 
 
@@ -177,5 +178,8 @@ async def attendance_report(
     role, _password = await run_in_threadpool(role_and_password, container, session_id, actor_id)
     if role == MEMBER:
         raise AttendanceTeacherOnlyError()
-    row: Any = await read_row(container, lambda cur: attendance.report(cur, session_id), min_version or 1, wait_ms)
+    row: Any = await read_row(
+        container, lambda cur: attendance.report(cur, session_id), min_version or 1, wait_ms,
+        written_version=written(lambda: container.classroom.get_live_session(session_id)),
+    )  # fmt: skip
     return report_view(row)
