@@ -32,16 +32,15 @@ from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse, urlunparse
 from uuid import UUID
 
-import psycopg
 from psycopg import sql
 
 from consumers.classroom.presence import MAX_RECORDS
 from domain.classroom.presence import PresenceEvent
 from infra import kafka
 from infra.api.context import read
+from infra.bench.support import create_database, delete_topics, drop_database
 from infra.container import Container, Endpoints, resolve_endpoints
 from infra.service import Service
 from infra.settings import Settings, get_settings
@@ -51,25 +50,6 @@ from projections.classroom import attendance
 
 READ_MODELS = ("classroom_memberships", "live_sessions", "classroom_attendance")
 LESSON_AT = datetime(2031, 3, 1, 18, tzinfo=timezone.utc)
-
-
-def _database(server_url: str, name: str, drop: bool = False) -> str:
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        statement = "DROP DATABASE IF EXISTS {} WITH (FORCE)" if drop else "CREATE DATABASE {}"
-        conn.execute(sql.SQL(statement).format(sql.Identifier(name)))
-    return urlunparse(urlparse(server_url)._replace(path="/" + name))
-
-
-def _delete_topics(bootstrap: str, prefix: str) -> None:
-    from kafka import KafkaAdminClient
-
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="sessionstream-bench-classroom")
-    try:
-        mine = [t for t in admin.list_topics() if t.startswith(prefix)]
-        if mine:
-            admin.delete_topics(mine)
-    finally:
-        admin.close()
 
 
 def _wait(condition: Callable[[], bool], timeout: float, what: str, interval: float = 0.01) -> None:
@@ -119,7 +99,7 @@ def measure(settings: Settings, students: int = 5000, timeout: float = 600.0) ->
     tag = secrets.token_hex(4)
     dbname, prefix = f"bench_classroom_{tag}", f"bench_classroom_{tag}."
     container = Container(settings.model_copy(update={"topic_prefix": prefix}),
-                          Endpoints(_database(endpoints.database_url, dbname), endpoints.kafka_bootstrap))  # fmt: skip
+                          Endpoints(create_database(endpoints.database_url, dbname), endpoints.kafka_bootstrap))  # fmt: skip
     service = None
     try:
         service = Service.assemble(container, projections=READ_MODELS, jobs=False)
@@ -129,8 +109,8 @@ def measure(settings: Settings, students: int = 5000, timeout: float = 600.0) ->
         if service is not None:
             service.stop()
         container.close()
-        _database(endpoints.database_url, dbname, drop=True)
-        _delete_topics(endpoints.kafka_bootstrap, prefix)
+        drop_database(endpoints.database_url, dbname)
+        delete_topics(endpoints.kafka_bootstrap, prefix)
 
 
 def _scenario(container: Container, students: int, timeout: float) -> dict[str, float]:

@@ -267,6 +267,10 @@ class DomainTopics:
 
         try:
             self._read()
+        except KeyError:
+            # kafka-python's end_offsets() leaves out a partition whose leader is not elected yet (the
+            # broker just came back) and then fails on it: ask again at the next read.
+            return self
         except KafkaError:
             self.close()
             try:
