@@ -11,6 +11,7 @@ between its check and its use.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlparse
@@ -143,19 +144,36 @@ def make_pool(
     return pool
 
 
-class NotifyWaiter:
-    """Waits for the event store's NOTIFY (sent in every insert transaction) instead of busy polling."""
+#: Seconds a woken ``NotifyWaiter`` lets further commits arrive before its owner reads the log.
+NOTIFY_SETTLE_S = 0.02
 
-    def __init__(self, database_url: str, channel: str) -> None:
+
+class NotifyWaiter:
+    """Waits for the event store's NOTIFY (sent in every insert transaction) instead of busy polling.
+
+    Every commit notifies every listener (each relay process, the audit sealer), and each one then
+    queries the log.  Under a stream of commits that is one query per listener per commit, so a woken
+    waiter first lets ``settle`` seconds of further commits arrive and swallows their notifications:
+    the owner's next read covers them all (a NOTIFY is delivered after its commit, so every commit
+    swallowed here is visible to that read).  The lag grows by ``settle`` at most.
+    """
+
+    def __init__(self, database_url: str, channel: str, settle: float = NOTIFY_SETTLE_S) -> None:
         import psycopg
         from psycopg import sql
 
         self._conn = psycopg.connect(database_url, autocommit=True)
         self._conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
+        self._settle = settle
 
     def __call__(self, timeout: float) -> None:
+        woken = False
         for _ in self._conn.notifies(timeout=timeout, stop_after=1):
-            break
+            woken = True
+        if woken and self._settle > 0:
+            time.sleep(self._settle)
+            for _ in self._conn.notifies(timeout=0):
+                pass  # already covered by the read that follows
 
     def close(self) -> None:
         self._conn.close()

@@ -168,7 +168,7 @@ class Relay:
         self._stop.set()
 
     def run(self, idle_wait: float = 0.5) -> None:
-        """Relays until ``stop()``; waits for new notifications when the log is drained.
+        """Relays until ``stop()``; waits for new notifications once a batch comes back short (drained).
 
         While a full batch is published, the next one is read in a helper thread (the query's wait
         overlaps the mapping); batches are still published and recorded one after the other."""
@@ -184,7 +184,10 @@ class Relay:
                     read = self._publish(start, rows, horizon)
                 except RelayStopped:
                     return
-                if read == 0:
+                if read < self.batch_size:
+                    # A short batch read everything up to the log's horizon: anything committed since
+                    # notifies the waiter (it listens before this read), so reading again at once would
+                    # only find nothing, once per wake-up of every relay process.
                     self.wait_for_new(idle_wait)
 
     def relay_once(self) -> int:
