@@ -145,7 +145,7 @@ def make_pool(
 
 
 #: Seconds a woken ``NotifyWaiter`` lets further commits arrive before its owner reads the log.
-NOTIFY_SETTLE_S = 0.02
+NOTIFY_SETTLE_S = 0.01
 
 
 class NotifyWaiter:
