@@ -148,6 +148,11 @@ class Client:
             raise RuntimeError(f"{method} {path}: {response.status} {payload[:300]!r}")
         return json.loads(payload) if path != "/livez" else {}
 
+    def reconnect(self) -> None:
+        """A fresh connection: the server closes one left idle past its keep-alive timeout (5 s)."""
+        self.connection.close()
+        self.connection = http.client.HTTPConnection(self.connection.host, self.connection.port, timeout=30)
+
     def close(self) -> None:
         self.connection.close()
 
@@ -237,6 +242,8 @@ def _run(
     clients = [Client(service.port) for _ in range(CLIENTS)]
     try:
         owned = [[RunningSession(c, 1) for _ in range(SESSIONS_PER_CLIENT)] for c in clients]
+        for client in clients:  # the setup above left most of them idle for seconds
+            client.reconnect()
         turn = [0] * CLIENTS
 
         def patch_next(index: int, client: Client) -> None:
@@ -250,6 +257,7 @@ def _run(
         results = {"ocpi_patch_per_s": patches, "http_get_livez_per_s": livez}
         if latency_patches:
             long, short = RunningSession(clients[0], 1000), RunningSession(clients[0], 10)
+            clients[0].reconnect()
             _latencies(clients[0], long, short, 20)  # warm-up
             results.update(_latencies(clients[0], long, short, latency_patches))
             results["ocpi_patch_latency_ratio_1000_vs_10"] = (
