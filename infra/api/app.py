@@ -10,9 +10,19 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from infra.api import (
-    audit, charging, classroom, eventsessions, health, music, notifications, openapi, problems, schemas,
+    audit,
+    charging,
+    classroom,
+    eventsessions,
+    health,
+    music,
+    notifications,
+    openapi,
+    problems,
+    schemas,
 )
 from infra.api.auth import BearerAuth
+from infra.api.charging.ocpi import MAX_BODY_BYTES as OCPI_MAX_BODY_BYTES
 from infra.api.health import Readiness, RequestMetrics, no_checks
 from infra.api.middleware import BodyLimit, Unexpected
 from infra.container import Container
@@ -37,7 +47,8 @@ def create_app(container: Container, *, readiness: Readiness | None = None) -> F
     # Added last = outermost: metrics see every answer, the 401s and 403s included; a caller without a
     # token is refused before its body is looked at.
     app.add_middleware(Unexpected)
-    app.add_middleware(BodyLimit, max_bytes=container.settings.http_max_body_bytes)
+    app.add_middleware(BodyLimit, max_bytes=container.settings.http_max_body_bytes,
+                       by_prefix={"/ocpi/": OCPI_MAX_BODY_BYTES})  # fmt: skip
     app.add_middleware(BearerAuth, tokens=container.settings.tokens())
     app.add_middleware(RequestMetrics)
     return app

@@ -35,17 +35,25 @@ class BodyTooLargeError(HTTPException):
 
 
 class BodyLimit:
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    """``max_bytes`` for every path, except those under a prefix of ``by_prefix`` (path prefix -> limit):
+    OCPI sessions carry their charging periods and may be megabytes (``/ocpi/``: 8 MiB)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int, by_prefix: dict[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.by_prefix = by_prefix or {}
+
+    def limit(self, path: str) -> int:
+        return next((n for prefix, n in self.by_prefix.items() if path.startswith(prefix)), self.max_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.limit(scope["path"])
         declared = Headers(scope=scope).get("content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
-            response = problem(413, too_large_detail(self.max_bytes), TOO_LARGE_CODE, headers={"Connection": "close"})
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            response = problem(413, too_large_detail(limit), TOO_LARGE_CODE, headers={"Connection": "close"})
             await response(scope, receive, send)
             return
         seen = 0
@@ -55,8 +63,8 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
-                    raise BodyTooLargeError(self.max_bytes)
+                if seen > limit:
+                    raise BodyTooLargeError(limit)
             return message
 
         await self.app(scope, counted, send)
