@@ -91,6 +91,21 @@ class ChargingSession(FlatStateCopy, Aggregate):
     only what changed, so its cost does not grow with the number of stored periods.
     """
 
+    class PreferencesSet(Aggregate.Event):
+        """CH-16's record.  Version 2 renamed ``response`` to ``answer`` (``response`` read as the HTTP
+        response, which carries more) and added ``judged_at``, the clock instant the departure time was
+        judged against (None in version 1 events).  Version 1 events are upcast when they are read."""
+
+        class_version = 2
+        preferences: dict[str, Any]
+        answer: str
+        judged_at: datetime | None = None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["answer"] = state.pop("response")
+            state["judged_at"] = None
+
     @staticmethod
     def create_id(session: Mapping[str, Any]) -> UUID:
         return session_aggregate_id(session["country_code"], session["party_id"], session["id"])
@@ -139,9 +154,9 @@ class ChargingSession(FlatStateCopy, Aggregate):
             return UpdateResult.IGNORED_AS_STALE
         stored = session.to_stored()
         document = {name: value for name, value in stored.items() if name != "charging_periods"}
-        if not _differs(self.document, document) and stored["charging_periods"] == self.charging_periods:
-            if document == self.document or self._is_final(policy):
-                return UpdateResult.UNCHANGED  # CH-13, R-7: a repeat, or a final session re-sent
+        unchanged = not _differs(self.document, document) and stored["charging_periods"] == self.charging_periods
+        if unchanged and (document == self.document or self._is_final(policy)):
+            return UpdateResult.UNCHANGED  # CH-13, R-7: a repeat, or a final session re-sent
         self.check_session_is_open(policy)
         self.check_currency_is_unchanged(stored["currency"])
         check_status_may_change(self.status, stored["status"], policy)
@@ -190,9 +205,8 @@ class ChargingSession(FlatStateCopy, Aggregate):
     def _periods_to_append(self, patch: SessionPatch) -> list[dict[str, Any]]:
         """The PATCH's periods, unless it repeats (same ``last_updated``) the stored tail (CH-13)."""
         periods = [period.to_stored() for period in patch.charging_periods]
-        if periods and patch.last_updated == self.last_updated:
-            if self.charging_periods[-len(periods) :] == periods:
-                return []
+        if periods and patch.last_updated == self.last_updated and self.charging_periods[-len(periods) :] == periods:
+            return []
         return periods
 
     def _merged_extra(self, given: Mapping[str, Any]) -> str | None:
@@ -258,13 +272,13 @@ class ChargingSession(FlatStateCopy, Aggregate):
         answer = ChargingPreferencesResponse.ACCEPTED
         if not (ongoing and reachable):
             answer = ChargingPreferencesResponse.NOT_POSSIBLE
-        self._preferences_set(preferences=preferences.to_stored(), response=answer.value)
+        self._preferences_set(preferences=preferences.to_stored(), answer=answer.value, judged_at=now)
         return answer.value
 
-    @event("PreferencesSet")
-    def _preferences_set(self, preferences: dict[str, Any], response: str) -> None:
+    @event(PreferencesSet)
+    def _preferences_set(self, preferences: dict[str, Any], answer: str, judged_at: datetime | None = None) -> None:
         self.preferences = preferences
-        self.preferences_response = response
+        self.preferences_response = answer
 
 
 def _differs(stored: Mapping[str, Any], new: Mapping[str, Any]) -> bool:

@@ -17,10 +17,7 @@ from uuid import UUID
 from eventsourcing.application import ProcessingEvent
 from eventsourcing.persistence import JSONTranscoder
 
-from domain.shared.application import ContextApplication, Outcome, fingerprint
-from domain.shared.clock import as_utc
-from domain.shared.timezones import check_timezone
-
+from domain.classroom import views
 from domain.classroom.access import check_can_schedule, check_can_see, check_can_view_attendance, check_is_owner
 from domain.classroom.attendance import AttendanceAsDict
 from domain.classroom.classroom import Classroom, check_membership_status
@@ -39,7 +36,9 @@ from domain.classroom.live_session import LiveSession
 from domain.classroom.presence import PresenceCommands
 from domain.classroom.reminders import ReminderAsDict
 from domain.classroom.reminding import ReminderCommands
-from domain.classroom import views
+from domain.shared.application import ContextApplication, Outcome, fingerprint
+from domain.shared.clock import as_utc
+from domain.shared.timezones import check_timezone
 
 __all__ = ["Classrooms", "LifecycleOutcome", "Outcome"]
 
@@ -228,9 +227,11 @@ class Classrooms(PresenceCommands, ReminderCommands, ContextApplication):
 
         return self._lifecycle(session_id, actor_id, transition, at)
 
-    def cancel(self, session_id: UUID, actor_id: UUID, at: datetime | None = None) -> LifecycleOutcome:
+    def cancel(
+        self, session_id: UUID, actor_id: UUID, at: datetime | None = None, reason: str | None = None
+    ) -> LifecycleOutcome:
         """B.2.2: scheduled -> cancelled, the owner only; nobody is marked absent (B.4.12)."""
-        return self._lifecycle(session_id, actor_id, lambda s, c, when: s.cancel(when, by=actor_id), at)
+        return self._lifecycle(session_id, actor_id, lambda s, c, when: s.cancel(when, by=actor_id, reason=reason), at)
 
     def _lifecycle(
         self, session_id: UUID, actor_id: UUID, transition: Any, at: datetime | None = None

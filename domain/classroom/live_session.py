@@ -26,8 +26,6 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.shared.copying import FlatStateCopy
-
 from domain.classroom.attendance import ATTENDED, EXCUSED, REGISTERED, Attendance, Window
 from domain.classroom.errors import (
     AlreadyAttendedError,
@@ -40,6 +38,7 @@ from domain.classroom.errors import (
     SessionNotLiveError,
 )
 from domain.classroom.reminders import Reminder, due_at, rearmed
+from domain.shared.copying import FlatStateCopy
 
 SCHEDULED, LIVE, COMPLETED, CANCELLED = "scheduled", "live", "completed", "cancelled"
 #: ``by`` of a lifecycle event: who asked (a teacher, or the participant whose join started it).
@@ -47,6 +46,21 @@ BY_TEACHER, BY_PARTICIPANT_JOINED, BY_ROOM_FINISHED = "teacher", "participant_jo
 
 
 class LiveSession(FlatStateCopy, Aggregate):
+    class Cancelled(Aggregate.Event):
+        """B.2.2.  Version 2 renamed ``at`` to ``cancelled_at`` (the session's own attribute and read-model
+        column) and added ``reason`` (free text, optional; None in version 1 events).  Version 1 events are
+        upcast when they are read; their stored bytes never change."""
+
+        class_version = 2
+        cancelled_at: datetime
+        by: UUID
+        reason: str | None = None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["cancelled_at"] = state.pop("at")
+            state["reason"] = None
+
     @event("Scheduled")
     def __init__(
         self,
@@ -153,16 +167,16 @@ class LiveSession(FlatStateCopy, Aggregate):
         self.status = LIVE
         self.started_at = at
 
-    def cancel(self, at: datetime, by: UUID) -> None:
+    def cancel(self, at: datetime, by: UUID, reason: str | None = None) -> None:
         """B.2.2; B.4.12: nobody is marked absent."""
         if self.status != SCHEDULED:
             raise InvalidTransitionError(self.status, CANCELLED)
-        self._cancelled(at=at, by=by)
+        self._cancelled(cancelled_at=at, by=by, reason=reason)
 
-    @event("Cancelled")
-    def _cancelled(self, at: datetime, by: UUID) -> None:
+    @event(Cancelled)
+    def _cancelled(self, cancelled_at: datetime, by: UUID, reason: str | None = None) -> None:
         self.status = CANCELLED
-        self.cancelled_at = at
+        self.cancelled_at = cancelled_at
 
     def end(self, at: datetime, by: UUID | None, active_member_ids: list[str], trigger: str = BY_TEACHER) -> None:
         """B.2.3 (the teacher, from live) / B.2.5 (room finished, from scheduled or live), then B.4.9-B.4.11."""

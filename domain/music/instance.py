@@ -51,6 +51,19 @@ from domain.shared.copying import FlatStateCopy
 
 
 class SessionInstance(FlatStateCopy, Aggregate):
+    class LogMarkedComplete(Aggregate.Event):
+        """A.1.  Version 2 renamed ``at`` to ``completed_at`` (it becomes ``log_complete_date``) and added
+        ``tune_count``, the live entries then (None in version 1 events, which are upcast when read)."""
+
+        class_version = 2
+        completed_at: datetime
+        tune_count: int | None = None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["completed_at"] = state.pop("at")
+            state["tune_count"] = None
+
     @event("Created")
     def __init__(
         self,
@@ -144,13 +157,13 @@ class SessionInstance(FlatStateCopy, Aggregate):
     def set_log_complete(self, complete: bool, at: datetime) -> None:
         """A.1: marking the log complete does not lock editing."""
         if complete and self.log_complete_date is None:
-            self._log_marked_complete(at=at)
+            self._log_marked_complete(completed_at=at, tune_count=len(self.order))
         elif not complete and self.log_complete_date is not None:
             self._log_reopened(at=at)
 
-    @event("LogMarkedComplete")
-    def _log_marked_complete(self, at: datetime) -> None:
-        self.log_complete_date = at
+    @event(LogMarkedComplete)
+    def _log_marked_complete(self, completed_at: datetime, tune_count: int | None = None) -> None:
+        self.log_complete_date = completed_at
 
     @event("LogReopened")
     def _log_reopened(self, at: datetime) -> None:
@@ -290,25 +303,16 @@ class SessionInstance(FlatStateCopy, Aggregate):
         other = self.entries[other_key]
         swap_flags = not self.entries[first_key]["continues_set"]  # the swap involves the set's first entry
         self._tune_moved(
-            entry_id=entry_id,
-            direction=direction,
-            order_number=other["order_number"],
+            entry_id=entry_id, direction=direction, order_number=other["order_number"],
             continues_set=other["continues_set"] if swap_flags else moved["continues_set"],
-            other_entry_id=UUID(other_key),
-            other_order_number=moved["order_number"],
+            other_entry_id=UUID(other_key), other_order_number=moved["order_number"],
             other_continues_set=moved["continues_set"] if swap_flags else other["continues_set"],
-        )
+        )  # fmt: skip
 
     @event("TuneMoved")
     def _tune_moved(
-        self,
-        entry_id: UUID,
-        direction: str,
-        order_number: int,
-        continues_set: bool,
-        other_entry_id: UUID,
-        other_order_number: int,
-        other_continues_set: bool,
+        self, entry_id: UUID, direction: str, order_number: int, continues_set: bool, other_entry_id: UUID,
+        other_order_number: int, other_continues_set: bool,
     ) -> None:
         key, other = str(entry_id), str(other_entry_id)
         self.entries[key] = {**self.entries[key], "order_number": order_number, "continues_set": continues_set}

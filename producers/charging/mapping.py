@@ -60,7 +60,8 @@ def to_message(event: Any, key: str) -> v1.Message:
                 current_last_updated=_utc(event.current_last_updated),
             )  # fmt: skip
         case E.PreferencesSet:
-            return v1.SessionPreferencesSet(**c, preferences=to_document(event.preferences), response=event.response)
+            # v2's ``answer`` is the v1 message's ``response``: the published contract keeps its shape.
+            return v1.SessionPreferencesSet(**c, preferences=to_document(event.preferences), response=event.answer)
     raise UnmappedEventError(type(event))
 
 
@@ -92,7 +93,7 @@ class IdentityIndex:
 
 
 #: Every published event class -> its topic (``producers.registry.ContextMapping.routes``).
-ROUTES: dict[type, str] = {event_class: SESSIONS for event_class in leaf_event_classes([ChargingSession])}
+ROUTES: dict[type, str] = dict.fromkeys(leaf_event_classes([ChargingSession]), SESSIONS)
 
 
 class ChargingMapping:

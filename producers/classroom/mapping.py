@@ -85,7 +85,8 @@ def _live_session(event: Any, c: dict[str, Any]) -> Message | None:
         case LiveSession.Ended:
             return v1.LiveSessionEnded(**c, at=_utc(event.at), by=event.by, trigger=event.trigger)
         case LiveSession.Cancelled:
-            return v1.LiveSessionCancelled(**c, at=_utc(event.at), by=event.by)
+            # v2's ``cancelled_at`` is the v1 message's ``at``; ``reason`` is not published (contract v1).
+            return v1.LiveSessionCancelled(**c, at=_utc(event.cancelled_at), by=event.by)
         case LiveSession.StudentRegistered:
             return v1.StudentRegistered(**c, student_id=event.student_id, at=_utc(event.at), status=event.status)
         case LiveSession.StudentJoined:

@@ -35,7 +35,9 @@ def _optional_utc(value: datetime | None) -> datetime | None:
 
 
 def _common(event: Any) -> dict[str, Any]:
-    return {"aggregate_id": event.originator_id, "version": event.originator_version, "occurred_at": _utc(event.timestamp)}
+    return {
+        "aggregate_id": event.originator_id, "version": event.originator_version, "occurred_at": _utc(event.timestamp)
+    }
 
 
 _LOCATION = ("location_name", "location_street", "location_website", "location_phone", "city", "state", "country")
@@ -51,8 +53,10 @@ _SESSION: dict[type, Builder] = {
                            "termination_date", *_LOCATION, "active_buffer_minutes_before",
                            "active_buffer_minutes_after", "auto_create_instances", "auto_create_hours_ahead")),
         created_at=_utc(e.created_at),
-    ),  # fmt: skip
-    Session.DetailsChanged: lambda e, c: v1.SessionDetailsChanged(**c, **_values(e, ("name", "session_type", *_LOCATION))),
+    ),
+    Session.DetailsChanged: lambda e, c: v1.SessionDetailsChanged(
+        **c, **_values(e, ("name", "session_type", *_LOCATION))
+    ),
     Session.PathChanged: lambda e, c: v1.SessionPathChanged(**c, path=e.path, previous_path=e.previous_path),
     Session.TimezoneChanged: lambda e, c: v1.SessionTimezoneChanged(**c, timezone=e.timezone),
     Session.RecurrenceChanged: lambda e, c: v1.SessionRecurrenceChanged(**c, recurrence=e.recurrence),
@@ -82,7 +86,7 @@ _INSTANCE: dict[type, Builder] = {
         **c, **_values(e, ("session_id", "date", "start_time", "end_time", "location_override", "comments",
                            "created_by", "auto_created", "horizon_hours")),
         created_at=_utc(e.created_at),
-    ),  # fmt: skip
+    ),
     SessionInstance.Rescheduled: lambda e, c: v1.InstanceRescheduled(
         **c, date=e.date, start_time=e.start_time, end_time=e.end_time
     ),
@@ -93,14 +97,15 @@ _INSTANCE: dict[type, Builder] = {
     SessionInstance.Uncancelled: lambda e, c: v1.InstanceUncancelled(**c, at=_utc(e.at)),
     SessionInstance.Activated: lambda e, c: v1.InstanceActivated(**c, at=_utc(e.at)),
     SessionInstance.Deactivated: lambda e, c: v1.InstanceDeactivated(**c, at=_utc(e.at)),
-    SessionInstance.LogMarkedComplete: lambda e, c: v1.InstanceLogMarkedComplete(**c, at=_utc(e.at)),
+    # v2's ``completed_at`` is the v1 message's ``at``; ``tune_count`` is not published (contract v1).
+    SessionInstance.LogMarkedComplete: lambda e, c: v1.InstanceLogMarkedComplete(**c, at=_utc(e.completed_at)),
     SessionInstance.LogReopened: lambda e, c: v1.InstanceLogReopened(**c, at=_utc(e.at)),
     SessionInstance.Deleted: lambda e, c: v1.InstanceDeleted(**c, at=_utc(e.at)),
     SessionInstance.TuneAdded: lambda e, c: v1.TuneAdded(
         **c, **_values(e, ("entry_id", "order_number", "continues_set", "tune_id", "name", "key_override",
                            "setting_override")),
         played_timestamp=_optional_utc(e.played_timestamp), inserted_at=_utc(e.inserted_at),
-    ),  # fmt: skip
+    ),
     SessionInstance.TuneRemoved: lambda e, c: v1.TuneRemoved(**c, entry_id=e.entry_id),
     SessionInstance.TuneSetStartChanged: lambda e, c: v1.TuneSetStartChanged(
         **c, entry_id=e.entry_id, continues_set=e.continues_set
@@ -108,7 +113,7 @@ _INSTANCE: dict[type, Builder] = {
     SessionInstance.TuneMoved: lambda e, c: v1.TuneMoved(
         **c, **_values(e, ("entry_id", "direction", "order_number", "continues_set", "other_entry_id",
                            "other_order_number", "other_continues_set")),
-    ),  # fmt: skip
+    ),
     SessionInstance.SetMoved: lambda e, c: v1.SetMoved(
         **c, entry_id=e.entry_id, direction=e.direction, mapping={UUID(k): n for k, n in e.mapping.items()}
     ),
@@ -121,7 +126,7 @@ _INSTANCE: dict[type, Builder] = {
     SessionInstance.TuneDetailsUpdated: lambda e, c: v1.TuneDetailsUpdated(
         **c, **_values(e, ("entry_id", "tune_id", "name", "key_override", "setting_override")),
         played_timestamp=_optional_utc(e.played_timestamp),
-    ),  # fmt: skip
+    ),
 }
 
 

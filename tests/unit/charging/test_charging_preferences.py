@@ -9,7 +9,6 @@ import pytest
 from domain.charging.application import ChargingSessions
 from domain.charging.errors import UnknownSessionError
 from domain.charging.validation import validate_charging_preferences, validate_session
-
 from tests.unit.charging.conftest import session_body
 
 SESSION = ("NL", "STK", "101")
@@ -60,7 +59,7 @@ def test_CH16_the_request_and_the_answer_are_recorded_with_the_default_discharge
 
     recorded = list(app.events.get(outcome.id))[-1]
     assert type(recorded).__name__ == "PreferencesSet"
-    assert recorded.response == "ACCEPTED"
+    assert (recorded.answer, recorded.judged_at) == ("ACCEPTED", app.clock.now())
     assert recorded.preferences["discharge_allowed"] is False
     assert recorded.preferences["profile_type"] == "REGULAR"
 
