@@ -19,6 +19,7 @@ from infra.container import Container, Endpoints, resolve_endpoints
 from infra.service import Service
 from infra.settings import Settings, get_settings
 from tests.support.database import create_database
+from tests.support.kafka import delete_topics
 from tests.support.service import READ_TOKEN, WRITE_TOKEN
 from tests.support.waiting import wait_for
 
@@ -72,6 +73,8 @@ def container_factory(endpoints: Endpoints) -> Iterator[Callable[[], Container]]
     yield make
     for container in made:
         container.close()
+    if made:
+        delete_topics(endpoints.kafka_bootstrap, [c.settings.topic_prefix for c in made])
 
 
 @pytest.fixture(scope="session")

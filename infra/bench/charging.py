@@ -42,6 +42,7 @@ from urllib.parse import urlparse, urlunparse
 import psycopg
 from psycopg import sql
 
+from infra.bench.support import delete_topics
 from infra.container import resolve_endpoints
 from infra.settings import Settings, get_settings
 
@@ -87,6 +88,7 @@ class Service:
     def __init__(self, settings: Settings, *, split: bool = False, api_only: bool = False) -> None:
         endpoints = resolve_endpoints(settings)
         self.server_url = endpoints.database_url
+        self.bootstrap = endpoints.kafka_bootstrap
         self.name = f"bench_charging_{uuid.uuid4().hex[:8]}"
         self.port = _free_port()
         env = settings.child_env(
@@ -129,6 +131,7 @@ class Service:
                 process.kill()
         _wait_disconnected(self.server_url, self.name)
         _database(self.server_url, self.name, drop=True)
+        delete_topics(self.bootstrap, f"{self.name}.")  # a broker keeping every run's topics runs out of files
 
 
 class Client:

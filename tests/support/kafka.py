@@ -76,3 +76,17 @@ class CapturingSender:
 
     def save(self, notification_id: int) -> None:
         pass
+
+
+def delete_topics(bootstrap: str, prefixes: list[str]) -> None:
+    """Deletes every topic under these prefixes: each test container has its own prefix, and a broker
+    that keeps them all runs out of file descriptors after a few test sessions (one or more per partition)."""
+    from kafka import KafkaAdminClient
+
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="sessionstream-tests-cleanup")
+    try:
+        doomed = [t for t in admin.list_topics() if t.startswith(tuple(prefixes))]
+        if doomed:
+            admin.delete_topics(doomed)
+    finally:
+        admin.close()
