@@ -12,15 +12,16 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+import psycopg
 from psycopg_pool import ConnectionPool
 
 from consumers.charging.inbound import CHARGING_INBOUND_MESSAGES, InboundOcpiSessions
 from consumers.classroom.notifications import ClassroomSender
 from consumers.classroom.presence import InboundPresence
-from consumers.eventsessions.auto_end import AutoEnd
-from consumers.eventsessions.notifications import EventSessionsSender
 from consumers.dispatcher import Dispatcher
+from consumers.eventsessions.auto_end import AutoEnd
 from consumers.eventsessions.inbound_registrations import INBOUND_MESSAGES, InboundRegistrations
+from consumers.eventsessions.notifications import EventSessionsSender
 from consumers.music.clock import MusicClock
 from consumers.music.inbound_tunelog import InboundTuneLog
 from consumers.projector import PROJECTION_ERRORS, Projector
@@ -39,8 +40,8 @@ from producers.catalogue import REGISTRY, TOPICS
 from producers.claim_check import ClaimChecks
 from producers.relay import Relay, Scope
 from projections.base import BOOKKEEPING, component
-from projections.migrations import Component, Migration, migrate
 from projections.catalogue import DUE_QUERIES, LIVE_SCHEMA, PROJECTIONS
+from projections.migrations import Component, Migration, migrate
 
 log = logging.getLogger(__name__)
 
@@ -204,9 +205,14 @@ class Container:
         return self._producer
 
     def prepare(self) -> None:
-        """Schema and topics: an empty database and an empty broker are enough to start."""
-        self.eventsessions.timeslots()  # creates the event store's tables, and the seeded timeslot catalogue
-        prepare_schema(self.pool)
+        """Schema and topics: an empty database and an empty broker are enough to start.
+
+        Processes preparing one database at once (two instances starting, two CLI runs racing) take turns
+        under an advisory lock: concurrent DDL on the same catalog rows fails ("tuple concurrently updated")."""
+        with psycopg.connect(self.endpoints.database_url, autocommit=True) as turn:
+            turn.execute("SELECT pg_advisory_lock(hashtext('sessionstream.prepare'))")  # released on close
+            self.eventsessions.timeslots()  # creates the event store's tables, and the seeded timeslot catalogue
+            prepare_schema(self.pool)
         kafka.ensure_topics(
             self.endpoints.kafka_bootstrap, self.settings.topic_prefix, self.settings.topic_partitions,
             [t.name for t in TOPICS],
