@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from kafka import KafkaConsumer
 
 from infra import kafka
+from infra.bench.relay import SampleSink
 from infra.container import Container
 from producers import topics
 
@@ -47,35 +47,8 @@ def send(container: Container, topic: str, value: bytes, *, key: bytes = b"k", h
     producer.close()
 
 
-@dataclass
-class Sample:
-    topic: str
-    key: bytes
-    value: bytes
-    headers: list[tuple[str, bytes]]
-
-
-class CapturingSender:
-    """A Sender and Position for a ``Relay`` that only records what it would publish."""
-
-    def __init__(self) -> None:
-        self.samples: list[Sample] = []
-
-    def send(self, topic: str, *, key: bytes, value: bytes, headers: list[tuple[str, bytes]]) -> CapturingSender:
-        self.samples.append(Sample(topic, key, value, headers))
-        return self
-
-    def get(self, timeout: float | None = None) -> None:
-        pass
-
-    def flush(self, timeout: float | None = None) -> None:
-        pass
-
-    def load(self) -> int:
-        return 0
-
-    def save(self, notification_id: int) -> None:
-        pass
+#: What a ``Relay`` would publish, kept instead of sent: the benchmark's sink (one class for both).
+CapturingSender = SampleSink
 
 
 def delete_topics(bootstrap: str, prefixes: list[str]) -> None:
