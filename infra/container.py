@@ -135,6 +135,9 @@ class Container:
     create_event_store: bool = True
     #: Connections the event store's pool keeps (a relay process reads with one or two).
     store_pool_size: int = 10
+    #: Whether the event store's pool checks a connection before handing it out: off in a relay
+    #: process, which starts over after any failure anyway (the check is a round trip per read).
+    store_pre_ping: bool = True
     _apps: dict[str, ContextApplication] | None = None
     _pool: ConnectionPool | None = None
     _producer: Any = None
@@ -147,6 +150,7 @@ class Container:
                 **eventstore_env(
                     self.endpoints.database_url, create_table=self.create_event_store,
                     pool_size=self.store_pool_size, timeouts=Timeouts.of(self.settings),
+                    pre_ping=self.store_pre_ping,
                 ),
                 **self.settings.application_env(),
             }  # fmt: skip

@@ -98,10 +98,12 @@ def libpq_options(connect_timeout_s: int, statement_timeout_ms: int) -> dict[str
 
 
 def eventstore_env(
-    database_url: str, *, pool_size: int = 10, create_table: bool = True, timeouts: Timeouts | None = None
-) -> dict[str, str]:
+    database_url: str, *, pool_size: int = 10, create_table: bool = True, timeouts: Timeouts | None = None,
+    pre_ping: bool = True,
+) -> dict[str, str]:  # fmt: skip
     """The ``eventsourcing`` environment for a ``postgresql://`` URL (``create_table``: create the
-    event store's tables if missing; processes started after the service prepared them need not)."""
+    event store's tables if missing; processes started after the service prepared them need not;
+    ``pre_ping``: check each connection before use, for callers that cannot just start over)."""
     url = urlparse(database_url)
     if url.scheme not in ("postgresql", "postgres"):
         raise ValueError("DATABASE_URL must be a postgresql:// URL")
@@ -122,7 +124,7 @@ def eventstore_env(
         "POSTGRES_MAX_OVERFLOW": str(pool_size),
         # Off on purpose: with it on, a tailing reader was seen to skip events (DESIGN.md).
         "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
-        "POSTGRES_PRE_PING": "y",
+        "POSTGRES_PRE_PING": "y" if pre_ping else "n",
         "CREATE_TABLE": "y" if create_table else "n",
     }
 

@@ -147,6 +147,7 @@ class Sealer:
         self._pending: list[ChainCheckpoint] = []
         self._in_flight: list[tuple[ChainCheckpoint, Any, float]] = []
         self._stop = threading.Event()
+        self._drained = False  # the last read sealed everything up to the log's horizon
 
     # -- running ------------------------------------------------------------------------------
 
@@ -158,7 +159,7 @@ class Sealer:
         self.publish_head()
         try:
             while not self._stop.is_set():
-                if self.seal_once() == 0:
+                if self.seal_once() == 0 or self._drained:
                     self._on_timer()
                     self.wait_for_new(idle_wait)
         finally:
@@ -167,9 +168,13 @@ class Sealer:
     def seal_once(self) -> int:
         """Reads after the head, seals what it may; returns how many rows it read (0: nothing new)."""
         rows, horizon = self.log.read(self.head.position, self.batch_size)
+        # A short batch sealed whole read everything up to the horizon: anything committed since has
+        # notified the waiter (it listens before this read), so reading again at once would find nothing.
+        self._drained = False
         if not rows:
             return 0
         sealable = self._before_unsettled_gap(rows)
+        self._drained = len(rows) < self.batch_size and len(sealable) == len(rows)
         if len(sealable) < len(rows):
             # A gap that may still fill: wait out the transactions that could fill it, then re-read.
             self.writers.wait_until_ended(self.writers.holding(), self._stop)

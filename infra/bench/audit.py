@@ -231,10 +231,11 @@ class SealWatch:
         return sorted((sealed[i] - seen[i]) * 1000 for i in ids if i in seen and i in sealed)
 
 
-def lag_with_and_without_sealing(container: Container, lag_run: Callable[[], Figures], rounds: int = 2) -> Figures:
+def lag_with_and_without_sealing(container: Container, lag_run: Callable[[], Figures], rounds: int = 3) -> Figures:
     """The benchmark's steady-rate lag run without and with the sealer in the service, alternately,
-    ``rounds`` times each (medians reported: the machine is shared); the seal lag of every event of the
-    runs with it, from its commit (``SealWatch``) and from its timestamp."""
+    ``rounds`` times each (medians reported: the machine is shared, and a p99 over ten seconds moves
+    with whatever else runs; three rounds let one disturbed run not decide the figure); the seal lag of
+    every event of the runs with it, from its commit (``SealWatch``) and from its timestamp."""
     table = container.event_store.recorder.events_table_name
     runs: dict[str, list[Figures]] = {"off": [], "on": []}
     lags: list[float] = []

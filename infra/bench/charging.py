@@ -45,6 +45,7 @@ from psycopg import sql
 from infra.bench.support import delete_topics
 from infra.container import resolve_endpoints
 from infra.settings import Settings, get_settings
+from producers.catalogue import relay_scopes
 
 TOKEN = "bench-cpo"
 PARTY = ("NL", "BEN")
@@ -105,6 +106,7 @@ class Service:
             self.processes.append(subprocess.Popen(command, env=env))
             if command is layouts[0]:
                 self._wait_ready()
+        self._wait_workers(relays=0 if api_only else len(relay_scopes()))
 
     def _wait_ready(self, timeout: float = 120.0) -> None:
         deadline = time.monotonic() + timeout
@@ -120,6 +122,31 @@ class Service:
                 pass
             time.sleep(0.3)
         raise RuntimeError("the service did not become ready")
+
+    def _wait_workers(self, relays: int, timeout: float = 120.0) -> None:
+        """Waits until the service is in its steady state: every worker of the API's process up, and the
+        relay processes started (each holds its scope's advisory lock once running; with ``split`` they
+        live in the other process, which has no HTTP).  Relay processes take seconds of CPU to start,
+        and the figures are those of a running service, not of its start."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+            connection.request("GET", "/readyz")
+            health = json.loads(connection.getresponse().read())
+            connection.close()
+            if all(w["up"] for w in health.get("workers", [])) and self._scope_locks() >= relays:
+                return
+            time.sleep(0.2)
+        raise RuntimeError("the service's workers did not all come up")
+
+    def _scope_locks(self) -> int:
+        with psycopg.connect(self.server_url, autocommit=True) as conn:
+            row = conn.execute(
+                "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database"
+                " WHERE l.locktype = 'advisory' AND l.granted AND l.classid::int = hashtext('sessionstream.relay')"
+                " AND d.datname = %s", (self.name,),
+            ).fetchone()  # fmt: skip
+        return int(row[0]) if row else 0
 
     def stop(self) -> None:
         for process in self.processes:
