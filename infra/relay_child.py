@@ -6,7 +6,6 @@ supervision; this module is the child's side: the pipe, the scope's lock, the te
 from __future__ import annotations
 
 import os
-import signal
 import sys
 import threading
 import time
@@ -19,8 +18,7 @@ from typing import Any
 import psycopg
 import structlog
 
-from consumers.error_policy import TRANSIENT, transient
-from consumers.supervisor import attempt_state, describe
+from infra.child import Child, close_container, serve
 from infra.container import Container, Endpoints
 from infra.postgres import NotifyWaiter
 from infra.settings import Settings
@@ -28,35 +26,8 @@ from producers.relay import RelayStopped, Scope
 
 log = structlog.get_logger(__name__)
 
-#: A relay rebuilt this long after the previous one started is past its backoff.
-HEALTHY_AFTER_S = 10.0
 #: How often a relay that publishes nothing checks that it still holds its scope's lock.
 IDLE_LOCK_CHECK_S = 1.0
-
-
-class _Pipe:
-    """The child's end: sends from the relay's thread and the main one, never interleaved."""
-
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
-        self.lock = threading.Lock()
-        self._progress_at = 0.0
-
-    def send(self, message: tuple[Any, ...]) -> None:
-        with self.lock:
-            try:
-                self.conn.send(message)
-            except OSError:
-                pass  # the parent is gone; the listener stops us
-
-    def on_published(self, count: int, position: int) -> None:
-        self.send(("published", count, position))
-
-    def on_progress(self, position: int, horizon: int) -> None:
-        now = time.monotonic()
-        if position >= horizon or now - self._progress_at >= 0.5:  # at most twice a second while behind
-            self._progress_at = now
-            self.send(("progress", position, horizon))
 
 
 class ScopeLock:
@@ -129,48 +100,19 @@ def _pause_once(marker: Path | None, stopping: threading.Event) -> Callable[[int
 
 def child_main(settings: Settings, endpoints: Endpoints, scope: Scope, conn: Connection) -> None:
     """The child process: runs one scope's relay, rebuilt after any failure, until told to stop or orphaned."""
-    from infra import logging as logs
 
-    logs.configure(settings.log_level, settings.log_json)
-    stopping = threading.Event()
-    go = threading.Event()
-    relays: list[Any] = []
-    pipe = _Pipe(conn)
-
-    def stop(*_args: Any) -> None:
-        stopping.set()
-        go.set()
-        for relay in list(relays):
-            relay.stop()
-
-    signal.signal(signal.SIGTERM, stop)
-    # Ctrl+C reaches the whole process group: the parent decides, and says "stop" (or goes away).
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-    def listen() -> None:
-        try:
-            while (message := conn.recv()) != "stop":
-                if message == "go":
-                    go.set()
-        except (EOFError, OSError):
-            pass  # the parent is gone
-        stop()
-
-    threading.Thread(target=listen, name="parent", daemon=True).start()
-    pause = _pause_once(settings.fault_relay_pause_file, stopping)
-    failures = 0
-    first = True
-    while not stopping.is_set():
-        started = time.monotonic()
+    def attempt(child: Child) -> None:
+        pause = _pause_once(settings.fault_relay_pause_file, child.stopping)  # the file says whether it did
         # The parent prepared the tables; the relay reads with one connection and reads ahead with another.
         container = Container(
             settings, endpoints, create_event_store=False, store_pool_size=2, store_pre_ping=False
         )
+        relay: Any = None
         try:
             name = container.relay_position_name(scope)
-            with scope_lock(endpoints.database_url, name, stopping, lambda: pipe.send(("state", "standby", None))) as lock:
+            with scope_lock(endpoints.database_url, name, child.stopping, child.standby) as lock:
                 if lock is None:
-                    break
+                    return
 
                 def checkpoint(sent: int, lock: ScopeLock = lock) -> None:
                     # Still the scope's only publisher: else stop before recording anything.  A batch
@@ -183,46 +125,24 @@ def child_main(settings: Settings, endpoints: Endpoints, scope: Scope, conn: Con
                 waiter = NotifyWaiter(endpoints.database_url, f"{container.event_store.name.lower()}_events")
                 try:
                     relay = container.relay(
-                        scope, wait_for_new=waiter, metrics=pipe, checkpoint=checkpoint,
+                        scope, wait_for_new=waiter, metrics=child.pipe, checkpoint=checkpoint,
                         message_max_bytes=settings.kafka_message_max_bytes,
                     )  # fmt: skip
-                    relays.append(relay)
-                    if stopping.is_set():
-                        break
-                    if first:
-                        pipe.send(("ready", relay.stats.position))
-                        go.wait()
-                        first = False
-                    pipe.send(("state", "running", None))
-                    pipe.send(("progress", relay.stats.position, relay.stats.position))
-                    if not stopping.is_set():
+                    child.stops.append(relay.stop)
+                    if child.stopping.is_set():
+                        return
+                    child.started(relay.stats.position)
+                    child.pipe.send(("progress", relay.stats.position, relay.stats.position))
+                    if not child.stopping.is_set():
                         relay.run()
                 finally:
                     waiter.close()
-        except Exception as error:  # noqa: BLE001 - rebuilt after a pause, from the recorded position
-            if stopping.is_set():
-                break
-            failures = 1 if time.monotonic() - started >= HEALTHY_AFTER_S else failures + 1
-            pipe.send(("state", "retrying", describe(error)))
-            if not transient(error):
-                log.error("relay raised", scope=scope.name, exc_info=error)
-            stopping.wait(TRANSIENT(attempt_state(failures)))
         finally:
-            for relay in relays:
+            if relay is not None:
                 log.info("relay stopped", scope=scope.name, position=relay.stats.position)
-            relays.clear()
-            _close(container, quickly=stopping.is_set())
+            close_container(container, quickly=child.stopping.is_set())
 
-
-def _close(container: Container, *, quickly: bool) -> None:
-    """Closes the container; when stopping, gives unacknowledged messages a second, not ten."""
-    producer = container._producer
-    if producer is not None:
-        producer.close(timeout=1 if quickly else 10)
-    try:
-        container.close()
-    except Exception:  # noqa: BLE001 - a pool closing over a dead server may complain
-        log.debug("container close failed", exc_info=True)
+    serve(settings, conn, f"relay:{scope.name}", attempt)
 
 
 if __name__ == "__main__":

@@ -37,9 +37,9 @@ import structlog
 
 from consumers.supervisor import Condition
 from infra.container import Container, Endpoints
+from infra.relay_child import scope_lock  # noqa: F401 - the one-shot commands take a scope's lock too
 from infra.settings import PROJECT_ROOT, Settings
 from producers.catalogue import relay_scopes
-from infra.relay_child import scope_lock  # noqa: F401 - the one-shot commands take a scope's lock too
 from producers.relay import RelayMetrics, Scope
 
 log = structlog.get_logger(__name__)
@@ -53,11 +53,14 @@ class RelayProcess:
     otherwise it starts as soon as it is ready.  ``head`` gives the log's highest notification id as
     last sampled, for the lag."""
 
+    #: The child's module (``python -m``); it reads ``payload()`` from the pipe first.
+    module = "infra.relay_child"
+
     def __init__(
-        self, settings: Settings, endpoints: Endpoints, scope: Scope, metrics: RelayMetrics | None = None,
+        self, settings: Settings, endpoints: Endpoints, scope: Scope | None, metrics: RelayMetrics | None = None,
         *, gated: bool = False, head: Callable[[], int] | None = None,
     ) -> None:  # fmt: skip
-        self.name = f"relay:{scope.name}"
+        self.name = f"relay:{scope.name}" if scope is not None else self.module
         self.settings = settings
         self.endpoints = endpoints
         self.scope = scope
@@ -88,14 +91,17 @@ class RelayProcess:
         ours, theirs = socket.socketpair()
         env = self.settings.child_env()
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "infra.relay_child", str(theirs.fileno())], pass_fds=[theirs.fileno()], env=env,
+            [sys.executable, "-m", self.module, str(theirs.fileno())], pass_fds=[theirs.fileno()], env=env,
             cwd=PROJECT_ROOT,
         )  # fmt: skip
         theirs.close()
         self._conn = Connection(ours.detach())
-        self._conn.send((self.settings, self.endpoints, self.scope))
+        self._conn.send(self.payload())
         self._reader = threading.Thread(target=self._read, name=f"{self.name}:reader", daemon=True)
         self._reader.start()
+
+    def payload(self) -> tuple[Any, ...]:
+        return (self.settings, self.endpoints, self.scope)
 
     def run(self) -> None:
         self.start()
@@ -114,7 +120,7 @@ class RelayProcess:
         """Waits for the child to end (the reader thread reaps it); terminates it after ``timeout``."""
         if self._process is None or self.ended.wait(timeout):
             return
-        log.warning("relay process did not stop in time; killing it", worker=self.name)
+        log.warning("child process did not stop in time; killing it", worker=self.name)
         self._process.kill()
         self.ended.wait(5)
 

@@ -29,6 +29,7 @@ import structlog
 from consumers.supervisor import Supervised, Supervisor
 
 from infra.audit.sealer import SealerRun
+from infra.audit.sealer_child import SealerProcess
 from infra.container import Container
 from infra.kafka import BROKER
 from infra.metrics import PrometheusMetrics
@@ -116,7 +117,7 @@ class Service:
                 make = relay_factory(container, scope, metrics, head=lambda: watch.head)
                 add(f"relay:{scope.name}", make)
         if seal:
-            add(SealerRun.name, lambda: SealerRun(container))
+            add(SealerRun.name, lambda: SealerProcess(container.settings, container.endpoints))
         for name in PROJECTIONS if projections is None else projections:
             add(f"projection:{name}", lambda name=name: container.projection_runner(name, metrics=metrics))
         if inbound:

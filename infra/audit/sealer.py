@@ -283,12 +283,11 @@ def sealer_for(container: Any, sender: Sender | None = None, **kwargs: Any) -> S
 
 
 class SealerRun:
-    """What ``sessionstream run`` runs (``run`` until ``stop``, in a ``Worker`` thread of
-    ``infra.service``): the sealer of the container's log, holding a PostgreSQL advisory lock while it
-    runs, so two instances on one database never seal at once, woken by the store's NOTIFY.
-
-    A thread, not a process like the relay: sealing is a few microseconds of Python per event (it
-    decodes nothing), so it costs the service's other threads little."""
+    """The sealer of the container's log as a worker (``run`` until ``stop``), holding a PostgreSQL
+    advisory lock while it runs, so two instances on one database never seal at once, woken by the
+    store's NOTIFY.  ``sessionstream run`` runs it in a process of its own (``infra.audit.sealer_child``):
+    as a thread of the service it shared the interpreter lock with the requests and the read models'
+    consumers, which it woke up to a hundred times a second."""
 
     name = "audit:sealer"
 
@@ -322,6 +321,8 @@ class SealerRun:
             producer = kafka.producer(self.container.endpoints.kafka_bootstrap, **{"client.id": "sessionstream-sealer"})
             try:
                 self.sealer = sealer_for(self.container, producer, wait_for_new=waiter, metrics=self.metrics)
+                if self.metrics is not None:  # where the chain stands before anything new is sealed
+                    self.metrics.on_sealed(0, self.sealer.head.position)
                 if not self._stopping.is_set():
                     self.sealer.run()
             finally:

@@ -43,7 +43,8 @@ from typing import Any
 from infra.audit.chain import TABLE as CHAIN_TABLE
 from infra.audit.log import timestamp_of
 from infra.audit.rebuild import empty, replay_into
-from infra.audit.sealer import SealerWorker, sealer_for
+from infra.audit.sealer import sealer_for
+from infra.audit.sealer_child import SealerProcess
 from infra.container import Container
 from projections.catalogue import PROJECTIONS
 
@@ -155,6 +156,11 @@ def rebuild_rates(container: Container) -> Figures:
     return figures
 
 
+def _sealer(container: Container) -> SealerProcess:
+    """The sealer as ``sessionstream run`` runs it: a process of its own."""
+    return SealerProcess(container.settings, container.endpoints)
+
+
 def _reset_relay(container: Container) -> None:
     _sql(container, "DELETE FROM public.relay_positions")
 
@@ -169,7 +175,7 @@ def relay_with_and_without_sealing(container: Container, relay_run: Callable[[],
         _reset_relay(container)
         if label == "backlog":
             _sql(container, f"TRUNCATE {CHAIN_TABLE}")
-        worker = SealerWorker(container) if label != "off" else None
+        worker = _sealer(container) if label != "off" else None
         if worker is not None:
             worker.start()
         try:
@@ -245,16 +251,16 @@ def lag_with_and_without_sealing(container: Container, lag_run: Callable[[], Fig
             runs["off"].append(lag_run())
             continue
         first = int(_sql(container, f"SELECT coalesce(max(notification_id), 0) FROM {table}")[0][0]) + 1
-        worker = SealerWorker(container)
+        worker = _sealer(container)
         worker.start()
         try:
             wait = time.monotonic() + 300  # the backlog first: the lag run starts from a sealed log
-            while (worker.sealer is None or worker.sealer.head.position < first - 1) and time.monotonic() < wait:
+            while worker.position < first - 1 and worker.error is None and time.monotonic() < wait:
                 time.sleep(0.05)
             with SealWatch(container.endpoints.database_url, table) as watch:
                 runs["on"].append(lag_run())
                 last = int(_sql(container, f"SELECT max(notification_id) FROM {table}")[0][0])
-                while (worker.sealer is None or worker.sealer.head.position < last) and time.monotonic() < wait + 60:
+                while worker.position < last and worker.error is None and time.monotonic() < wait + 60:
                     time.sleep(0.05)
         finally:
             worker.stop()
