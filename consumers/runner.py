@@ -38,6 +38,10 @@ log = structlog.get_logger(__name__)
 
 #: Seconds between two lag measurements while idle.
 LAG_EVERY_S = 1.0
+#: Seconds at least between two lag measurements, and between two offset commits to the broker, while
+#: batches stream in: both were taken after every batch, which under a stream of small batches (a
+#: PATCH a few milliseconds) was a tenth of a consumer's work and a commit request per batch at the broker.
+BUSY_EVERY_S = 0.25
 
 
 class Stopped(Exception):
@@ -122,6 +126,9 @@ class ConsumerRunner:
         self.condition = Condition(f"consumer:{handler.group}")
         self._lag_events = 0
         self._lag_at = 0.0
+        self._applied_at = 0.0  # when the last batch was applied
+        self._unsent_offsets: dict[tuple[str, int], int] = {}  # applied, not yet committed to the broker
+        self._sent_offsets_at = 0.0
         self._last_record_ms = 0
         self._caught_up_at = time.time()
 
@@ -161,7 +168,10 @@ class ConsumerRunner:
                 self.last_batch_at = time.monotonic()
                 if records:
                     self._process(records)
-                elif self.last_batch_at - self._lag_at >= LAG_EVERY_S:
+                    continue
+                if self._unsent_offsets:
+                    self._send_offsets()
+                if self._lag_at <= self._applied_at or self.last_batch_at - self._lag_at >= LAG_EVERY_S:
                     self._measure_lag()
         except Stopped:
             pass
@@ -169,7 +179,9 @@ class ConsumerRunner:
             self.failed = error
             raise
         finally:
-            consumer.close()  # commits nothing: enable.auto.commit is off; leaves the group at once
+            if self._unsent_offsets:
+                self._send_offsets()
+            consumer.close()  # commits nothing itself: enable.auto.commit is off; leaves the group at once
 
     def _poll(self, consumer: Consumer) -> list[Record]:
         """Waits up to the poll timeout for a first record, then takes what is already fetched, up to
@@ -212,14 +224,12 @@ class ConsumerRunner:
             self.condition.ok()
         self.applied += len(records)
         self._last_record_ms = max(self._last_record_ms, records[-1].timestamp_ms)
-        assert self.consumer is not None
-        try:
-            self.consumer.commit(
-                offsets=[TopicPartition(t, p, o) for (t, p), o in next_offsets.items()], asynchronous=True
-            )
-        except KafkaException:
-            pass  # for lag tools only: our offsets are in PostgreSQL
-        self._measure_lag()
+        self._unsent_offsets.update(next_offsets)
+        self._applied_at = now = time.monotonic()
+        if now - self._sent_offsets_at >= BUSY_EVERY_S:
+            self._send_offsets()
+        if now - self._lag_at >= BUSY_EVERY_S:
+            self._measure_lag()
         if self.metrics:
             self.metrics.on_batch(self.handler.group, len(records), time.perf_counter() - started, self._lag_events)
 
@@ -235,6 +245,16 @@ class ConsumerRunner:
                         partition=letter.partition, offset=letter.offset, error=type(letter.error).__name__,
                     )  # fmt: skip
             save_offsets(cur, self.handler.group, next_offsets)
+
+    def _send_offsets(self) -> None:
+        """Commits the applied offsets to the broker too, for lag tools only: ours are in PostgreSQL."""
+        assert self.consumer is not None
+        offsets = [TopicPartition(t, p, o) for (t, p), o in self._unsent_offsets.items()]
+        self._unsent_offsets, self._sent_offsets_at = {}, time.monotonic()
+        try:
+            self.consumer.commit(offsets=offsets, asynchronous=True)
+        except KafkaException:
+            pass
 
     def _measure_lag(self) -> None:
         """Records between our position and the end of each assigned partition (from fetch metadata)."""
