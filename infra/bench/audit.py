@@ -156,11 +156,6 @@ def rebuild_rates(container: Container) -> Figures:
     return figures
 
 
-def _sealer(container: Container) -> SealerProcess:
-    """The sealer as ``sessionstream run`` runs it: a process of its own."""
-    return SealerProcess(container.settings, container.endpoints)
-
-
 def _reset_relay(container: Container) -> None:
     _sql(container, "DELETE FROM public.relay_positions")
 
@@ -175,7 +170,7 @@ def relay_with_and_without_sealing(container: Container, relay_run: Callable[[],
         _reset_relay(container)
         if label == "backlog":
             _sql(container, f"TRUNCATE {CHAIN_TABLE}")
-        worker = _sealer(container) if label != "off" else None
+        worker = SealerProcess(container.settings, container.endpoints) if label != "off" else None
         if worker is not None:
             worker.start()
         try:
@@ -251,7 +246,7 @@ def lag_with_and_without_sealing(container: Container, lag_run: Callable[[], Fig
             runs["off"].append(lag_run())
             continue
         first = int(_sql(container, f"SELECT coalesce(max(notification_id), 0) FROM {table}")[0][0]) + 1
-        worker = _sealer(container)
+        worker = SealerProcess(container.settings, container.endpoints)
         worker.start()
         try:
             wait = time.monotonic() + 300  # the backlog first: the lag run starts from a sealed log
