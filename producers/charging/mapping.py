@@ -9,7 +9,7 @@ changes apart from its casing (R-1, and the key is lower-cased).
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any
 from uuid import UUID
@@ -18,7 +18,7 @@ from domain.charging.documents import to_document
 from domain.charging.session import ChargingSession
 from producers.charging import messages as v1
 from producers.charging.topics import SESSIONS, session_key
-from producers.registry import Outgoing, UnmappedEventError, leaf_event_classes
+from producers.registry import REMEMBER, FirstEvents, Outgoing, UnmappedEventError, leaf_event_classes, to_look_up
 
 CONTEXT = "charging"
 KeyLookup = Callable[[UUID], str]
@@ -66,30 +66,55 @@ def to_message(event: Any, key: str) -> v1.Message:
 
 
 class IdentityIndex:
-    """Each session aggregate's key; a miss is answered by the aggregate's first version."""
+    """Each session aggregate's key, for the ``maxsize`` aggregates seen last; a miss is answered by the
+    aggregate's first version: one read each, or, with ``first_events`` while a batch is mapped, one read
+    for every session of the batch that would miss (``ahead``)."""
 
-    def __init__(self, repository: Any, maxsize: int = 200_000) -> None:
+    def __init__(self, repository: Any, maxsize: int = REMEMBER, first_events: FirstEvents | None = None) -> None:
         self.repository = repository
         self.maxsize = maxsize
+        self.first_events = first_events
         self._keys: OrderedDict[UUID, str] = OrderedDict()
+        self._ahead: Sequence[Any] = ()
 
     def see(self, event: Any) -> None:
-        if isinstance(event, (E.Created, E.Replaced)):
+        if _carries_key(event):
             self._remember(event.originator_id, key_of_session(event.session))
 
     def __call__(self, aggregate_id: UUID) -> str:
         key = self._keys.get(aggregate_id)
+        if key is None and self._ahead:
+            self._learn(aggregate_id)
+            key = self._keys.get(aggregate_id)
         if key is None:
             first = self.repository.get(aggregate_id, version=1)
             key = key_of_session(first.document)
             self._remember(aggregate_id, key)
         return key
 
+    def ahead(self, events: Sequence[Any]) -> None:
+        """The batch being mapped (``producers.registry.Bound.batch``), read ahead on a miss."""
+        if self.first_events is not None:
+            self._ahead = events
+
+    def _learn(self, missed: UUID) -> None:
+        """The keys of every session of the batch that would miss, ``missed`` included, from their
+        ``Created`` (whose identity is the first version's), in one read."""
+        wanted = to_look_up(self._ahead, ROUTES, _carries_key, self._keys)
+        wanted.add(missed)
+        assert self.first_events is not None
+        for first in self.first_events(wanted):
+            self.see(first)
+
     def _remember(self, aggregate_id: UUID, key: str) -> None:
         self._keys[aggregate_id] = key
         self._keys.move_to_end(aggregate_id)
         if len(self._keys) > self.maxsize:
             self._keys.popitem(last=False)
+
+
+def _carries_key(event: Any) -> bool:
+    return isinstance(event, (E.Created, E.Replaced))
 
 
 #: Every published event class -> its topic (``producers.registry.ContextMapping.routes``).
@@ -102,17 +127,23 @@ class ChargingMapping:
     context = CONTEXT
     routes = ROUTES
 
-    def bind(self, repository: Any) -> Callable[[Any], list[Outgoing]]:
-        keys = IdentityIndex(repository)
+    def bind(self, repository: Any, *, remember: int = REMEMBER, first_events: FirstEvents | None = None) -> Bound:
+        return Bound(IdentityIndex(repository, remember, first_events))
 
-        def messages(event: Any) -> list[Outgoing]:
-            if type(event) not in ROUTES:
-                raise UnmappedEventError(type(event))
-            keys.see(event)
-            message = to_message(event, keys(event.originator_id))
-            return [Outgoing(SESSIONS, message.session_key, message, message.type, CONTEXT)]  # type: ignore[attr-defined]
 
-        return messages
+class Bound:
+    """The charging mapping bound to one relay or replay (``ContextMapping.bind``)."""
+
+    def __init__(self, keys: IdentityIndex) -> None:
+        self.keys = keys
+        self.ahead = keys.ahead
+
+    def __call__(self, event: Any) -> list[Outgoing]:
+        if type(event) not in ROUTES:
+            raise UnmappedEventError(type(event))
+        self.keys.see(event)
+        message = to_message(event, self.keys(event.originator_id))
+        return [Outgoing(SESSIONS, message.session_key, message, message.type, CONTEXT)]  # type: ignore[attr-defined]
 
 
 MAPPING = ChargingMapping()

@@ -8,7 +8,7 @@ repeat the parent's id, so a ``ParentIndex`` looks it up.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from typing import Any
 from uuid import UUID, uuid5
@@ -25,7 +25,7 @@ from producers.eventsessions import mail_messages as mail
 from producers.eventsessions import messages as v1
 from producers.eventsessions import topics as es_topics
 from producers.notifications import OutgoingNotification
-from producers.registry import Outgoing, UnmappedEventError, leaf_event_classes
+from producers.registry import REMEMBER, FirstEvents, Outgoing, UnmappedEventError, leaf_event_classes, to_look_up
 
 ParentLookup = Callable[[UUID], UUID]
 
@@ -287,12 +287,16 @@ def to_messages(event: Any, parent_of: ParentLookup) -> list[Outgoing]:
 
 
 class ParentIndex:
-    """Remembers each aggregate's parent event; a miss is answered by the aggregate's first event."""
+    """Remembers the parent event of the ``maxsize`` aggregates seen last; a miss is answered by the
+    aggregate's first event: one read each, or, with ``first_events`` while a batch is mapped, one read
+    for every aggregate of the batch that would miss (``ahead``)."""
 
-    def __init__(self, repository: Any, maxsize: int = 200_000) -> None:
+    def __init__(self, repository: Any, maxsize: int = REMEMBER, first_events: FirstEvents | None = None) -> None:
         self.repository = repository
         self.maxsize = maxsize
+        self.first_events = first_events
         self._parents: OrderedDict[UUID, UUID] = OrderedDict()
+        self._ahead: Sequence[Any] = ()
 
     def see(self, event: Any) -> None:
         parent = parent_id_of_created(event)
@@ -301,10 +305,27 @@ class ParentIndex:
 
     def __call__(self, aggregate_id: UUID) -> UUID:
         parent = self._parents.get(aggregate_id)
+        if parent is None and self._ahead:
+            self._learn(aggregate_id)
+            parent = self._parents.get(aggregate_id)
         if parent is None:
             parent = self.repository.get(aggregate_id, version=1).event_id
             self._remember(aggregate_id, parent)
         return parent
+
+    def ahead(self, events: Sequence[Any]) -> None:
+        """The batch being mapped (``producers.registry.Bound.batch``), read ahead on a miss."""
+        if self.first_events is not None:
+            self._ahead = events
+
+    def _learn(self, missed: UUID) -> None:
+        """The parents of every aggregate of the batch that would miss, ``missed`` included, from their
+        first events, in one read (``maxsize`` at least a batch keeps them until they are used)."""
+        wanted = to_look_up(self._ahead, _LOOKED_UP, _carries_parent, self._parents)
+        wanted.add(missed)
+        assert self.first_events is not None
+        for first in self.first_events(wanted):
+            self.see(first)
 
     def _remember(self, aggregate_id: UUID, parent_id: UUID) -> None:
         self._parents[aggregate_id] = parent_id
@@ -321,20 +342,34 @@ _ROUTE_OF: dict[type, tuple[type, str, Builder]] = {
 ROUTES: dict[type, str] = {event_class: route[1] for event_class, route in _ROUTE_OF.items()}
 
 
+#: The event classes whose parent may have to be looked up (aggregates not keyed by themselves).
+_LOOKED_UP = frozenset(c for c, (aggregate, _, _) in _ROUTE_OF.items() if aggregate not in _SELF_KEYED)
+
+
+def _carries_parent(event: Any) -> bool:
+    return parent_id_of_created(event) is not None
+
+
+class Bound:
+    """The event-sessions mapping bound to one relay or replay (``ContextMapping.bind``)."""
+
+    def __init__(self, parents: ParentIndex) -> None:
+        self.parents = parents
+        self.ahead = parents.ahead
+
+    def __call__(self, event: Any) -> list[Outgoing]:
+        self.parents.see(event)
+        return to_messages(event, self.parents)
+
+
 class EventSessionsMapping:
     """The event-sessions ``ContextMapping`` (see ``producers.registry``)."""
 
     context = CONTEXT
     routes = ROUTES
 
-    def bind(self, repository: Any) -> Callable[[Any], list[Outgoing]]:
-        parents = ParentIndex(repository)
-
-        def messages(event: Any) -> list[Outgoing]:
-            parents.see(event)
-            return to_messages(event, parents)
-
-        return messages
+    def bind(self, repository: Any, *, remember: int = REMEMBER, first_events: FirstEvents | None = None) -> Bound:
+        return Bound(ParentIndex(repository, remember, first_events))
 
 
 MAPPING = EventSessionsMapping()
