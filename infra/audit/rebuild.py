@@ -64,8 +64,8 @@ def in_flight(batch: int) -> int:
 
 
 def remember(batch: int) -> int:
-    """How many aggregates' parents (keys) the mapping keeps: more than a batch, so that answers read
-    ahead for a batch are not forgotten before it is mapped, and a few batches' worth, so that an
+    """How many aggregates' parents (keys) the mapping keeps: at least twice a batch, so that a batch
+    that misses costs one read (``producers.registry.Bound.batch``), and a few batches' worth, so that an
     aggregate active in recent batches needs no read at all."""
     return 4 * batch
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")

@@ -105,6 +105,12 @@ class IdentityIndex:
         assert self.first_events is not None
         for first in self.first_events(wanted):
             self.see(first)
+        # Every aggregate of the batch is now among the newest, and the batch adds at most its length: with
+        # ``maxsize`` at least twice a batch, none is forgotten before it is used (one read per batch).
+        known = self._keys
+        for event in self._ahead:
+            if event.originator_id in known:
+                known.move_to_end(event.originator_id)
 
     def _remember(self, aggregate_id: UUID, key: str) -> None:
         self._keys[aggregate_id] = key

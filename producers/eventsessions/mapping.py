@@ -320,12 +320,18 @@ class ParentIndex:
 
     def _learn(self, missed: UUID) -> None:
         """The parents of every aggregate of the batch that would miss, ``missed`` included, from their
-        first events, in one read (``maxsize`` at least a batch keeps them until they are used)."""
+        first events, in one read."""
         wanted = to_look_up(self._ahead, _LOOKED_UP, _carries_parent, self._parents)
         wanted.add(missed)
         assert self.first_events is not None
         for first in self.first_events(wanted):
             self.see(first)
+        # Every aggregate of the batch is now among the newest, and the batch adds at most its length: with
+        # ``maxsize`` at least twice a batch, none is forgotten before it is used (one read per batch).
+        known = self._parents
+        for event in self._ahead:
+            if event.originator_id in known:
+                known.move_to_end(event.originator_id)
 
     def _remember(self, aggregate_id: UUID, parent_id: UUID) -> None:
         self._parents[aggregate_id] = parent_id
