@@ -22,7 +22,6 @@ from psycopg_pool import ConnectionPool
 
 from consumers.projector import Failure, apply_isolating, record_error
 from infra.audit.log import first_rows
-
 from producers.catalogue import REGISTRY, decoder_for
 from producers.registry import Bound
 from projections.base import Projection, create_tables, lock_projection

@@ -43,7 +43,8 @@ from typing import Any
 from infra.audit.chain import TABLE as CHAIN_TABLE
 from infra.audit.log import timestamp_of
 from infra.audit.rebuild import empty, replay_into
-from infra.audit.sealer import SealerWorker, sealer_for
+from infra.audit.sealer import sealer_for
+from infra.audit.sealer_run import SealerWorker
 from infra.container import Container
 from projections.catalogue import PROJECTIONS
 
