@@ -23,7 +23,7 @@ from psycopg_pool import ConnectionPool
 from consumers.projector import Failure, apply_isolating, record_error
 from infra.audit.log import first_rows
 from producers.catalogue import REGISTRY, decoder_for
-from producers.registry import Bound
+from producers.registry import Bound, ahead_of_events
 from projections.base import Projection, create_tables, lock_projection
 from projections.catalogue import LIVE_SCHEMA
 
@@ -67,7 +67,7 @@ class Replay:
                 return self.applied
             events = [self.app.mapper.to_domain_event(notification) for notification in notifications]
             # The same JSON round trip as the live consumers: the read model sees what Kafka carries.
-            with self.messages_of.batch(events):
+            with self.messages_of.batch(ahead_of_events(events)):
                 messages = [
                     decoder_for(out.topic)(out.message.__pydantic_serializer__.to_json(out.message))
                     for event in events

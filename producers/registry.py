@@ -43,8 +43,12 @@ class UnmappedEventError(LookupError):
 
 
 #: Builds the messages of one event, with whatever state the binding keeps (a parent index, ...).  A
-#: binding that looks things up per aggregate may also have ``ahead(events)`` (see ``Bound.batch``).
+#: binding that looks things up per aggregate may also have ``ahead(batch)`` (see ``Bound.batch``).
 BoundMapping = Callable[[Any], list[Outgoing]]
+
+#: The batch about to be mapped, as (event class, aggregate id) in log order: made only when a lookup
+#: misses, so a replay that reads rows need not keep the batch's decoded events (``ahead_of_events``).
+Ahead = Callable[[], Iterable[tuple[type, UUID]]]
 
 #: The first stored event of each of the given aggregates, read in one go (a rebuild's bulk lookup).
 FirstEvents = Callable[[Collection[UUID]], Iterable[Any]]
@@ -72,17 +76,22 @@ class ContextMapping(Protocol):
         ...
 
 
-def to_look_up(events: Iterable[Any], routes: Container[type], carries: Callable[[Any], bool],
+def ahead_of_events(events: Sequence[Any]) -> Ahead:
+    """``Bound.batch``'s view of decoded events."""
+    return lambda: ((type(event), event.originator_id) for event in events)
+
+
+def to_look_up(batch: Iterable[tuple[type, UUID]], routes: Container[type], carrying: Container[type],
                known: Container[UUID]) -> set[UUID]:  # fmt: skip
-    """The aggregates that mapping ``events`` in this order would look up: events of ``routes`` that do
-    not carry the answer themselves, of aggregates neither ``known`` nor answered by an earlier event."""
+    """The aggregates that mapping ``batch`` in this order would look up: events of ``routes`` that are
+    not of a ``carrying`` class (one that holds the answer), of aggregates neither ``known`` nor answered
+    by an earlier event of the batch."""
     answered: set[UUID] = set()
     wanted: set[UUID] = set()
-    for event in events:
-        if type(event) not in routes:
+    for event_class, aggregate_id in batch:
+        if event_class not in routes:
             continue
-        aggregate_id = event.originator_id
-        if carries(event):
+        if event_class in carrying:
             answered.add(aggregate_id)
         elif aggregate_id not in answered and aggregate_id not in known:
             wanted.add(aggregate_id)
@@ -127,7 +136,7 @@ class Registry:
     def bind(self, repository: Any, *, remember: int = REMEMBER, first_events: FirstEvents | None = None) -> Bound:
         """Every context's mapping bound to ``repository`` (see ``ContextMapping.bind``)."""
         bound: dict[type, BoundMapping] = {}
-        lookahead: list[Callable[[Sequence[Any]], None]] = []
+        lookahead: list[Callable[[Ahead | None], None]] = []
         for mapping in self.mappings:
             one = mapping.bind(repository, remember=remember, first_events=first_events)
             bound.update(dict.fromkeys(mapping.routes, one))
@@ -141,7 +150,7 @@ class Bound:
 
     __slots__ = ("_bound", "_lookahead")
 
-    def __init__(self, bound: dict[type, BoundMapping], lookahead: tuple[Callable[[Sequence[Any]], None], ...]) -> None:
+    def __init__(self, bound: dict[type, BoundMapping], lookahead: tuple[Callable[[Ahead | None], None], ...]) -> None:
         self._bound = bound
         self._lookahead = lookahead
 
@@ -152,17 +161,17 @@ class Bound:
         return build(event)
 
     @contextmanager
-    def batch(self, events: Sequence[Any]) -> Iterator[None]:
-        """Inside, ``events`` are mapped, in this order: the first lookup that misses reads the answers of
-        every aggregate of the batch that would miss, in one go (bindings given ``first_events``; the others
-        look up one aggregate at a time).  Nothing is paid while nothing misses."""
+    def batch(self, batch: Ahead) -> Iterator[None]:
+        """Inside, the events of ``batch`` are mapped, in its order: the first lookup that misses reads the
+        answers of every aggregate of the batch that would miss, in one go (bindings given ``first_events``;
+        the others look up one aggregate at a time).  Nothing is paid while nothing misses."""
         for ahead in self._lookahead:
-            ahead(events)
+            ahead(batch)
         try:
             yield
         finally:
             for ahead in self._lookahead:
-                ahead(())
+                ahead(None)
 
 
 def leaf_event_classes(aggregates: Iterable[type]) -> set[type]:

@@ -153,13 +153,15 @@ def replay_into(
         while (rows := rows_in.get()) is not _END:
             if failures:
                 continue
-            events = [decode(row) for row in rows]
-            with messages_of.batch(events):
+            # Each row decoded and mapped at once (a batch of decoded events kept for a second pass cost
+            # about a tenth of the rate); a miss looks at the batch's rows, not at decoded events.
+            with messages_of.batch(lambda rows=rows: [(decode.class_of(row), row.originator_id) for row in rows]):
                 messages = [
-                    as_consumed(out.topic, out.message) for event in events for out in messages_of(event)
+                    as_consumed(out.topic, out.message)
+                    for row in rows
+                    for out in messages_of(decode(row))
                     if out.topic in topics
-                ]  # fmt: skip
-            del events  # the batch's events are not held while the next batch waits
+                ]
             counts["events"] += len(rows)
             batches_out.put((messages, len(rows), rows[-1].id))
     except BaseException as error:

@@ -9,7 +9,7 @@ changes apart from its casing (R-1, and the key is lower-cased).
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from typing import Any
 from uuid import UUID
@@ -18,7 +18,15 @@ from domain.charging.documents import to_document
 from domain.charging.session import ChargingSession
 from producers.charging import messages as v1
 from producers.charging.topics import SESSIONS, session_key
-from producers.registry import REMEMBER, FirstEvents, Outgoing, UnmappedEventError, leaf_event_classes, to_look_up
+from producers.registry import (
+    REMEMBER,
+    Ahead,
+    FirstEvents,
+    Outgoing,
+    UnmappedEventError,
+    leaf_event_classes,
+    to_look_up,
+)
 
 CONTEXT = "charging"
 KeyLookup = Callable[[UUID], str]
@@ -75,10 +83,10 @@ class IdentityIndex:
         self.maxsize = maxsize
         self.first_events = first_events
         self._keys: OrderedDict[UUID, str] = OrderedDict()
-        self._ahead: Sequence[Any] = ()
+        self._ahead: Ahead | None = None
 
     def see(self, event: Any) -> None:
-        if _carries_key(event):
+        if isinstance(event, _CARRYING_KEY):
             self._remember(event.originator_id, key_of_session(event.session))
 
     def __call__(self, aggregate_id: UUID) -> str:
@@ -92,25 +100,26 @@ class IdentityIndex:
             self._remember(aggregate_id, key)
         return key
 
-    def ahead(self, events: Sequence[Any]) -> None:
+    def ahead(self, batch: Ahead | None) -> None:
         """The batch being mapped (``producers.registry.Bound.batch``), read ahead on a miss."""
         if self.first_events is not None:
-            self._ahead = events
+            self._ahead = batch
 
     def _learn(self, missed: UUID) -> None:
         """The keys of every session of the batch that would miss, ``missed`` included, from their
         ``Created`` (whose identity is the first version's), in one read."""
-        wanted = to_look_up(self._ahead, ROUTES, _carries_key, self._keys)
+        assert self._ahead is not None and self.first_events is not None
+        batch = list(self._ahead())
+        wanted = to_look_up(batch, ROUTES, _CARRYING, self._keys)
         wanted.add(missed)
-        assert self.first_events is not None
         for first in self.first_events(wanted):
             self.see(first)
         # Every aggregate of the batch is now among the newest, and the batch adds at most its length: with
         # ``maxsize`` at least twice a batch, none is forgotten before it is used (one read per batch).
         known = self._keys
-        for event in self._ahead:
-            if event.originator_id in known:
-                known.move_to_end(event.originator_id)
+        for _, aggregate_id in batch:
+            if aggregate_id in known:
+                known.move_to_end(aggregate_id)
 
     def _remember(self, aggregate_id: UUID, key: str) -> None:
         self._keys[aggregate_id] = key
@@ -119,12 +128,13 @@ class IdentityIndex:
             self._keys.popitem(last=False)
 
 
-def _carries_key(event: Any) -> bool:
-    return isinstance(event, (E.Created, E.Replaced))
+#: The events that carry the session's identity.
+_CARRYING_KEY = (E.Created, E.Replaced)
 
 
 #: Every published event class -> its topic (``producers.registry.ContextMapping.routes``).
 ROUTES: dict[type, str] = dict.fromkeys(leaf_event_classes([ChargingSession]), SESSIONS)
+_CARRYING = frozenset(c for c in ROUTES if issubclass(c, _CARRYING_KEY))
 
 
 class ChargingMapping:

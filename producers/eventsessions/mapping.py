@@ -8,7 +8,7 @@ repeat the parent's id, so a ``ParentIndex`` looks it up.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 from uuid import UUID, uuid5
@@ -25,7 +25,15 @@ from producers.eventsessions import mail_messages as mail
 from producers.eventsessions import messages as v1
 from producers.eventsessions import topics as es_topics
 from producers.notifications import OutgoingNotification
-from producers.registry import REMEMBER, FirstEvents, Outgoing, UnmappedEventError, leaf_event_classes, to_look_up
+from producers.registry import (
+    REMEMBER,
+    Ahead,
+    FirstEvents,
+    Outgoing,
+    UnmappedEventError,
+    leaf_event_classes,
+    to_look_up,
+)
 
 ParentLookup = Callable[[UUID], UUID]
 
@@ -225,13 +233,16 @@ _SELF_KEYED = (ParentEvent, EventType, TimeslotCatalogue)
 CONTEXT = "eventsessions"
 
 
+#: First events that name their aggregate's parent event: their own id, or their ``event_id``.
+_OWN_ID_FIRST = (ParentEvent.Created, EventType.Created, TimeslotCatalogue.Created)
+_PARENT_ID_FIRST = (Session.Scheduled, Registration.Registered, MailTemplate.Created, MailSchedule.Scheduled)
+
+
 def parent_id_of_created(event: Any) -> UUID | None:
     """The parent event's id, when ``event`` is an aggregate's first event (else None)."""
-    if isinstance(event, ParentEvent.Created):
+    if isinstance(event, _OWN_ID_FIRST):
         return event.originator_id
-    if isinstance(event, (EventType.Created, TimeslotCatalogue.Created)):
-        return event.originator_id
-    if isinstance(event, (Session.Scheduled, Registration.Registered, MailTemplate.Created, MailSchedule.Scheduled)):
+    if isinstance(event, _PARENT_ID_FIRST):
         return event.event_id
     return None
 
@@ -296,7 +307,7 @@ class ParentIndex:
         self.maxsize = maxsize
         self.first_events = first_events
         self._parents: OrderedDict[UUID, UUID] = OrderedDict()
-        self._ahead: Sequence[Any] = ()
+        self._ahead: Ahead | None = None
 
     def see(self, event: Any) -> None:
         parent = parent_id_of_created(event)
@@ -313,25 +324,26 @@ class ParentIndex:
             self._remember(aggregate_id, parent)
         return parent
 
-    def ahead(self, events: Sequence[Any]) -> None:
+    def ahead(self, batch: Ahead | None) -> None:
         """The batch being mapped (``producers.registry.Bound.batch``), read ahead on a miss."""
         if self.first_events is not None:
-            self._ahead = events
+            self._ahead = batch
 
     def _learn(self, missed: UUID) -> None:
         """The parents of every aggregate of the batch that would miss, ``missed`` included, from their
         first events, in one read."""
-        wanted = to_look_up(self._ahead, _LOOKED_UP, _carries_parent, self._parents)
+        assert self._ahead is not None and self.first_events is not None
+        batch = list(self._ahead())
+        wanted = to_look_up(batch, _LOOKED_UP, _CARRYING, self._parents)
         wanted.add(missed)
-        assert self.first_events is not None
         for first in self.first_events(wanted):
             self.see(first)
         # Every aggregate of the batch is now among the newest, and the batch adds at most its length: with
         # ``maxsize`` at least twice a batch, none is forgotten before it is used (one read per batch).
         known = self._parents
-        for event in self._ahead:
-            if event.originator_id in known:
-                known.move_to_end(event.originator_id)
+        for _, aggregate_id in batch:
+            if aggregate_id in known:
+                known.move_to_end(aggregate_id)
 
     def _remember(self, aggregate_id: UUID, parent_id: UUID) -> None:
         self._parents[aggregate_id] = parent_id
@@ -348,12 +360,10 @@ _ROUTE_OF: dict[type, tuple[type, str, Builder]] = {
 ROUTES: dict[type, str] = {event_class: route[1] for event_class, route in _ROUTE_OF.items()}
 
 
-#: The event classes whose parent may have to be looked up (aggregates not keyed by themselves).
+#: The event classes whose parent may have to be looked up (aggregates not keyed by themselves), and
+#: those that carry it (``parent_id_of_created``).
 _LOOKED_UP = frozenset(c for c, (aggregate, _, _) in _ROUTE_OF.items() if aggregate not in _SELF_KEYED)
-
-
-def _carries_parent(event: Any) -> bool:
-    return parent_id_of_created(event) is not None
+_CARRYING = frozenset(c for c in _ROUTE_OF if issubclass(c, _OWN_ID_FIRST + _PARENT_ID_FIRST))
 
 
 class Bound:

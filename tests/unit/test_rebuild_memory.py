@@ -19,6 +19,7 @@ from domain.eventsessions.seats import RegistrationState
 from domain.shared.clock import FrozenClock
 from infra.audit import rebuild
 from producers.catalogue import REGISTRY
+from producers.registry import ahead_of_events
 from producers.relay import Row
 
 NOW = datetime(2027, 1, 10, 8, tzinfo=timezone.utc)
@@ -83,7 +84,7 @@ def test_a_mapping_that_remembers_few_parents_reads_what_it_misses_one_batch_at_
     got = []
     batches = [events[i : i + size] for i in range(0, len(events), size)]
     for batch in batches:
-        with bound.batch(batch):
+        with bound.batch(ahead_of_events(batch)):
             got += [o for e in batch for o in bound(e)]
 
     assert _messages(got) == expected
@@ -109,7 +110,7 @@ class FakeBound:
         return [type("Out", (), {"topic": "t", "message": event})()]
 
     @contextmanager
-    def batch(self, events: list[Any]) -> Iterator[None]:
+    def batch(self, ahead: Any) -> Iterator[None]:
         yield
 
 

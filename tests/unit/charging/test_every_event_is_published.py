@@ -15,6 +15,7 @@ from producers.catalogue import REGISTRY, decoder_for
 from producers.charging import messages as v1
 from producers.charging.mapping import MAPPING, IdentityIndex
 from producers.charging.topics import SESSIONS
+from producers.registry import ahead_of_events
 
 from tests.unit.charging.conftest import period, session_body
 from tests.unit.charging.examples import ROUND_TRIP_SESSIONS, load
@@ -110,7 +111,7 @@ def test_CH24_a_replay_that_remembers_few_sessions_reads_their_keys_a_batch_at_a
     bound = REGISTRY.bind(type("Repository", (), {"get": staticmethod(get)})(), remember=4, first_events=first_events)
     got = []
     for start in range(0, len(events), 2):
-        with bound.batch(events[start : start + 2]):
+        with bound.batch(ahead_of_events(events[start : start + 2])):
             got += [out for event in events[start : start + 2] for out in bound(event)]
 
     expected = [out for event in events for out in REGISTRY.bind(app.repository)(event)]
