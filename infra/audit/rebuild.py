@@ -68,6 +68,8 @@ def remember(batch: int) -> int:
     that misses costs one read (``producers.registry.Bound.batch``), and a few batches' worth, so that an
     aggregate active in recent batches needs no read at all."""
     return 4 * batch
+
+
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
