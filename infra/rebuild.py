@@ -21,8 +21,9 @@ from psycopg import sql
 from psycopg_pool import ConnectionPool
 
 from consumers.projector import Failure, apply_isolating, record_error
-
+from infra.audit.log import first_rows
 from producers.catalogue import REGISTRY, decoder_for
+from producers.registry import Bound, ahead_of_events
 from projections.base import Projection, create_tables, lock_projection
 from projections.catalogue import LIVE_SCHEMA
 
@@ -44,10 +45,16 @@ class Replay:
     failures: list[Failure] = field(default_factory=list)
     #: Record each failure in ``projection_errors`` (a rebuild of the live read model does).
     record_failures: bool = False
-    messages_of: Callable[[Any], list[Any]] = field(init=False)
+    messages_of: Bound = field(init=False)
 
     def __post_init__(self) -> None:
-        self.messages_of = REGISTRY.bind(self.app.repository)
+        # A few batches' worth of parents (keys) remembered, the rest read a batch at a time: memory does
+        # not grow with the store (``infra.audit.rebuild``).
+        to_event = self.app.mapper.to_domain_event
+        self.messages_of = REGISTRY.bind(
+            self.app.repository, remember=4 * self.batch_size,
+            first_events=lambda ids: [to_event(row) for row in first_rows(self.app, ids)],
+        )  # fmt: skip
 
     def run(self, progress: Progress | None = None) -> int:
         """Replays up to the end of the log as it is now; returns the number of messages applied."""
@@ -58,13 +65,15 @@ class Replay:
             )
             if not notifications:
                 return self.applied
+            events = [self.app.mapper.to_domain_event(notification) for notification in notifications]
             # The same JSON round trip as the live consumers: the read model sees what Kafka carries.
-            messages = [
-                decoder_for(out.topic)(out.message.__pydantic_serializer__.to_json(out.message))
-                for notification in notifications
-                for out in self.messages_of(self.app.mapper.to_domain_event(notification))
-                if out.topic in topics
-            ]
+            with self.messages_of.batch(ahead_of_events(events)):
+                messages = [
+                    decoder_for(out.topic)(out.message.__pydantic_serializer__.to_json(out.message))
+                    for event in events
+                    for out in self.messages_of(event)
+                    if out.topic in topics
+                ]
             with self.pool.connection() as conn, conn.transaction():
                 cur = conn.cursor()
                 cur.execute(sql.SQL("SET LOCAL search_path TO {}").format(sql.Identifier(self.schema)))

@@ -58,9 +58,9 @@ class RelayProcess:
 
     def __init__(
         self, settings: Settings, endpoints: Endpoints, scope: Scope | None, metrics: RelayMetrics | None = None,
-        *, gated: bool = False, head: Callable[[], int] | None = None,
+        *, gated: bool = False, head: Callable[[], int] | None = None, name: str | None = None,
     ) -> None:  # fmt: skip
-        self.name = f"relay:{scope.name}" if scope is not None else self.module
+        self.name = name or f"relay:{scope.name if scope is not None else self.module}"
         self.settings = settings
         self.endpoints = endpoints
         self.scope = scope

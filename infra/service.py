@@ -28,8 +28,8 @@ import structlog
 
 from consumers.supervisor import Supervised, Supervisor
 
-from infra.audit.sealer import SealerRun
 from infra.audit.sealer_child import SealerProcess
+from infra.audit.sealer_run import SealerRun
 from infra.container import Container
 from infra.kafka import BROKER
 from infra.metrics import PrometheusMetrics

@@ -107,6 +107,11 @@ class EventDecoder:
             return self._decoders[d["_type_"]](d["_data_"])
         return d
 
+    def class_of(self, row: Row) -> type:
+        """The class of the event ``row`` holds (a renamed one by its current name), without decoding it."""
+        known = self._classes.get((row.topic, type(row.originator_id)))
+        return known[0] if known is not None else cast(type, resolve_topic(row.topic))
+
     def __call__(self, row: Row) -> Any:
         if not self.fast:
             return self.mapper.to_domain_event(row)

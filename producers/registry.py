@@ -13,7 +13,8 @@ its Python module, so moving a module does not rename history for auditors.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Container, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 from uuid import UUID
@@ -41,8 +42,20 @@ class UnmappedEventError(LookupError):
         self.event_class = event_class
 
 
-#: Builds the messages of one event, with whatever state the binding keeps (a parent index, ...).
+#: Builds the messages of one event, with whatever state the binding keeps (a parent index, ...).  A
+#: binding that looks things up per aggregate may also have ``ahead(batch)`` (see ``Bound.batch``).
 BoundMapping = Callable[[Any], list[Outgoing]]
+
+#: The batch about to be mapped, as (event class, aggregate id) in log order: made only when a lookup
+#: misses, so a replay that reads rows need not keep the batch's decoded events (``ahead_of_events``).
+Ahead = Callable[[], Iterable[tuple[type, UUID]]]
+
+#: The first stored event of each of the given aggregates, read in one go (a rebuild's bulk lookup).
+FirstEvents = Callable[[Collection[UUID]], Iterable[Any]]
+
+#: How many aggregates a binding remembers (a parent event, a key) unless told otherwise: the relay's
+#: figure, where a miss costs one read of the aggregate's first version.
+REMEMBER = 200_000
 
 
 class ContextMapping(Protocol):
@@ -54,9 +67,35 @@ class ContextMapping(Protocol):
         """Every published event class -> the domain topic its message goes to."""
         ...
 
-    def bind(self, repository: Any) -> BoundMapping:
-        """The mapping for one relay: ``repository`` answers lookups the events do not carry."""
+    def bind(
+        self, repository: Any, *, remember: int = REMEMBER, first_events: FirstEvents | None = None
+    ) -> BoundMapping:
+        """The mapping for one relay or replay: ``repository`` answers, one aggregate at a time, lookups the
+        events do not carry; at most ``remember`` aggregates' answers are kept; with ``first_events``, a miss
+        while a batch is mapped (``Bound.batch``) reads the answers of the whole batch at once."""
         ...
+
+
+def ahead_of_events(events: Sequence[Any]) -> Ahead:
+    """``Bound.batch``'s view of decoded events."""
+    return lambda: ((type(event), event.originator_id) for event in events)
+
+
+def to_look_up(batch: Iterable[tuple[type, UUID]], routes: Container[type], carrying: Container[type],
+               known: Container[UUID]) -> set[UUID]:  # fmt: skip
+    """The aggregates that mapping ``batch`` in this order would look up: events of ``routes`` that are
+    not of a ``carrying`` class (one that holds the answer), of aggregates neither ``known`` nor answered
+    by an earlier event of the batch."""
+    answered: set[UUID] = set()
+    wanted: set[UUID] = set()
+    for event_class, aggregate_id in batch:
+        if event_class not in routes:
+            continue
+        if event_class in carrying:
+            answered.add(aggregate_id)
+        elif aggregate_id not in answered and aggregate_id not in known:
+            wanted.add(aggregate_id)
+    return wanted
 
 
 def type_name(event_class: type) -> str:
@@ -94,19 +133,45 @@ class Registry:
         messages go to."""
         return {prefix: topic for cls, topic in self.topic_of.items() for prefix in aggregate_prefixes(cls)}
 
-    def bind(self, repository: Any) -> Callable[[Any], list[Outgoing]]:
+    def bind(self, repository: Any, *, remember: int = REMEMBER, first_events: FirstEvents | None = None) -> Bound:
+        """Every context's mapping bound to ``repository`` (see ``ContextMapping.bind``)."""
         bound: dict[type, BoundMapping] = {}
+        lookahead: list[Callable[[Ahead | None], None]] = []
         for mapping in self.mappings:
-            one = mapping.bind(repository)
+            one = mapping.bind(repository, remember=remember, first_events=first_events)
             bound.update(dict.fromkeys(mapping.routes, one))
+            if (ahead := getattr(one, "ahead", None)) is not None:
+                lookahead.append(ahead)
+        return Bound(bound, tuple(lookahead))
 
-        def messages(event: Any) -> list[Outgoing]:
-            build = bound.get(type(event))
-            if build is None:
-                raise UnmappedEventError(type(event))
-            return build(event)
 
-        return messages
+class Bound:
+    """The registry bound to a repository: ``bound(event)`` is the event's messages."""
+
+    __slots__ = ("_bound", "_lookahead")
+
+    def __init__(self, bound: dict[type, BoundMapping], lookahead: tuple[Callable[[Ahead | None], None], ...]) -> None:
+        self._bound = bound
+        self._lookahead = lookahead
+
+    def __call__(self, event: Any) -> list[Outgoing]:
+        build = self._bound.get(type(event))
+        if build is None:
+            raise UnmappedEventError(type(event))
+        return build(event)
+
+    @contextmanager
+    def batch(self, batch: Ahead) -> Iterator[None]:
+        """Inside, the events of ``batch`` are mapped, in its order: the first lookup that misses reads the
+        answers of every aggregate of the batch that would miss, in one go (bindings given ``first_events``;
+        the others look up one aggregate at a time).  Nothing is paid while nothing misses."""
+        for ahead in self._lookahead:
+            ahead(batch)
+        try:
+            yield
+        finally:
+            for ahead in self._lookahead:
+                ahead(None)
 
 
 def leaf_event_classes(aggregates: Iterable[type]) -> set[type]:

@@ -14,10 +14,11 @@ assumption that no command commits that long after deciding.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 from psycopg import sql
 from psycopg.rows import tuple_row
@@ -93,6 +94,20 @@ class LogReader:
             if (since is None or at >= since) and (until is None or at <= until):
                 kept.append(row)
         return kept, False
+
+
+def first_rows(app: Any, aggregate_ids: Collection[UUID]) -> list[Row]:
+    """The first stored event (version 1) of each of ``aggregate_ids``, in one query (the primary key's
+    index answers it): what a replay's mapping would otherwise read one aggregate at a time."""
+    recorder = app.recorder
+    table = sql.Identifier(recorder.datastore.schema, recorder.events_table_name)
+    with recorder.datastore.get_connection() as conn:
+        # %b: the ids travel as one binary array, like the read models' own batch lookups.
+        fetched = conn.cursor(row_factory=tuple_row, binary=True).execute(sql.SQL(
+            "SELECT notification_id, originator_id, originator_version, topic, state FROM {}"
+            " WHERE originator_id = ANY(%b) AND originator_version = 1"
+        ).format(table), (list(aggregate_ids),)).fetchall()  # fmt: skip
+    return [Row(r[0], r[1], r[2], r[3], bytes(r[4])) for r in fetched]
 
 
 def _prefixes_of(event_class: type) -> tuple[str, ...]:

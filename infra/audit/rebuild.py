@@ -5,8 +5,14 @@ three overlapping stages: a reader thread fetches the log (``infra.audit.log``: 
 cursor, binary rows, only the aggregates whose messages the read model consumes), this thread decodes
 the rows with the relay's ``EventDecoder`` and maps them through the registry, and a writer thread
 applies each batch in one transaction with the read model's own ``track_versions``/``fresh`` + ``apply``
-(its ``fold`` copies large batches: ``projections.base.write_rows``).  Queues between the stages are
-short, so memory stays flat however large the store is.
+(its ``fold`` copies large batches: ``projections.base.write_rows``).
+
+Memory stays flat however large the store is: at most ``in_flight(batch)`` rows (with their events
+and messages) are held at once, a few batches of ``BATCH`` rows, and the mapping remembers the parent
+or key of at most ``remember(batch)`` aggregates; what it does not remember, it reads for a whole batch
+in one query on its first miss (``Bound.batch`` with ``infra.audit.log.first_rows``), never one
+aggregate at a time.  Both bounds are reached after a few batches, so a store of 50,000 events and one of
+1,000,000 cost the same memory.  (Rows in the read model's tables grow with the store, but in PostgreSQL.)
 
 The messages are the objects the mapping built.  The live consumers see them after a JSON round trip
 through Kafka; the round trip is made here too, for each message class, until one of its messages
@@ -31,7 +37,7 @@ from typing import Any
 from psycopg import sql
 from psycopg_pool import ConnectionPool
 
-from infra.audit.log import BATCH, LogReader, Window, prefixes
+from infra.audit.log import LogReader, Window, first_rows, prefixes
 from producers.catalogue import REGISTRY, decoder_for
 from producers.relay import EventDecoder
 from projections import base
@@ -43,6 +49,27 @@ Progress = Callable[[int, int], None]  # (events read, last notification id)
 # ``fresh`` is being renamed ``track_versions``: either name serves.
 _track_versions = getattr(base, "track_versions", None) or getattr(base, "fresh")
 _END = object()
+
+#: Rows per batch: small enough that the batches in flight (``in_flight``) stay a few megabytes, large
+#: enough that each transaction and each fetch costs little per event.
+BATCH = 2_000
+#: Batches waiting between two stages.
+QUEUED = 2
+
+
+def in_flight(batch: int) -> int:
+    """The most rows a replay holds at once: one batch being fetched, mapped and written each, and
+    ``QUEUED`` waiting before the mapping and before the writer."""
+    return batch * (3 + 2 * QUEUED)
+
+
+def remember(batch: int) -> int:
+    """How many aggregates' parents (keys) the mapping keeps: at least twice a batch, so that a batch
+    that misses costs one read (``producers.registry.Bound.batch``), and a few batches' worth, so that an
+    aggregate active in recent batches needs no read at all."""
+    return 4 * batch
+
+
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
@@ -86,10 +113,12 @@ def replay_into(
     topics = set(projection.topics)
     reader = LogReader(app, Window(after=after, prefixes=prefixes(REGISTRY, topics=projection.topics), until=until), batch)
     decode = EventDecoder(app.mapper)
-    messages_of = REGISTRY.bind(app.repository)
+    messages_of = REGISTRY.bind(
+        app.repository, remember=remember(batch), first_events=lambda ids: [decode(r) for r in first_rows(app, ids)]
+    )
     as_consumed = RoundTrip()
-    rows_in: queue.Queue[Any] = queue.Queue(maxsize=2)
-    batches_out: queue.Queue[Any] = queue.Queue(maxsize=2)
+    rows_in: queue.Queue[Any] = queue.Queue(maxsize=QUEUED)
+    batches_out: queue.Queue[Any] = queue.Queue(maxsize=QUEUED)
     failures: list[BaseException] = []
     counts = {"events": 0, "applied": 0}
 
@@ -126,12 +155,15 @@ def replay_into(
         while (rows := rows_in.get()) is not _END:
             if failures:
                 continue
-            messages = [
-                as_consumed(out.topic, out.message)
-                for row in rows
-                for out in messages_of(decode(row))
-                if out.topic in topics
-            ]
+            # Each row decoded and mapped at once (a batch of decoded events kept for a second pass cost
+            # about a tenth of the rate); a miss looks at the batch's rows, not at decoded events.
+            with messages_of.batch(lambda rows=rows: [(decode.class_of(row), row.originator_id) for row in rows]):
+                messages = [
+                    as_consumed(out.topic, out.message)
+                    for row in rows
+                    for out in messages_of(decode(row))
+                    if out.topic in topics
+                ]
             counts["events"] += len(rows)
             batches_out.put((messages, len(rows), rows[-1].id))
     except BaseException as error:

@@ -20,6 +20,8 @@ own EXCLUSIVE table lock the list is nearly always empty and a gap is a rolled-b
 conflict), settled at once; the rule does not rely on that lock, so an insert by another path (SQL
 behind the application's back, a recorder without the lock) is never passed over while it can
 still commit.
+
+``infra.audit.sealer_run`` runs it in the service: under the log's lock, through PostgreSQL outages.
 """
 
 from __future__ import annotations
@@ -111,6 +113,7 @@ class Writers:
     def close(self) -> None:
         if self._conn is not None:
             self._conn.close()
+            self._conn = None
 
 
 class Sealer:
@@ -128,6 +131,7 @@ class Sealer:
         wait_for_new: Callable[[float], None] | None = None,
         metrics: SealMetrics | None = None,
         now: Callable[[], float] = time.monotonic,
+        still_ours: Callable[[], None] | None = None,
     ) -> None:
         self.store = store
         self.sender = sender
@@ -138,6 +142,9 @@ class Sealer:
         self.wait_for_new = wait_for_new or (lambda timeout: threading.Event().wait(min(timeout, 0.005)))
         self.metrics = metrics
         self.now = now
+        #: Raises if this sealer no longer holds the log's lock (``infra.audit.sealer_run``): checked
+        #: before every append, so a sealer that lost it never appends beside the one that took it over.
+        self.still_ours = still_ours
         self.log = NotificationLog(app.recorder, None)
         self.head: Head = store.head()
         self.settled = self.head.position  # gaps at or below this id are known to stay gaps
@@ -153,6 +160,16 @@ class Sealer:
 
     def stop(self) -> None:
         self._stop.set()
+
+    def resume(self, wait_for_new: Callable[[float], None], still_ours: Callable[[], None] | None) -> None:
+        """Carries on after PostgreSQL was away: from the head the chain table has, not the one in memory
+        (links are committed without waiting for the WAL flush, so a crash may have lost the last ones;
+        they are sealed again, identically), with the gap rule starting afresh from there, and with new
+        connections.  Checkpoints not yet acknowledged are kept and sent again."""
+        self.wait_for_new, self.still_ours = wait_for_new, still_ours
+        self.writers.close()
+        self.head = self.store.head()
+        self.settled = self.head.position
 
     def run(self, idle_wait: float = 0.5) -> None:
         """Seals until ``stop()``; publishes the head at start, on its timer and at the end."""
@@ -193,6 +210,8 @@ class Sealer:
 
     def _append(self, rows: list[Row]) -> None:
         links = seal(self.head.hash, rows)
+        if self.still_ours is not None:
+            self.still_ours()
         self.store.append(links)
         before = self.head.events
         position, digest = links[-1]
@@ -280,77 +299,3 @@ def sealer_for(container: Any, sender: Sender | None = None, **kwargs: Any) -> S
         Writers(container.endpoints.database_url, app.recorder),
         topic_prefix=container.settings.topic_prefix, **kwargs,
     )  # fmt: skip
-
-
-class SealerRun:
-    """The sealer of the container's log as a worker (``run`` until ``stop``), holding a PostgreSQL
-    advisory lock while it runs, so two instances on one database never seal at once, woken by the
-    store's NOTIFY.  ``sessionstream run`` runs it in a process of its own (``infra.audit.sealer_child``):
-    as a thread of the service it shared the interpreter lock with the requests and the read models'
-    consumers, which it woke up to a hundred times a second."""
-
-    name = "audit:sealer"
-
-    def __init__(self, container: Any, metrics: SealMetrics | None = None) -> None:
-        self.container = container
-        self.metrics = metrics
-        self.sealer: Sealer | None = None
-        self._stopping = threading.Event()
-
-    def stop(self) -> None:
-        self._stopping.set()
-        if self.sealer is not None:
-            self.sealer.stop()
-
-    def run(self) -> None:
-        from infra import kafka
-        from infra.postgres import NotifyWaiter
-
-        url = self.container.endpoints.database_url
-        recorder = self.container.event_store.recorder
-        with psycopg.connect(url, autocommit=True) as lock:
-            while not lock.execute(
-                "SELECT pg_try_advisory_lock(hashtext('sessionstream.audit'), hashtext(%s))",
-                (recorder.events_table_name,),
-            ).fetchone()[0]:  # type: ignore[index]
-                log.info("waiting for another sealer of this log to stop")
-                if self._stopping.wait(0.5):
-                    return
-            waiter = NotifyWaiter(url, recorder.channel_name)
-            # Its own producer: its flushes wait for its checkpoints only.
-            producer = kafka.producer(self.container.endpoints.kafka_bootstrap, **{"client.id": "sessionstream-sealer"})
-            try:
-                self.sealer = sealer_for(self.container, producer, wait_for_new=waiter, metrics=self.metrics)
-                if self.metrics is not None:  # where the chain stands before anything new is sealed
-                    self.metrics.on_sealed(0, self.sealer.head.position)
-                if not self._stopping.is_set():
-                    self.sealer.run()
-            finally:
-                waiter.close()
-                producer.close(10)
-                if self.sealer is not None:
-                    self.sealer.writers.close()
-
-
-class SealerWorker(SealerRun):
-    """``SealerRun`` in a thread of its own, for the benchmark and the tests."""
-
-    def __init__(self, container: Any, metrics: SealMetrics | None = None) -> None:
-        super().__init__(container, metrics)
-        self.error: BaseException | None = None
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._body, name=self.name, daemon=True)
-        self._thread.start()
-
-    def join(self, timeout: float | None = None) -> None:
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    def _body(self) -> None:
-        try:
-            self.run()
-        except BaseException as error:  # noqa: BLE001 - the caller looks at it
-            self.error = error
-            log.exception("sealer stopped")

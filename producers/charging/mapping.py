@@ -18,7 +18,15 @@ from domain.charging.documents import to_document
 from domain.charging.session import ChargingSession
 from producers.charging import messages as v1
 from producers.charging.topics import SESSIONS, session_key
-from producers.registry import Outgoing, UnmappedEventError, leaf_event_classes
+from producers.registry import (
+    REMEMBER,
+    Ahead,
+    FirstEvents,
+    Outgoing,
+    UnmappedEventError,
+    leaf_event_classes,
+    to_look_up,
+)
 
 CONTEXT = "charging"
 KeyLookup = Callable[[UUID], str]
@@ -66,24 +74,52 @@ def to_message(event: Any, key: str) -> v1.Message:
 
 
 class IdentityIndex:
-    """Each session aggregate's key; a miss is answered by the aggregate's first version."""
+    """Each session aggregate's key, for the ``maxsize`` aggregates seen last; a miss is answered by the
+    aggregate's first version: one read each, or, with ``first_events`` while a batch is mapped, one read
+    for every session of the batch that would miss (``ahead``)."""
 
-    def __init__(self, repository: Any, maxsize: int = 200_000) -> None:
+    def __init__(self, repository: Any, maxsize: int = REMEMBER, first_events: FirstEvents | None = None) -> None:
         self.repository = repository
         self.maxsize = maxsize
+        self.first_events = first_events
         self._keys: OrderedDict[UUID, str] = OrderedDict()
+        self._ahead: Ahead | None = None
 
     def see(self, event: Any) -> None:
-        if isinstance(event, (E.Created, E.Replaced)):
+        if isinstance(event, _CARRYING_KEY):
             self._remember(event.originator_id, key_of_session(event.session))
 
     def __call__(self, aggregate_id: UUID) -> str:
         key = self._keys.get(aggregate_id)
+        if key is None and self._ahead:
+            self._learn(aggregate_id)
+            key = self._keys.get(aggregate_id)
         if key is None:
             first = self.repository.get(aggregate_id, version=1)
             key = key_of_session(first.document)
             self._remember(aggregate_id, key)
         return key
+
+    def ahead(self, batch: Ahead | None) -> None:
+        """The batch being mapped (``producers.registry.Bound.batch``), read ahead on a miss."""
+        if self.first_events is not None:
+            self._ahead = batch
+
+    def _learn(self, missed: UUID) -> None:
+        """The keys of every session of the batch that would miss, ``missed`` included, from their
+        ``Created`` (whose identity is the first version's), in one read."""
+        assert self._ahead is not None and self.first_events is not None
+        batch = list(self._ahead())
+        wanted = to_look_up(batch, ROUTES, _CARRYING, self._keys)
+        wanted.add(missed)
+        for first in self.first_events(wanted):
+            self.see(first)
+        # Every aggregate of the batch is now among the newest, and the batch adds at most its length: with
+        # ``maxsize`` at least twice a batch, none is forgotten before it is used (one read per batch).
+        known = self._keys
+        for _, aggregate_id in batch:
+            if aggregate_id in known:
+                known.move_to_end(aggregate_id)
 
     def _remember(self, aggregate_id: UUID, key: str) -> None:
         self._keys[aggregate_id] = key
@@ -92,8 +128,13 @@ class IdentityIndex:
             self._keys.popitem(last=False)
 
 
+#: The events that carry the session's identity.
+_CARRYING_KEY = (E.Created, E.Replaced)
+
+
 #: Every published event class -> its topic (``producers.registry.ContextMapping.routes``).
 ROUTES: dict[type, str] = dict.fromkeys(leaf_event_classes([ChargingSession]), SESSIONS)
+_CARRYING = frozenset(c for c in ROUTES if issubclass(c, _CARRYING_KEY))
 
 
 class ChargingMapping:
@@ -102,17 +143,23 @@ class ChargingMapping:
     context = CONTEXT
     routes = ROUTES
 
-    def bind(self, repository: Any) -> Callable[[Any], list[Outgoing]]:
-        keys = IdentityIndex(repository)
+    def bind(self, repository: Any, *, remember: int = REMEMBER, first_events: FirstEvents | None = None) -> Bound:
+        return Bound(IdentityIndex(repository, remember, first_events))
 
-        def messages(event: Any) -> list[Outgoing]:
-            if type(event) not in ROUTES:
-                raise UnmappedEventError(type(event))
-            keys.see(event)
-            message = to_message(event, keys(event.originator_id))
-            return [Outgoing(SESSIONS, message.session_key, message, message.type, CONTEXT)]  # type: ignore[attr-defined]
 
-        return messages
+class Bound:
+    """The charging mapping bound to one relay or replay (``ContextMapping.bind``)."""
+
+    def __init__(self, keys: IdentityIndex) -> None:
+        self.keys = keys
+        self.ahead = keys.ahead
+
+    def __call__(self, event: Any) -> list[Outgoing]:
+        if type(event) not in ROUTES:
+            raise UnmappedEventError(type(event))
+        self.keys.see(event)
+        message = to_message(event, self.keys(event.originator_id))
+        return [Outgoing(SESSIONS, message.session_key, message, message.type, CONTEXT)]  # type: ignore[attr-defined]
 
 
 MAPPING = ChargingMapping()

@@ -179,7 +179,8 @@ class ClassroomMapping:
     context = CONTEXT
     routes = ROUTES
 
-    def bind(self, repository: Any) -> Callable[[Any], list[Outgoing]]:
+    def bind(self, repository: Any, **_options: Any) -> Callable[[Any], list[Outgoing]]:
+        # Every message is built from its own event: nothing to remember or look up.
         return to_messages
 
 

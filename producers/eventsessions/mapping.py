@@ -25,7 +25,15 @@ from producers.eventsessions import mail_messages as mail
 from producers.eventsessions import messages as v1
 from producers.eventsessions import topics as es_topics
 from producers.notifications import OutgoingNotification
-from producers.registry import Outgoing, UnmappedEventError, leaf_event_classes
+from producers.registry import (
+    REMEMBER,
+    Ahead,
+    FirstEvents,
+    Outgoing,
+    UnmappedEventError,
+    leaf_event_classes,
+    to_look_up,
+)
 
 ParentLookup = Callable[[UUID], UUID]
 
@@ -225,13 +233,16 @@ _SELF_KEYED = (ParentEvent, EventType, TimeslotCatalogue)
 CONTEXT = "eventsessions"
 
 
+#: First events that name their aggregate's parent event: their own id, or their ``event_id``.
+_OWN_ID_FIRST = (ParentEvent.Created, EventType.Created, TimeslotCatalogue.Created)
+_PARENT_ID_FIRST = (Session.Scheduled, Registration.Registered, MailTemplate.Created, MailSchedule.Scheduled)
+
+
 def parent_id_of_created(event: Any) -> UUID | None:
     """The parent event's id, when ``event`` is an aggregate's first event (else None)."""
-    if isinstance(event, ParentEvent.Created):
+    if isinstance(event, _OWN_ID_FIRST):
         return event.originator_id
-    if isinstance(event, (EventType.Created, TimeslotCatalogue.Created)):
-        return event.originator_id
-    if isinstance(event, (Session.Scheduled, Registration.Registered, MailTemplate.Created, MailSchedule.Scheduled)):
+    if isinstance(event, _PARENT_ID_FIRST):
         return event.event_id
     return None
 
@@ -287,12 +298,16 @@ def to_messages(event: Any, parent_of: ParentLookup) -> list[Outgoing]:
 
 
 class ParentIndex:
-    """Remembers each aggregate's parent event; a miss is answered by the aggregate's first event."""
+    """Remembers the parent event of the ``maxsize`` aggregates seen last; a miss is answered by the
+    aggregate's first event: one read each, or, with ``first_events`` while a batch is mapped, one read
+    for every aggregate of the batch that would miss (``ahead``)."""
 
-    def __init__(self, repository: Any, maxsize: int = 200_000) -> None:
+    def __init__(self, repository: Any, maxsize: int = REMEMBER, first_events: FirstEvents | None = None) -> None:
         self.repository = repository
         self.maxsize = maxsize
+        self.first_events = first_events
         self._parents: OrderedDict[UUID, UUID] = OrderedDict()
+        self._ahead: Ahead | None = None
 
     def see(self, event: Any) -> None:
         parent = parent_id_of_created(event)
@@ -301,10 +316,34 @@ class ParentIndex:
 
     def __call__(self, aggregate_id: UUID) -> UUID:
         parent = self._parents.get(aggregate_id)
+        if parent is None and self._ahead:
+            self._learn(aggregate_id)
+            parent = self._parents.get(aggregate_id)
         if parent is None:
             parent = self.repository.get(aggregate_id, version=1).event_id
             self._remember(aggregate_id, parent)
         return parent
+
+    def ahead(self, batch: Ahead | None) -> None:
+        """The batch being mapped (``producers.registry.Bound.batch``), read ahead on a miss."""
+        if self.first_events is not None:
+            self._ahead = batch
+
+    def _learn(self, missed: UUID) -> None:
+        """The parents of every aggregate of the batch that would miss, ``missed`` included, from their
+        first events, in one read."""
+        assert self._ahead is not None and self.first_events is not None
+        batch = list(self._ahead())
+        wanted = to_look_up(batch, _LOOKED_UP, _CARRYING, self._parents)
+        wanted.add(missed)
+        for first in self.first_events(wanted):
+            self.see(first)
+        # Every aggregate of the batch is now among the newest, and the batch adds at most its length: with
+        # ``maxsize`` at least twice a batch, none is forgotten before it is used (one read per batch).
+        known = self._parents
+        for _, aggregate_id in batch:
+            if aggregate_id in known:
+                known.move_to_end(aggregate_id)
 
     def _remember(self, aggregate_id: UUID, parent_id: UUID) -> None:
         self._parents[aggregate_id] = parent_id
@@ -321,20 +360,32 @@ _ROUTE_OF: dict[type, tuple[type, str, Builder]] = {
 ROUTES: dict[type, str] = {event_class: route[1] for event_class, route in _ROUTE_OF.items()}
 
 
+#: The event classes whose parent may have to be looked up (aggregates not keyed by themselves), and
+#: those that carry it (``parent_id_of_created``).
+_LOOKED_UP = frozenset(c for c, (aggregate, _, _) in _ROUTE_OF.items() if aggregate not in _SELF_KEYED)
+_CARRYING = frozenset(c for c in _ROUTE_OF if issubclass(c, _OWN_ID_FIRST + _PARENT_ID_FIRST))
+
+
+class Bound:
+    """The event-sessions mapping bound to one relay or replay (``ContextMapping.bind``)."""
+
+    def __init__(self, parents: ParentIndex) -> None:
+        self.parents = parents
+        self.ahead = parents.ahead
+
+    def __call__(self, event: Any) -> list[Outgoing]:
+        self.parents.see(event)
+        return to_messages(event, self.parents)
+
+
 class EventSessionsMapping:
     """The event-sessions ``ContextMapping`` (see ``producers.registry``)."""
 
     context = CONTEXT
     routes = ROUTES
 
-    def bind(self, repository: Any) -> Callable[[Any], list[Outgoing]]:
-        parents = ParentIndex(repository)
-
-        def messages(event: Any) -> list[Outgoing]:
-            parents.see(event)
-            return to_messages(event, parents)
-
-        return messages
+    def bind(self, repository: Any, *, remember: int = REMEMBER, first_events: FirstEvents | None = None) -> Bound:
+        return Bound(ParentIndex(repository, remember, first_events))
 
 
 MAPPING = EventSessionsMapping()

@@ -347,6 +347,28 @@ def _read_models_have(container: Container, followed: dict[str, set[str]], lates
     )  # fmt: skip
 
 
+def assert_sealed(container: Container, timeout: float = 60) -> Any:
+    """The chain catches up with the log and ``audit verify`` finds it intact, checkpoints included."""
+    from infra.audit import verify as audit
+    from producers.audit import AUDIT_CHECKPOINTS
+
+    head = _retrying(lambda: stored_head(container))
+    wait_for(lambda: _retrying(lambda: _rows(container, "SELECT max(position) FROM public.audit_chain"))[0][0] >= head,
+             timeout=timeout)  # fmt: skip
+    app = container.event_store
+    topic = topics.physical(AUDIT_CHECKPOINTS, container.settings.topic_prefix)
+    checkpoints = audit.read_checkpoints(container.endpoints.kafka_bootstrap, topic, app.recorder.events_table_name)
+    report = audit.verify(app, checkpoints)
+    assert report.intact and report.head >= head, report.summary()
+    return report
+
+
+def stored_head(container: Container) -> int:
+    recorder = container.event_store.recorder
+    table = f"{recorder.datastore.schema or 'public'}.{recorder.events_table_name}"
+    return int(_rows(container, f"SELECT max(notification_id) FROM {table}")[0][0] or 0)
+
+
 def _retrying(read: Callable[[], Any], attempts: int = 20) -> Any:
     """The test's own pools meet the same outages as the service: a broken connection is tried again."""
     for attempt in range(attempts):

@@ -19,7 +19,8 @@ import pytest
 from infra.container import Container
 from tests.support.waiting import wait_for
 from tests.e2e.faults import (
-    DomainTopics, Load, ServiceProcess, assert_complete, check_local, outage, record, snapshot, wait_until_delivered,
+    DomainTopics, Load, ServiceProcess, assert_complete, assert_sealed, check_local, outage, record, snapshot,
+    wait_until_delivered,
 )  # fmt: skip
 
 pytestmark = pytest.mark.faults
@@ -113,8 +114,17 @@ def test_a_postgresql_outage_under_load_loses_nothing_and_writes_resume(pipeline
     if seconds:
         assert answers and answers[0][0] == 503 and answers[0][1] < 0.5, answers
     body = service.ready()
+    # The sealer waits out the outage in place (as the relay does), logs it once, and seals on from its
+    # head: the chain covers the whole log, with no gap and nothing sealed twice.
+    report = assert_sealed(container)
+    sealer = next(w for w in body["workers"] if w["name"] == "audit:sealer")
+    lines = [(line.get("event"), line.get("name")) for line in service.log_lines()]
+    failing = [line for line in lines if line == ("worker failing", sealer["name"])]
+    assert sealer["restarts"] == 0 and sealer["state"] == "running", sealer
+    assert len(failing) <= 1, failing
     record(name, first_2xx_after_seconds=first_write - back, read_models_current_after_seconds=current_at - back,
-           restarts={w["name"]: w["restarts"] for w in body["workers"] if w["restarts"]}, acked=len(load.acked))  # fmt: skip
+           restarts={w["name"]: w["restarts"] for w in body["workers"] if w["restarts"]}, acked=len(load.acked),
+           sealed=report.head, sealer_outages_logged=len(failing))  # fmt: skip
 
 
 def test_a_relay_process_killed_inside_a_batch_resends_it_and_the_read_models_count_once(pipeline, processes, tmp_path):

@@ -5,12 +5,16 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 from datetime import timedelta
 
 import psycopg
+from eventsourcing import persistence as es
 
+from infra.audit.chain import TABLE as CHAIN_TABLE
 from infra.audit.chain import ChainStore
-from infra.audit.sealer import SealerWorker, log_name, sealer_for
+from infra.audit.sealer import log_name, sealer_for
+from infra.audit.sealer_run import SealerWorker
 from infra.bench.support import fill_store
 from producers.audit import seal
 from producers.relay import Row
@@ -258,3 +262,40 @@ def test_a_checkpoint_kafka_did_not_acknowledge_is_sent_again(fresh_container):
 
     assert [c["position"] for _, _, c in capture.sent] == [sealer.head.position] * 2
     assert sealer.published == sealer.head.position
+
+
+def test_a_sealer_that_loses_postgresql_retries_in_place_and_seals_on_from_the_stored_head(fresh_container):
+    container = fresh_container
+    history(container, registrations=4)
+    worker = SealerWorker(container, wait=lambda state: 0.2)
+    worker.start()
+    first = container.app.recorder.max_notification_id()
+    wait_for(lambda: worker.sealer is not None and worker.sealer.head.position >= first, timeout=20)
+    sealer = worker.sealer
+    before = sql(container, f"SELECT position, hash FROM {CHAIN_TABLE} ORDER BY position")
+    # The last links lost, as a crash loses links committed without waiting for the WAL flush, and every
+    # connection to this test's database cut (the lock's, NOTIFY's, the pools'): the server went away.
+    sql(container, f"DELETE FROM {CHAIN_TABLE} WHERE position > %s", first - 3)
+    sql(container, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                   " WHERE datname = current_database() AND pid <> pg_backend_pid()")  # fmt: skip
+    wait_for(lambda: _tried(lambda: history(container, registrations=2)), timeout=20)  # our pools meet it too
+    last = container.app.recorder.max_notification_id()
+    wait_for(lambda: ChainStore(container.pool).head().position >= last, timeout=30)
+    worker.stop()
+    worker.join(10)
+
+    assert worker.error is None and worker.sealer is sealer  # waited out in place, never restarted
+    assert worker.condition.last_error is not None and worker.condition.state == "running"
+    after = sql(container, f"SELECT position, hash FROM {CHAIN_TABLE} ORDER BY position")
+    assert after[: len(before)] == before  # the lost links sealed again, identically
+    report = verified(container)
+    assert report.intact, report.summary()
+    assert report.head == last and report.events == sql(container, "SELECT count(*) FROM EVENTS")[0][0]
+
+
+def _tried(write: Callable[[], object]) -> bool:
+    try:
+        write()
+    except (psycopg.OperationalError, es.OperationalError):
+        return False
+    return True

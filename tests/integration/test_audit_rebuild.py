@@ -9,6 +9,8 @@ import pytest
 from psycopg import sql
 
 from domain.eventsessions.seats import RegistrationState
+from infra.audit import rebuild
+from infra.audit.log import LogReader, Window
 from infra.audit.rebuild import check_schema, empty, rebuild_as_of, rebuild_live, replay_into
 from infra.rebuild import differences
 from projections import base
@@ -97,3 +99,44 @@ def test_the_rebuild_command_builds_an_as_of_schema_and_prints_its_name(fresh_co
     assert replayed.returncode == 0, replayed.stderr
     events = run_sql(container, "SELECT count(*) FROM EVENTS")[0][0]
     assert replayed.stdout.strip() == f"{events} messages published to {container.settings.topic_prefix}cli.replay"
+
+
+def test_the_log_is_read_in_pages_of_the_batch_size(fresh_container):
+    container = fresh_container
+    history(container, registrations=5)
+    app = container.event_store
+
+    pages = list(LogReader(app, Window(), batch=4).batches())
+
+    assert len(pages) > 3 and all(len(page) <= 4 for page in pages)
+    assert [row.id for page in pages for row in page] == [r[0] for r in run_sql(
+        container, "SELECT notification_id FROM EVENTS ORDER BY notification_id")]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", ["registrations", "attendance"])
+def test_a_rebuild_in_small_batches_reads_forgotten_parents_a_batch_at_a_time_and_equals_a_whole_one(
+    fresh_container, monkeypatch, name
+):
+    container = fresh_container
+    app, store = container.app, container.event_store
+    _, session_id, registrations = history(container, registrations=20)  # a batch of 3 remembers 12
+    other = app.add_session(app.get_session(session_id).event_id, date_begin=START + timedelta(days=1),
+                            date_end=START + timedelta(days=1, hours=1)).id  # fmt: skip
+    for i, registration in enumerate(registrations):  # long after each was made: a small index forgot its parent
+        app.change_registration_state(registration, RegistrationState.DONE if i % 2 else RegistrationState.CANCEL)
+    app.move_registration(registrations[1], other)
+    projection = PROJECTIONS[name]
+    rebuild_live(store, container.pool, projection)  # one batch: nothing forgotten
+    reads: list[int] = []
+    looked_up: list[object] = []
+    read_first = rebuild.first_rows
+    monkeypatch.setattr(rebuild, "first_rows", lambda a, ids: reads.append(len(ids)) or read_first(a, ids))
+    get = store.repository.get
+    monkeypatch.setattr(store.repository, "get", lambda *a, **k: looked_up.append(a) or get(*a, **k))
+
+    empty(container.pool, projection, "small_batches")
+    replay_into(store, container.pool, projection, "small_batches", batch=3)
+
+    assert differences(container.pool, projection, "small_batches") == []
+    assert looked_up == []  # never one aggregate at a time
+    assert reads and max(reads) <= 3

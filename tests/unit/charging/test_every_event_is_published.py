@@ -15,6 +15,7 @@ from producers.catalogue import REGISTRY, decoder_for
 from producers.charging import messages as v1
 from producers.charging.mapping import MAPPING, IdentityIndex
 from producers.charging.topics import SESSIONS
+from producers.registry import ahead_of_events
 
 from tests.unit.charging.conftest import period, session_body
 from tests.unit.charging.examples import ROUND_TRIP_SESSIONS, load
@@ -85,3 +86,35 @@ def test_CH23_numbers_become_json_numbers() -> None:
     assert document["charging_periods"][0]["dimensions"][0]["volume"] == 120
     assert document["start_date_time"] == "2020-03-09T10:17:09Z"
     assert datetime(2020, 3, 9, 10, 17, 9, tzinfo=timezone.utc) == from_document(document)["start_date_time"]
+
+
+def test_CH24_a_replay_that_remembers_few_sessions_reads_their_keys_a_batch_at_a_time(app: ChargingSessions) -> None:
+    ids = [str(101 + i) for i in range(6)]
+    for session_id in ids:
+        app.put_session("NL", "STK", session_id, validate_session(session_body(id=session_id), "2.2.1"))
+    for session_id in ids:  # long after each session was created: a small index has forgotten its key
+        patch = {"kwh": 2, "last_updated": "2020-03-09T10:19:00Z"}
+        app.patch_session("NL", "STK", session_id, validate_session_patch(patch, "2.2.1"))
+    events = [app.mapper.to_domain_event(n) for n in app.recorder.select_notifications(start=1, limit=100)]
+    firsts = {e.originator_id: e for e in events if e.originator_version == 1}
+    reads: list[set[Any]] = []
+    looked_up: list[Any] = []
+
+    def first_events(wanted: Any) -> list[Any]:
+        reads.append(set(wanted))
+        return [firsts[i] for i in wanted]
+
+    def get(aggregate_id: Any, version: int) -> Any:
+        looked_up.append(aggregate_id)
+        return app.repository.get(aggregate_id, version=version)
+
+    bound = REGISTRY.bind(type("Repository", (), {"get": staticmethod(get)})(), remember=4, first_events=first_events)
+    got = []
+    for start in range(0, len(events), 2):
+        with bound.batch(ahead_of_events(events[start : start + 2])):
+            got += [out for event in events[start : start + 2] for out in bound(event)]
+
+    expected = [out for event in events for out in REGISTRY.bind(app.repository)(event)]
+    assert [(o.key, o.message) for o in got] == [(o.key, o.message) for o in expected]
+    assert {o.key for o in got} == {f'["nl","stk","{i}"]' for i in ids}
+    assert looked_up == [] and reads  # the misses were read a batch at a time, never one by one
