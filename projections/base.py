@@ -78,7 +78,12 @@ class Gap:
 
 def lock_projection(cur: Cursor[Any], name: str) -> None:
     """Serialises writers of one read model: the live consumer and a concurrent rebuild."""
-    cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"projection:{name}",))
+    cur.execute(projection_lock(name))
+
+
+def projection_lock(name: str) -> sql.Composed:
+    """The statement ``lock_projection`` runs, to send along with others in one round trip."""
+    return sql.SQL("SELECT pg_advisory_xact_lock(hashtext({}))").format(sql.Literal(f"projection:{name}"))
 
 
 BOOKKEEPING = Component("bookkeeping", (Migration("0001_create", COMMON_DDL),))
