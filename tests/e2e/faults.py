@@ -265,6 +265,14 @@ class DomainTopics:
         """Reads up to the ends of the topics as of now (what it has, if the broker does not answer)."""
         from kafka.errors import KafkaError
 
+        if len({tp.topic for tp in self.parts}) < len(self.logical):
+            # Opened while the broker was coming back: some topics had no partitions yet (it read
+            # nothing of them, for good: a run waited 240 s on it).  Start over until all are known.
+            self.close()
+            try:
+                self._open()
+            except KafkaError:
+                return self
         try:
             self._read()
         except KeyError:
