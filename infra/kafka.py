@@ -46,18 +46,24 @@ class ClientLog:
 
     REPEAT_AFTER_S = 60.0
 
-    def __init__(self, client: str) -> None:
+    def __init__(self, client: str, broker: Condition | None = None) -> None:
         self.client = client
+        #: The broker's condition this client reports to (the process's ``BROKER`` unless given).
+        self.broker = broker
         self._said: dict[str, float] = {}
         self._lock = threading.Lock()
+
+    @property
+    def _broker(self) -> Condition:
+        return self.broker if self.broker is not None else BROKER
 
     def log(self, level: int, fmt: str, *args: Any) -> None:  # the logging.Logger call librdkafka makes
         if level > logging.WARNING:  # librdkafka passes syslog levels: 0-3 errors, 4 warnings
             return
         facility, _name, text = (args + ("", "", ""))[:3]
-        if level <= 3 or BROKER.failing:
+        if level <= 3 or self._broker.failing:
             # Connection failures, and anything said while the broker is away, are its consequences.
-            BROKER.fail(f"{facility}: {text}")
+            self._broker.fail(f"{facility}: {text}")
             return
         now = time.monotonic()
         with self._lock:
@@ -69,17 +75,17 @@ class ClientLog:
     def error(self, error: KafkaError) -> None:  # error_cb
         if error.fatal():
             _client_log.error("kafka client failed", extra={"client": self.client, "error": str(error)})
-        BROKER.fail(f"{error.name()}: {error.str()}")
+        self._broker.fail(f"{error.name()}: {error.str()}")
 
     def stats(self, payload: str) -> None:  # stats_cb: a broker in state UP means the outage is over
-        if not BROKER.failing:
+        if not self._broker.failing:
             return
         try:
             brokers = json.loads(payload).get("brokers", {}).values()
         except ValueError:
             return
         if any(b.get("state") == "UP" and b.get("nodeid", -1) >= 0 for b in brokers):
-            BROKER.ok()
+            self._broker.ok()
 
     def config(self) -> dict[str, Any]:
         return {"error_cb": self.error, "stats_cb": self.stats, "statistics.interval.ms": 5000}

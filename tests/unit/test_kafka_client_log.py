@@ -15,10 +15,10 @@ from infra import kafka
 
 
 @pytest.fixture
-def broker(monkeypatch: pytest.MonkeyPatch) -> Iterator[Condition]:
-    condition = Condition("kafka", what="dependency")
-    monkeypatch.setattr(kafka, "BROKER", condition)
-    yield condition
+def broker() -> Iterator[Condition]:
+    # The client's own condition, not the process's BROKER: the session's service, running in this
+    # process, has clients whose statistics (broker UP) would end the outage under the test.
+    yield Condition("kafka", what="dependency")
 
 
 def _stats(state: str) -> str:
@@ -26,7 +26,7 @@ def _stats(state: str) -> str:
 
 
 def test_a_broker_outage_is_logged_once_down_and_once_up_whatever_librdkafka_says(broker: Condition) -> None:
-    client = kafka.ClientLog("sessionstream-test")
+    client = kafka.ClientLog("sessionstream-test", broker)
     with capture_logs() as logs:
         for _ in range(3000):  # what a 24 s outage used to print
             client.log(3, "%s [%s] %s", "FAIL", "rdkafka#producer-1", "Connect to ipv4#127.0.0.1:9092 failed")
@@ -49,7 +49,7 @@ class Collect(logging.Handler):
 
 
 def test_other_client_warnings_are_said_at_most_once_a_minute(broker: Condition) -> None:
-    client = kafka.ClientLog("sessionstream-test")
+    client = kafka.ClientLog("sessionstream-test", broker)
     collect = Collect()
     logger = logging.getLogger("confluent_kafka")
     logger.addHandler(collect)
