@@ -74,7 +74,8 @@ class MusicClock(PeriodicJob):
         errors = [*result.auto_create.errors, *result.active_window.errors]
         log.info(
             "music tick",
-            extra={"at": now.isoformat(), "instances_created": sum(r.instances_created for r in result.auto_create.auto_created),
+            extra={"at": now.isoformat(),
+                   "instances_created": sum(r.instances_created for r in result.auto_create.auto_created),
                    "activated": len(result.active_window.activated),
                    "deactivated": len(result.active_window.deactivated), "errors": len(errors)},
         )  # fmt: skip
