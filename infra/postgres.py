@@ -11,11 +11,15 @@ between its check and its use.
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlparse
 
+import psycopg
 from eventsourcing.persistence import InterfaceError, OperationalError
 from eventsourcing.postgres import (
     PostgresAggregateRecorder,
@@ -161,7 +165,6 @@ class NotifyWaiter:
     """
 
     def __init__(self, database_url: str, channel: str, settle: float = NOTIFY_SETTLE_S) -> None:
-        import psycopg
         from psycopg import sql
 
         self._conn = psycopg.connect(database_url, autocommit=True)
@@ -180,3 +183,56 @@ class NotifyWaiter:
     def close(self) -> None:
         self._conn.close()
 
+
+#: The advisory-lock namespaces of the workers that must run once per log or scope, in one place so
+#: that no two uses share one: the relay of a scope, the sealer of a log.
+RELAY_LOCKS = "sessionstream.relay"
+AUDIT_LOCKS = "sessionstream.audit"
+#: How often a worker that holds its lock but has nothing to do checks that it still does.
+LOCK_CHECK_S = 1.0
+
+
+class AdvisoryLock:
+    """A session advisory lock, on a connection of its own: held as long as that connection lives."""
+
+    def __init__(self, conn: psycopg.Connection[Any], check_every_s: float = LOCK_CHECK_S) -> None:
+        self.conn = conn
+        self.check_every_s = check_every_s
+        self.checked_at = time.monotonic()
+
+    def check(self) -> None:
+        """Raises ``psycopg.OperationalError`` if the lock's connection is gone (the lock with it)."""
+        self.conn.execute("SELECT 1")
+        self.checked_at = time.monotonic()
+
+    def due(self) -> bool:
+        """Whether a worker that checks now and then should check now (``check_every_s`` since the last)."""
+        return time.monotonic() - self.checked_at >= self.check_every_s
+
+
+@contextmanager
+def advisory_lock(
+    database_url: str, namespace: str, name: str, stopping: threading.Event,
+    waiting: Callable[[], None] | None = None,
+) -> Iterator[AdvisoryLock | None]:  # fmt: skip
+    """Holds the advisory lock ``(namespace, name)``, trying every 0.5 s (``waiting`` is called once,
+    when the first try fails); yields None if ``stopping`` is set while it waits."""
+    # Keepalives both ways: a holder that vanishes without closing its socket loses the lock within
+    # ~10 s (the server drops it), and a holder whose server vanished learns it as soon.
+    with psycopg.connect(
+        database_url, autocommit=True, connect_timeout=5, keepalives=1, keepalives_idle=5, keepalives_interval=2,
+        keepalives_count=3,
+    ) as conn:  # fmt: skip
+        conn.execute("SET tcp_keepalives_idle = 5; SET tcp_keepalives_interval = 2; SET tcp_keepalives_count = 3")
+        said = False
+        while True:
+            row = conn.execute("SELECT pg_try_advisory_lock(hashtext(%s), hashtext(%s))", (namespace, name)).fetchone()
+            if row is not None and row[0]:
+                break
+            if not said and waiting is not None:
+                waiting()
+                said = True
+            if stopping.wait(0.5):
+                yield None
+                return
+        yield AdvisoryLock(conn)  # released when the connection closes

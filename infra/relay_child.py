@@ -1,6 +1,7 @@
 """A relay child process (``python -m infra.relay_child``): one scope's relay, rebuilt after any
 failure, until the parent says stop or goes away.  See ``infra.relays`` for the protocol and the
-supervision; this module is the child's side: the pipe, the scope's lock, the test-only pause.
+supervision; this module is the child's side: the pipe, the scope's lock (``infra.postgres.advisory_lock``),
+the test-only pause.
 """
 
 from __future__ import annotations
@@ -8,72 +9,20 @@ from __future__ import annotations
 import os
 import sys
 import threading
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import structlog
 
 from infra.child import Child, close_container, serve
 from infra.container import Container, Endpoints
-from infra.postgres import NotifyWaiter
+from infra.postgres import RELAY_LOCKS, AdvisoryLock, NotifyWaiter, advisory_lock
 from infra.settings import Settings
 from producers.relay import RelayStopped, Scope
 
 log = structlog.get_logger(__name__)
-
-#: How often a relay that publishes nothing checks that it still holds its scope's lock.
-IDLE_LOCK_CHECK_S = 1.0
-
-
-class ScopeLock:
-    """The scope's advisory lock, on a connection of its own (it is held as long as that lives)."""
-
-    def __init__(self, conn: psycopg.Connection[Any], idle_check_s: float = IDLE_LOCK_CHECK_S) -> None:
-        self.conn = conn
-        self.idle_check_s = idle_check_s
-        self.checked_at = time.monotonic()
-
-    def check(self) -> None:
-        """Raises ``psycopg.OperationalError`` if the lock's connection is gone (the lock with it)."""
-        self.conn.execute("SELECT 1")
-        self.checked_at = time.monotonic()
-
-    def due(self) -> bool:
-        """Whether an idle relay should check now (``idle_check_s`` since the last check)."""
-        return time.monotonic() - self.checked_at >= self.idle_check_s
-
-
-@contextmanager
-def scope_lock(
-    database_url: str, name: str, stopping: threading.Event, waiting: Callable[[], None] | None = None
-) -> Iterator[ScopeLock | None]:
-    """Holds the scope's advisory lock (yields None if asked to stop while waiting for it)."""
-    # Keepalives both ways: a holder that vanishes without closing its socket loses the lock within
-    # ~10 s (the server drops it), and a holder whose server vanished learns it as soon.
-    with psycopg.connect(
-        database_url, autocommit=True, connect_timeout=5, keepalives=1, keepalives_idle=5, keepalives_interval=2,
-        keepalives_count=3,
-    ) as conn:  # fmt: skip
-        conn.execute("SET tcp_keepalives_idle = 5; SET tcp_keepalives_interval = 2; SET tcp_keepalives_count = 3")
-        said = False
-        while True:
-            row = conn.execute(
-                "SELECT pg_try_advisory_lock(hashtext('sessionstream.relay'), hashtext(%s))", (name,)
-            ).fetchone()
-            if row is not None and row[0]:
-                break
-            if not said and waiting is not None:
-                waiting()
-                said = True
-            if stopping.wait(0.5):
-                yield None
-                return
-        yield ScopeLock(conn)  # released when the connection closes
 
 
 def _pause_once(marker: Path | None, stopping: threading.Event) -> Callable[[int], None]:
@@ -110,11 +59,11 @@ def child_main(settings: Settings, endpoints: Endpoints, scope: Scope, conn: Con
         relay: Any = None
         try:
             name = container.relay_position_name(scope)
-            with scope_lock(endpoints.database_url, name, child.stopping, child.standby) as lock:
+            with advisory_lock(endpoints.database_url, RELAY_LOCKS, name, child.stopping, child.standby) as lock:
                 if lock is None:
                     return
 
-                def checkpoint(sent: int, lock: ScopeLock = lock) -> None:
+                def checkpoint(sent: int, lock: AdvisoryLock = lock) -> None:
                     # Still the scope's only publisher: else stop before recording anything.  A batch
                     # that sent nothing (a wake-up for other scopes' commits) checks once a second: a
                     # round trip per commit per idle relay was a tenth of the relays' CPU.

@@ -37,7 +37,6 @@ import structlog
 
 from consumers.supervisor import Condition
 from infra.container import Container, Endpoints
-from infra.relay_child import scope_lock  # noqa: F401 - the one-shot commands take a scope's lock too
 from infra.settings import PROJECT_ROOT, Settings
 from producers.catalogue import relay_scopes
 from producers.relay import RelayMetrics, Scope

@@ -19,17 +19,16 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
-import psycopg
 import structlog
 from tenacity import RetryCallState
 
 from consumers.error_policy import TRANSIENT, transient
 from consumers.supervisor import HEALTHY_AFTER_S, RECOVERED_AFTER_S, Condition, attempt_state
 from infra.audit.sealer import Sealer, SealMetrics, sealer_for
+from infra.postgres import AUDIT_LOCKS, advisory_lock
 
 log = structlog.get_logger(__name__)
 
@@ -38,39 +37,6 @@ def retries_in_place(error: BaseException) -> bool:
     """A failure the sealer waits out itself (PostgreSQL or the broker away), rather than raising to
     its supervisor (a bug: restarted with the supervisor's backoff, and logged with its traceback)."""
     return transient(error)
-
-
-class LogLock:
-    """The log's advisory lock, on a connection of its own (held as long as that connection lives)."""
-
-    def __init__(self, conn: psycopg.Connection[Any]) -> None:
-        self.conn = conn
-
-    def check(self) -> None:
-        """Raises ``psycopg.OperationalError`` if the lock's connection is gone, and the lock with it."""
-        self.conn.execute("SELECT 1")
-
-
-@contextmanager
-def log_lock(database_url: str, events_table: str, stopping: threading.Event,
-             waiting: Callable[[], None]) -> Iterator[LogLock | None]:  # fmt: skip
-    """Holds the sealing lock of the log in ``events_table`` (yields None if asked to stop while waiting)."""
-    # Keepalives, as the relay's scope lock: a holder whose server vanished learns it within ~10 s.
-    with psycopg.connect(
-        database_url, autocommit=True, connect_timeout=5, keepalives=1, keepalives_idle=5, keepalives_interval=2,
-        keepalives_count=3,
-    ) as conn:  # fmt: skip
-        said = False
-        while not conn.execute(
-            "SELECT pg_try_advisory_lock(hashtext('sessionstream.audit'), hashtext(%s))", (events_table,)
-        ).fetchone()[0]:  # type: ignore[index]
-            if not said:
-                waiting()
-                said = True
-            if stopping.wait(0.5):
-                yield None
-                return
-        yield LogLock(conn)  # released when the connection closes
 
 
 class SealerRun:
@@ -135,7 +101,7 @@ class SealerRun:
             log.info("waiting for another sealer of this log to stop", name=self.name)
             self.condition.ok("standby")
 
-        with log_lock(url, recorder.events_table_name, self._stopping, standby) as lock:
+        with advisory_lock(url, AUDIT_LOCKS, recorder.events_table_name, self._stopping, standby) as lock:
             if lock is None:
                 return
             waiter = NotifyWaiter(url, recorder.channel_name)

@@ -14,7 +14,7 @@ from rich.console import Console
 from domain.shared.clock import FrozenClock, SystemClock, as_utc
 from infra import logging as logs
 from infra.container import Container, PgPosition, build
-from infra.relays import scope_lock
+from infra.postgres import RELAY_LOCKS, advisory_lock
 from infra.settings import get_settings
 from producers.catalogue import relay_scopes
 
@@ -44,7 +44,7 @@ def publish_recorded(container: Container, timeout_s: float = 30.0) -> str:
     waited = False
     for scope in relay_scopes():
         name = container.relay_position_name(scope)
-        with scope_lock(container.endpoints.database_url, name, try_once) as ours:
+        with advisory_lock(container.endpoints.database_url, RELAY_LOCKS, name, try_once) as ours:
             if ours:
                 relay = container.relay(scope)
                 while relay.stats.position < last:

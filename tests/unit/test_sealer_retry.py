@@ -73,14 +73,14 @@ class Pieces:
         self.built = 0
         self.attempts = 0
         self.down = down
-        monkeypatch.setattr(sealer_run, "log_lock", self.lock)
+        monkeypatch.setattr(sealer_run, "advisory_lock", self.lock)
         monkeypatch.setattr(sealer_run, "sealer_for", self.sealer_for)
         waiter = type("Waiter", (), {"__call__": lambda s, timeout: None, "close": lambda s: None})
         monkeypatch.setattr(infra.postgres, "NotifyWaiter", lambda url, channel: waiter())
         monkeypatch.setattr(infra.kafka, "producer", lambda *a, **k: type("P", (), {"close": lambda s, t: None})())
 
     @contextmanager
-    def lock(self, url: str, table: str, stopping: threading.Event, waiting: Any) -> Iterator[Any]:
+    def lock(self, url: str, namespace: str, table: str, stopping: threading.Event, waiting: Any) -> Iterator[Any]:
         self.attempts += 1
         if 1 < self.attempts <= 1 + self.down:
             raise psycopg.OperationalError("connection to server failed: Connection refused")
