@@ -142,8 +142,8 @@ class Sealer:
         self.wait_for_new = wait_for_new or (lambda timeout: threading.Event().wait(min(timeout, 0.005)))
         self.metrics = metrics
         self.now = now
-        #: Raises if this sealer no longer holds the log's lock (``infra.audit.sealer_run``): checked
-        #: before every append, so a sealer that lost it never appends beside the one that took it over.
+        #: Raises if this sealer no longer holds the log's lock, as when its server went away since the
+        #: last append (``infra.audit.sealer_run`` says why it is called before every append).
         self.still_ours = still_ours
         self.log = NotificationLog(app.recorder, None)
         self.head: Head = store.head()

@@ -2,17 +2,23 @@
 holding the log's advisory lock, woken by the store's NOTIFY, and waiting out a PostgreSQL outage in
 place, as the relay does.
 
-Why in place: the service's supervisor restarts a worker that raises, with a backoff that grows to
-30 s, and counts and logs every restart; an outage of the database is not a bug of the sealer.  So a
-transient failure (``consumers.error_policy``: the server restarting or unreachable, a connection
-lost, a pool timeout) ends only the current attempt: the sealer shows ``retrying`` in ``/readyz``,
-logs once when the outage begins and once it is over (``consumers.supervisor.Condition``; over: the
-sealer has sealed on for ``RECOVERED_AFTER_S``, as the supervisor judges a restarted worker, since the
-pools it shares with the service refill for a moment after the server is back), waits
-(``TRANSIENT``: 0.1 s growing to 5 s), takes the lock again (it went with its connection; another
-instance may hold it now, and the sealer waits in ``standby``) and carries on from the head the chain
-table has (``Sealer.resume``): nothing is skipped, nothing is sealed twice.  Anything else (a bug, a
-chain that does not match) raises, and the supervisor restarts it as before.
+Why in place: a worker that raises is rebuilt from scratch (its container, its producer, its
+sealer), and an outage of the database is not a bug of the sealer.  So a transient failure
+(``consumers.error_policy``: the server restarting or unreachable, a connection lost, a pool timeout)
+ends only the current attempt: the sealer shows ``retrying`` in ``/readyz``, logs once when the outage
+begins and once it is over (``consumers.supervisor.Condition``; over: the sealer has sealed on for
+``RECOVERED_AFTER_S``, as the supervisor judges a restarted worker, since the pools it shares with the
+service refill for a moment after the server is back), waits (``TRANSIENT``: 0.1 s growing to 5 s),
+takes the lock again (it went with its connection; another instance may hold it now, and the sealer
+waits in ``standby``) and carries on from the head the chain table has (``Sealer.resume``): nothing is
+skipped, nothing is sealed twice.  Anything else (a bug, a chain that does not match) raises.
+
+In the child process ``infra.child.serve`` is a second layer around this one; they do not overlap.
+``serve`` sees only what ``run`` raises and what fails while the work is built, and rebuilds it all,
+saying ``running`` to the parent once built (the container connects lazily: before anything touched
+the database).  Waiting out an outage there instead would rebuild the container and the producer on
+every try, drop the checkpoints not yet acknowledged (a new sealer publishes its head only), and have
+the parent log the outage over, and begun again, at every try.
 """
 
 from __future__ import annotations
@@ -113,6 +119,13 @@ class SealerRun:
                 self._holding()
 
             def still_ours() -> None:
+                # Before every append, not at most once a second as the relay: the chain's primary key
+                # stops a sealer that lost the lock to another (both seal the log identically, so its
+                # next append starts at a position the other has sealed), but not one whose head in
+                # memory is past the table's.  After a crash the last links, committed without the WAL
+                # flush, may be gone; an append from the head in memory, on a new pooled connection,
+                # would land past that hole with no key to stop it.  The lock's connection, gone with the
+                # server, is what sends the attempt back to the table's head (``Sealer.resume``).
                 lock.check()
                 self._holding()
 
