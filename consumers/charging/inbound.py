@@ -1,14 +1,14 @@
 """``inbound.ocpi-sessions.v1`` -> the charging receiver's PUT and PATCH, one outcome per message.
 
-Three small pieces, so they port onto shared inbound machinery unchanged:
-- the request model and its parsing (``producers.charging.inbound``: a record that is no such request
-  is dead-lettered, and the next one is processed);
+The loop (dead letters, idempotency by ``message_id``, publishing the outcomes) is the shared one,
+``consumers.inbound.InboundConsumer``; what is charging's own is here:
+- the request model and its parsing (``producers.charging.inbound``: numbers as ``Decimal``, so the
+  body's figures stay exact);
 - ``execute``: request -> command -> outcome, by the same rules and with the same OCPI status codes
   as the HTTP receiver (a schema error in ``body`` or a refused update is a ``rejected`` outcome with
   2001, an unknown session one with HTTP 404's 2001; a stale update is ``accepted`` with 1000);
-- ``InboundOcpiSessions``: idempotency by ``message_id`` (recorded with the body's fingerprint in the
-  runner's transaction, with the offsets: a repeat gets nothing new, the same id with another body a
-  ``rejected`` ``inbound.message_id_reused`` outcome) and publishing the outcomes.
+- its ledger, ``charging_inbound_messages``, with a fingerprint of the request without its
+  ``message_id``, and its reused-id answer (OCPI 2001).
 
 A crash after a command but before the runner's commit replays the tail of the partition in order;
 replaying is safe, because a repeated PUT or PATCH changes nothing (CH-13).  Per-session order holds
@@ -17,14 +17,9 @@ when upstream keys requests by the session's identity text (``producers.charging
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
-from psycopg import Cursor
-from psycopg.types.json import Jsonb
-
-from consumers.dead_letters import DeadLetter
-from consumers.error_policy import Action, classify
+from consumers.inbound import InboundConsumer, Ledger
 from domain.charging.application import ChargingSessions
 from domain.charging.errors import ChargingError
 from domain.charging.identity import session_aggregate_id
@@ -33,12 +28,11 @@ from domain.shared.application import fingerprint
 from domain.shared.errors import DomainError, NotFoundError
 from producers.charging.inbound import OcpiSessionOutcome, OcpiSessionRequest, parse_request
 from producers.charging.topics import INBOUND_OCPI_SESSIONS
-from producers.topics import outcomes_topic, physical
+from producers.inbound import MESSAGE_ID_REUSED
 from projections.migrations import Component, Migration
 
 SUCCESS = 1000
 SERVER_ERROR = 3000
-MESSAGE_ID_REUSED = "inbound.message_id_reused"
 
 #: The processed requests of ``inbound.ocpi-sessions.v1`` (de-duplication by ``message_id``).
 CHARGING_INBOUND_MESSAGES = Component("charging_inbound_messages", (
@@ -46,6 +40,8 @@ CHARGING_INBOUND_MESSAGES = Component("charging_inbound_messages", (
               " message_id uuid PRIMARY KEY, fingerprint text NOT NULL, outcome jsonb NOT NULL,"
               " processed_at timestamptz NOT NULL DEFAULT now())"),
 ))  # fmt: skip
+#: Its rows always have a fingerprint (``NOT NULL``); it is of the request without its ``message_id``.
+CHARGING_LEDGER = Ledger(table="charging_inbound_messages", topic_column=False)
 
 
 def execute(app: ChargingSessions, request: OcpiSessionRequest) -> OcpiSessionOutcome:
@@ -82,42 +78,24 @@ def reused(request: OcpiSessionRequest) -> OcpiSessionOutcome:
     )  # fmt: skip
 
 
-class InboundOcpiSessions:
-    def __init__(self, app: ChargingSessions, producer: Any, topic_prefix: str = "") -> None:
-        self.app = app
-        self.producer = producer
-        self.group = f"{topic_prefix}sessionstream.inbound.ocpi-sessions"
-        self.topics = (physical(INBOUND_OCPI_SESSIONS, topic_prefix),)
-        self.outcomes = physical(outcomes_topic(INBOUND_OCPI_SESSIONS), topic_prefix)
+class InboundOcpiSessions(InboundConsumer[OcpiSessionRequest, OcpiSessionOutcome]):
+    ledger = CHARGING_LEDGER
+    # A command failing otherwise than by the domain's refusal fails the batch, as it always did here:
+    # the worker stops (and is restarted) rather than parking a session update.
+    dead_letter_failed_commands = False
 
-    def handle(self, cur: Cursor[Any], records: Sequence[Any]) -> list[DeadLetter]:
-        dead: list[DeadLetter] = []
-        futures = []
-        for record in records:
-            try:
-                request = parse_request(record.value)
-            except Exception as error:
-                if classify(error) is not Action.DEAD_LETTER:
-                    raise
-                dead.append(DeadLetter.of(record, error))
-                continue
-            digest = request_fingerprint(request)
-            cur.execute("SELECT fingerprint FROM charging_inbound_messages WHERE message_id = %s", (request.message_id,))
-            seen = cur.fetchone()
-            if seen is not None and seen[0] == digest:
-                continue  # processed before: its outcome was published then
-            outcome = reused(request) if seen is not None else execute(self.app, request)
-            if seen is None:
-                cur.execute(
-                    "INSERT INTO charging_inbound_messages (message_id, fingerprint, outcome) VALUES (%s, %s, %s)",
-                    (request.message_id, digest, Jsonb(outcome.model_dump(mode="json"))),
-                )
-            futures.append(self.producer.send(
-                self.outcomes, key=record.key, value=outcome.model_dump_json().encode(),
-                headers=[("ce_type", b"OcpiSessionRequestOutcome"), ("message_id", str(request.message_id).encode())],
-            ))  # fmt: skip
-        if futures:
-            self.producer.flush()
-            for future in futures:
-                future.get(timeout=0)
-        return dead
+    def __init__(self, app: ChargingSessions, producer: Any, topic_prefix: str = "") -> None:
+        super().__init__("ocpi-sessions", INBOUND_OCPI_SESSIONS, "OcpiSessionRequestOutcome", producer, topic_prefix)
+        self.app = app
+
+    def parse(self, value: bytes | None) -> OcpiSessionRequest:
+        return parse_request(value)
+
+    def fingerprint(self, request: OcpiSessionRequest) -> str:
+        return request_fingerprint(request)
+
+    def execute(self, request: OcpiSessionRequest) -> OcpiSessionOutcome:
+        return execute(self.app, request)
+
+    def reused(self, request: OcpiSessionRequest) -> OcpiSessionOutcome:
+        return reused(request)

@@ -1,16 +1,18 @@
 """``inbound.presence.v1`` -> attendance commands: one save per room per batch, one outcome per webhook.
 
-The pieces, kept apart so they port onto a shared inbound machinery as they are:
+It shares the inbound pieces of ``consumers.inbound`` (dead letters, the ``message_id`` ledger, the
+outcomes' publisher) but not its record-by-record loop: a batch is applied at once, per room.  Its own:
 
 - ``parse``: bytes -> ``PresenceWebhook``; what does not parse or fails the schema is dead-lettered
   (``<topic>.DLT``, same key, origin headers) and the next record is processed.
 - ``to_presence_event`` / ``outcome_of``: a webhook -> the domain's ``PresenceEvent``, and the domain's
   per-item ``PresenceResult`` -> the outcome message.
-- ``InboundPresence.handle``: de-duplicates by ``message_id`` (``inbound_messages``, in the runner's
-  transaction with the offsets; the same id with another body is ``inbound.message_id_reused``), groups
-  the fresh webhooks by room in arrival order, applies each room's as ONE ``apply_presence`` (one
-  load, one save, however many webhooks: a 5,000-student lesson's joins are a handful of saves, not
-  5,000 transactions), then records and publishes every outcome, in order.
+- ``InboundPresence.handle``: de-duplicates the batch by ``message_id`` in one query (``inbound_messages``,
+  in the runner's transaction with the offsets; the same id with another body is
+  ``inbound.message_id_reused``), groups the fresh webhooks by room in arrival order, applies each
+  room's as ONE ``apply_presence`` (one load, one save, however many webhooks: a 5,000-student
+  lesson's joins are a handful of saves, not 5,000 transactions), then records and publishes every
+  outcome, in order.
 
 Per-room order: webhooks are keyed by room, so one room's are in one partition, in order, and a batch
 applies them in that order; the domain places a late or out-of-order one by its own ``at`` (CL-1).
@@ -26,31 +28,27 @@ from typing import Any
 from uuid import UUID
 
 from psycopg import Cursor
-from psycopg.types.json import Jsonb
 
 from consumers.dead_letters import DeadLetter
-from consumers.error_policy import Action, classify
+from consumers.inbound import InboundEndpoint, Ledger, Seen, parse_or_dead_letter
+from consumers.inbound import body_fingerprint as body_fingerprint  # the fingerprint of a webhook
 from domain.classroom.application import Classrooms
 from domain.classroom.presence import PresenceEvent, PresenceResult
-from domain.shared.application import fingerprint
 from producers.classroom.inbound import PresenceOutcome, PresenceWebhook
 from producers.classroom.topics import INBOUND_PRESENCE
-from producers.topics import outcomes_topic, physical
+from producers.inbound import MESSAGE_ID_REUSED
 
-REUSED = "inbound.message_id_reused"
 #: A batch as large as the projections' (``SESSIONSTREAM_CONSUMER_MAX_RECORDS``' default): each room's
 #: part of it is one save.
 MAX_RECORDS = 2000
+#: Its fingerprints are in ``inbound_messages``' ``outcome`` document, as they were recorded before the
+#: pieces were shared; a row without one is another body (the id is reused).
+PRESENCE_LEDGER = Ledger(fingerprint_key="fingerprint")
 
 
 def parse(value: bytes | None) -> PresenceWebhook:
     """One webhook, validated (pydantic's ValidationError otherwise: a dead letter)."""
     return PresenceWebhook.model_validate_json(value if value is not None else b"")
-
-
-def body_fingerprint(webhook: PresenceWebhook) -> str:
-    """What tells a repeat (same body) from a reuse of the id (another body): the parsed values."""
-    return fingerprint(webhook.model_dump(mode="json"))
 
 
 def to_presence_event(webhook: PresenceWebhook) -> PresenceEvent:
@@ -67,7 +65,7 @@ def outcome_of(webhook: PresenceWebhook, result: PresenceResult) -> PresenceOutc
 
 def reused(webhook: PresenceWebhook) -> PresenceOutcome:
     return PresenceOutcome(
-        message_id=webhook.message_id, status="rejected", code=REUSED, aggregate_id=webhook.room,
+        message_id=webhook.message_id, status="rejected", code=MESSAGE_ID_REUSED, aggregate_id=webhook.room,
         detail="This message_id was already used by a different message.",
     )  # fmt: skip
 
@@ -83,51 +81,35 @@ class Arrival:
     fresh: bool = False
 
 
-class InboundPresence:
+class InboundPresence(InboundEndpoint):
     """The ``inbound.presence.v1`` handler of the consumer runner (``consumers.runner.BatchHandler``)."""
 
     max_records = MAX_RECORDS
 
     def __init__(self, app: Classrooms, producer: Any, topic_prefix: str = "") -> None:
+        super().__init__("presence", INBOUND_PRESENCE, "PresenceWebhookOutcome", producer, topic_prefix)
         self.app = app
-        self.producer = producer
-        self.group = f"{topic_prefix}sessionstream.inbound.presence"
-        self.topics = (physical(INBOUND_PRESENCE, topic_prefix),)
-        self.outcomes = physical(outcomes_topic(INBOUND_PRESENCE), topic_prefix)
 
     def handle(self, cur: Cursor[Any], records: Sequence[Any]) -> list[DeadLetter]:
         dead: list[DeadLetter] = []
         arrivals: list[Arrival] = []
         for record in records:
-            try:
-                webhook = parse(record.value)
-            except Exception as error:
-                if classify(error) is not Action.DEAD_LETTER:
-                    raise
-                dead.append(DeadLetter.of(record, error))
-                continue
-            arrivals.append(Arrival(record, webhook, body_fingerprint(webhook)))
+            webhook = parse_or_dead_letter(record, parse, dead)
+            if webhook is not None:
+                arrivals.append(Arrival(record, webhook, body_fingerprint(webhook)))
         self._deduplicate(cur, arrivals)
         self._apply(arrivals)
-        self._record(cur, [a for a in arrivals if a.fresh])
-        self._publish([a for a in arrivals if a.outcome is not None])
+        PRESENCE_LEDGER.record_many(cur, [(a.webhook.message_id, a.record.topic, a.outcome, a.fingerprint)
+                                          for a in arrivals if a.fresh and a.outcome is not None])  # fmt: skip
+        self.publisher.wait([self.publisher.send(a.record.key, a.outcome) for a in arrivals if a.outcome is not None])
         return dead
 
     def _deduplicate(self, cur: Cursor[Any], arrivals: list[Arrival]) -> None:
         """Marks the fresh webhooks; a repeat gets nothing new, a reused id a rejected outcome."""
-        if not arrivals:
-            return
-        cur.execute(
-            "SELECT message_id, outcome ->> 'fingerprint' FROM inbound_messages WHERE message_id = ANY(%s)",
-            ([a.webhook.message_id for a in arrivals],),
-        )
-        seen: dict[UUID, str | None] = dict(cur.fetchall())
-        for arrival in arrivals:
-            message_id = arrival.webhook.message_id
-            if message_id not in seen:
-                seen[message_id] = arrival.fingerprint
-                arrival.fresh = True
-            elif seen[message_id] != arrival.fingerprint:
+        seen = PRESENCE_LEDGER.triage(cur, [(a.webhook.message_id, a.fingerprint) for a in arrivals])
+        for arrival, verdict in zip(arrivals, seen, strict=True):
+            arrival.fresh = verdict is Seen.NEW
+            if verdict is Seen.REUSED:
                 arrival.outcome = reused(arrival.webhook)
 
     def _apply(self, arrivals: list[Arrival]) -> None:
@@ -139,25 +121,3 @@ class InboundPresence:
             results = self.app.apply_presence(room, [to_presence_event(a.webhook) for a in items])
             for arrival, result in zip(items, results, strict=True):
                 arrival.outcome = outcome_of(arrival.webhook, result)
-
-    def _record(self, cur: Cursor[Any], fresh: list[Arrival]) -> None:
-        if fresh:
-            cur.executemany(
-                "INSERT INTO inbound_messages (message_id, topic, outcome) VALUES (%s, %s, %s)",
-                [(a.webhook.message_id, a.record.topic,
-                  Jsonb({**a.outcome.model_dump(mode="json"), "fingerprint": a.fingerprint}))  # type: ignore[union-attr]
-                 for a in fresh],
-            )  # fmt: skip
-
-    def _publish(self, answered: list[Arrival]) -> None:
-        futures = [
-            self.producer.send(
-                self.outcomes, key=a.record.key, value=a.outcome.model_dump_json().encode(),  # type: ignore[union-attr]
-                headers=[("ce_type", b"PresenceWebhookOutcome"), ("message_id", str(a.webhook.message_id).encode())],
-            )  # fmt: skip
-            for a in answered
-        ]
-        if futures:
-            self.producer.flush()
-            for future in futures:
-                future.get(timeout=0)
