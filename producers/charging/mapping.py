@@ -8,7 +8,6 @@ changes apart from its casing (R-1, and the key is lower-cased).
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from typing import Any
@@ -18,15 +17,8 @@ from domain.charging.documents import to_document
 from domain.charging.session import ChargingSession
 from producers.charging import messages as v1
 from producers.charging.topics import SESSIONS, session_key
-from producers.registry import (
-    REMEMBER,
-    Ahead,
-    FirstEvents,
-    Outgoing,
-    UnmappedEventError,
-    leaf_event_classes,
-    to_look_up,
-)
+from producers.lookahead import LookaheadIndex
+from producers.registry import REMEMBER, FirstEvents, Outgoing, UnmappedEventError, leaf_event_classes
 
 CONTEXT = "charging"
 KeyLookup = Callable[[UUID], str]
@@ -73,59 +65,27 @@ def to_message(event: Any, key: str) -> v1.Message:
     raise UnmappedEventError(type(event))
 
 
-class IdentityIndex:
+class IdentityIndex(LookaheadIndex[str]):
     """Each session aggregate's key, for the ``maxsize`` aggregates seen last; a miss is answered by the
     aggregate's first version: one read each, or, with ``first_events`` while a batch is mapped, one read
-    for every session of the batch that would miss (``ahead``)."""
+    for every session of the batch that would miss (``ahead``, see ``producers.lookahead``), from their
+    ``Created``, whose identity is the first version's."""
 
     def __init__(self, repository: Any, maxsize: int = REMEMBER, first_events: FirstEvents | None = None) -> None:
+        super().__init__(
+            answer_of=_key_carried,
+            read_one=lambda aggregate_id: key_of_session(repository.get(aggregate_id, version=1).document),
+            looked_up=ROUTES,
+            carrying=_CARRYING,
+            maxsize=maxsize,
+            first_events=first_events,
+        )
         self.repository = repository
-        self.maxsize = maxsize
-        self.first_events = first_events
-        self._keys: OrderedDict[UUID, str] = OrderedDict()
-        self._ahead: Ahead | None = None
 
-    def see(self, event: Any) -> None:
-        if isinstance(event, _CARRYING_KEY):
-            self._remember(event.originator_id, key_of_session(event.session))
 
-    def __call__(self, aggregate_id: UUID) -> str:
-        key = self._keys.get(aggregate_id)
-        if key is None and self._ahead:
-            self._learn(aggregate_id)
-            key = self._keys.get(aggregate_id)
-        if key is None:
-            first = self.repository.get(aggregate_id, version=1)
-            key = key_of_session(first.document)
-            self._remember(aggregate_id, key)
-        return key
-
-    def ahead(self, batch: Ahead | None) -> None:
-        """The batch being mapped (``producers.registry.Bound.batch``), read ahead on a miss."""
-        if self.first_events is not None:
-            self._ahead = batch
-
-    def _learn(self, missed: UUID) -> None:
-        """The keys of every session of the batch that would miss, ``missed`` included, from their
-        ``Created`` (whose identity is the first version's), in one read."""
-        assert self._ahead is not None and self.first_events is not None
-        batch = list(self._ahead())
-        wanted = to_look_up(batch, ROUTES, _CARRYING, self._keys)
-        wanted.add(missed)
-        for first in self.first_events(wanted):
-            self.see(first)
-        # Every aggregate of the batch is now among the newest, and the batch adds at most its length: with
-        # ``maxsize`` at least twice a batch, none is forgotten before it is used (one read per batch).
-        known = self._keys
-        for _, aggregate_id in batch:
-            if aggregate_id in known:
-                known.move_to_end(aggregate_id)
-
-    def _remember(self, aggregate_id: UUID, key: str) -> None:
-        self._keys[aggregate_id] = key
-        self._keys.move_to_end(aggregate_id)
-        if len(self._keys) > self.maxsize:
-            self._keys.popitem(last=False)
+def _key_carried(event: Any) -> str | None:
+    """The key of the session an event carries (``Created``, ``Replaced``), else None."""
+    return key_of_session(event.session) if isinstance(event, _CARRYING_KEY) else None
 
 
 #: The events that carry the session's identity.

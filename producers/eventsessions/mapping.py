@@ -7,7 +7,6 @@ repeat the parent's id, so a ``ParentIndex`` looks it up.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
@@ -24,16 +23,9 @@ from producers import topics
 from producers.eventsessions import mail_messages as mail
 from producers.eventsessions import messages as v1
 from producers.eventsessions import topics as es_topics
+from producers.lookahead import LookaheadIndex
 from producers.notifications import OutgoingNotification
-from producers.registry import (
-    REMEMBER,
-    Ahead,
-    FirstEvents,
-    Outgoing,
-    UnmappedEventError,
-    leaf_event_classes,
-    to_look_up,
-)
+from producers.registry import REMEMBER, FirstEvents, Outgoing, UnmappedEventError, leaf_event_classes
 
 ParentLookup = Callable[[UUID], UUID]
 
@@ -297,58 +289,21 @@ def to_messages(event: Any, parent_of: ParentLookup) -> list[Outgoing]:
     return [domain] if notification is None else [domain, notification]
 
 
-class ParentIndex:
+class ParentIndex(LookaheadIndex[UUID]):
     """Remembers the parent event of the ``maxsize`` aggregates seen last; a miss is answered by the
     aggregate's first event: one read each, or, with ``first_events`` while a batch is mapped, one read
-    for every aggregate of the batch that would miss (``ahead``)."""
+    for every aggregate of the batch that would miss (``ahead``, see ``producers.lookahead``)."""
 
     def __init__(self, repository: Any, maxsize: int = REMEMBER, first_events: FirstEvents | None = None) -> None:
+        super().__init__(
+            answer_of=parent_id_of_created,
+            read_one=lambda aggregate_id: repository.get(aggregate_id, version=1).event_id,
+            looked_up=_LOOKED_UP,
+            carrying=_CARRYING,
+            maxsize=maxsize,
+            first_events=first_events,
+        )
         self.repository = repository
-        self.maxsize = maxsize
-        self.first_events = first_events
-        self._parents: OrderedDict[UUID, UUID] = OrderedDict()
-        self._ahead: Ahead | None = None
-
-    def see(self, event: Any) -> None:
-        parent = parent_id_of_created(event)
-        if parent is not None:
-            self._remember(event.originator_id, parent)
-
-    def __call__(self, aggregate_id: UUID) -> UUID:
-        parent = self._parents.get(aggregate_id)
-        if parent is None and self._ahead:
-            self._learn(aggregate_id)
-            parent = self._parents.get(aggregate_id)
-        if parent is None:
-            parent = self.repository.get(aggregate_id, version=1).event_id
-            self._remember(aggregate_id, parent)
-        return parent
-
-    def ahead(self, batch: Ahead | None) -> None:
-        """The batch being mapped (``producers.registry.Bound.batch``), read ahead on a miss."""
-        if self.first_events is not None:
-            self._ahead = batch
-
-    def _learn(self, missed: UUID) -> None:
-        """The parents of every aggregate of the batch that would miss, ``missed`` included, from their
-        first events, in one read."""
-        assert self._ahead is not None and self.first_events is not None
-        batch = list(self._ahead())
-        wanted = to_look_up(batch, _LOOKED_UP, _CARRYING, self._parents)
-        wanted.add(missed)
-        for first in self.first_events(wanted):
-            self.see(first)
-        # Every aggregate of the batch is now among the newest, and the batch adds at most its length: with
-        # ``maxsize`` at least twice a batch, none is forgotten before it is used (one read per batch).
-        known = self._parents
-        for _, aggregate_id in batch:
-            if aggregate_id in known:
-                known.move_to_end(aggregate_id)
-
-    def _remember(self, aggregate_id: UUID, parent_id: UUID) -> None:
-        self._parents[aggregate_id] = parent_id
-        if len(self._parents) > self.maxsize:
-            self._parents.popitem(last=False)
 
 
 _ROUTE_OF: dict[type, tuple[type, str, Builder]] = {

@@ -164,7 +164,7 @@ def test_a_replay_holds_at_most_a_few_batches_however_long_the_log(monkeypatch, 
 
 
 def test_the_rebuild_remembers_twice_a_batch_and_holds_at_most_20_000_rows():
-    # Twice a batch: a batch that misses costs one read (``ParentIndex._learn``); the rows in flight are
+    # Twice a batch: a batch that misses costs one read (``LookaheadIndex._learn``); the rows in flight are
     # reached after a few batches of any store (the benchmark's 50,000 events hold 25,000 registrations).
     assert rebuild.remember(rebuild.BATCH) >= 2 * rebuild.BATCH
     assert rebuild.in_flight(rebuild.BATCH) <= 20_000
