@@ -87,7 +87,9 @@ class LookaheadIndex(Generic[V]):
     def _remember(self, aggregate_id: UUID, answer: V) -> None:
         # A value learnt again (a charging ``Replaced``, a first event read twice) makes its aggregate the
         # newest, as a fresh one would be: the least recently remembered goes first.
-        self._known[aggregate_id] = answer
-        self._known.move_to_end(aggregate_id)
-        if len(self._known) > self.maxsize:
-            self._known.popitem(last=False)
+        known = self._known
+        if aggregate_id in known:
+            known.move_to_end(aggregate_id)  # a new key goes in at the end anyway
+        known[aggregate_id] = answer
+        if len(known) > self.maxsize:
+            known.popitem(last=False)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime
 from hashlib import sha1
 from typing import Any, NamedTuple, cast
@@ -23,6 +24,8 @@ from psycopg.rows import tuple_row
 
 #: Namespace of the message ids: the same event always gets the same id, resent or not.
 MESSAGE_ID_NAMESPACE = UUID("6b1f0c52-8d0e-4a53-9d0c-5f3c0f4a2f11")
+#: Stored ids a decoder keeps decoded (a UUID and its hex: some 200 bytes each).
+UUIDS_CACHED = 4096
 
 
 @dataclass(frozen=True)
@@ -95,7 +98,8 @@ class EventDecoder:
         decoders = {name: t.decode for name, t in transcoder.names.items()}
         for name, t in transcoder.names.items():  # the stock transcodings, minus their checks
             if type(t) is UUIDAsHex:
-                decoders[name] = _uuid_of_hex
+                # The same few parents (events, sessions) come back in event after event: decoded once.
+                decoders[name] = lru_cache(maxsize=UUIDS_CACHED)(_uuid_of_hex)
             elif type(t) is DatetimeAsISO:
                 decoders[name] = datetime.fromisoformat
         self._decoders = decoders
