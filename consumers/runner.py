@@ -77,7 +77,7 @@ def save_offsets(cur: Cursor[Any], group: str, next_offsets: dict[tuple[str, int
 class Record:
     """One consumed record, with the attribute names the handlers and ``DeadLetter`` use."""
 
-    __slots__ = ("topic", "partition", "offset", "key", "value", "_message")
+    __slots__ = ("_message", "key", "offset", "partition", "topic", "value")
 
     def __init__(self, message: Message) -> None:
         self._message = message

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import os
 import signal
-from contextlib import nullcontext
 import threading
 import time
 from collections.abc import Iterable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,7 +27,6 @@ import psycopg
 import structlog
 
 from consumers.supervisor import Supervised, Supervisor
-
 from infra.audit.sealer_child import SealerProcess
 from infra.audit.sealer_run import SealerRun
 from infra.container import Container

@@ -12,9 +12,9 @@
 from __future__ import annotations
 
 import logging
-from operator import itemgetter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any, Protocol
 from uuid import UUID
 

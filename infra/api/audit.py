@@ -17,12 +17,13 @@ from starlette.concurrency import run_in_threadpool
 from domain.shared.errors import InvalidInputError
 from infra.api.auth import bearer
 from infra.api.context import ContainerDep
-from producers.fields import _date_and_time
 from infra.api.problems import responses
 from infra.audit.chain import ChainStore
 from infra.audit.history import History, describe, iso_z, state_as_of
 from infra.audit.views import state_of
 from producers.audit import stored_timestamp
+from producers.fields import _date_and_time
+
 
 def _precise(value: datetime) -> datetime:
     # Unlike other inputs, an audit instant keeps its microseconds: events are microseconds apart.

@@ -28,8 +28,8 @@ from typing import Any
 
 import structlog
 from fastapi import APIRouter, FastAPI, Request, Response
-from psycopg_pool import PoolClosed
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from psycopg_pool import PoolClosed
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from infra.api.problems import ProblemResponse, problem, responses

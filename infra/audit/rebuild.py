@@ -48,7 +48,7 @@ from projections.catalogue import LIVE_SCHEMA
 Progress = Callable[[int, int], None]  # (events read, last notification id)
 
 # ``fresh`` is being renamed ``track_versions``: either name serves.
-_track_versions = getattr(base, "track_versions", None) or getattr(base, "fresh")
+_track_versions = getattr(base, "track_versions", None) or base.fresh
 _END = object()
 
 #: Rows per batch: few enough that the rows in flight (``in_flight``: 20,000, some 30-50 MB with their

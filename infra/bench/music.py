@@ -28,7 +28,8 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import date, datetime, time as clock_time, timezone
+from datetime import date, datetime, timezone
+from datetime import time as clock_time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse, urlunparse

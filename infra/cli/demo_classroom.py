@@ -86,7 +86,7 @@ def _scenario(http: httpx.Client, endpoints: Endpoints, prefix: str) -> dict[str
 
     _ok(http.post(f"/live-sessions/{room}/attendance/{students['Dan']}", json={"actor_id": teacher, "status": "excused"}))
     console.print("the teacher excuses Dan")
-    at = {n: start + timedelta(minutes=n) for n in range(0, 61)}
+    at = {n: start + timedelta(minutes=n) for n in range(61)}
     webhooks = [
         ("participant_joined", at[0], "Ada"), ("participant_joined", at[2], "Ben"), ("participant_left", at[20], "Ben"),
         ("participant_joined", at[25], "Ben"), ("participant_left", at[50], "Ada"), ("room_finished", at[55], None),

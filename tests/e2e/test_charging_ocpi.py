@@ -13,7 +13,6 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from tests.support.waiting import wait_for
 from tests.e2e.charging_support import (
     decoded,
     dumps,
@@ -24,6 +23,7 @@ from tests.e2e.charging_support import (
     session,
     unique_id,
 )
+from tests.support.waiting import wait_for
 from tests.unit.charging.examples import (
     LIBRARY_FIXTURE_2_2_1,
     LIBRARY_FIXTURE_2_2_1_RENDERED,

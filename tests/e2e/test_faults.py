@@ -17,11 +17,19 @@ import httpx
 import pytest
 
 from infra.container import Container
-from tests.support.waiting import wait_for
 from tests.e2e.faults import (
-    DomainTopics, Load, ServiceProcess, assert_complete, assert_sealed, check_local, outage, record, snapshot,
+    DomainTopics,
+    Load,
+    ServiceProcess,
+    assert_complete,
+    assert_sealed,
+    check_local,
+    outage,
+    record,
+    snapshot,
     wait_until_delivered,
 )  # fmt: skip
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.faults
 

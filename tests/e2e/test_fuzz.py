@@ -35,8 +35,8 @@ import httpx
 import pytest
 
 from infra.service import Service
-from tests.support.service import WRITE_TOKEN, every_worker_up
 from tests.e2e.conftest import serve
+from tests.support.service import WRITE_TOKEN, every_worker_up
 
 CHILD_TIMEOUT_S = 3600
 

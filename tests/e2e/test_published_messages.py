@@ -21,10 +21,10 @@ from infra.audit.chain import ChainStore
 from infra.kafka import read_topic
 from infra.service import Service
 from producers import catalogue, topics
-from projections.catalogue import PROJECTIONS
 from producers.charging.topics import INBOUND_OCPI_SESSIONS, session_key
 from producers.classroom.topics import INBOUND_PRESENCE
 from producers.music.topics import INBOUND_TUNELOG
+from projections.catalogue import PROJECTIONS
 from tests.e2e.charging_support import dumps
 from tests.e2e.charging_support import session as charging_session
 from tests.support.waiting import wait_for

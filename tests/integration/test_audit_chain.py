@@ -18,9 +18,17 @@ from infra.audit.sealer_run import SealerWorker
 from infra.bench.support import fill_store
 from producers.audit import seal
 from producers.relay import Row
+from tests.integration.auditing import (
+    START,
+    fresh_container,  # noqa: F401 - a fixture
+    history,
+    position_of,
+    run_cli,
+    seal_everything,
+    sql,
+    verified,
+)
 from tests.support.waiting import wait_for
-from tests.integration.auditing import fresh_container  # noqa: F401 - a fixture
-from tests.integration.auditing import START, history, run_cli, position_of, seal_everything, sql, verified
 
 
 def test_an_untouched_store_is_verified_intact_after_concurrent_writers(fresh_container):

@@ -15,8 +15,12 @@ from infra.audit.rebuild import check_schema, empty, rebuild_as_of, rebuild_live
 from infra.rebuild import differences
 from projections import base
 from projections.catalogue import LIVE_SCHEMA, PROJECTIONS
-from tests.integration.auditing import fresh_container  # noqa: F401 - a fixture
-from tests.integration.auditing import START, history, run_cli
+from tests.integration.auditing import (
+    START,
+    fresh_container,  # noqa: F401 - a fixture
+    history,
+    run_cli,
+)
 from tests.integration.auditing import sql as run_sql
 
 

@@ -13,8 +13,8 @@ from kafka import KafkaConsumer
 from infra import kafka
 from producers import topics
 from producers.charging.topics import INBOUND_OCPI_SESSIONS, session_key
-from tests.support.waiting import wait_for
 from tests.e2e.charging_support import dumps, session
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.integration
 

@@ -17,16 +17,16 @@ from psycopg import sql
 
 from consumers.dispatcher import Dispatcher
 from domain.classroom.reminders import is_due
+from infra.api.context import read
 from producers import topics
 from projections.base import create_tables
 from projections.catalogue import DUE_QUERIES
 from projections.classroom.due import due_reminders
 from projections.classroom.live_sessions import LiveSessionsProjection
 from projections.due import all_due
-from infra.api.context import read
+from tests.integration.classroom_support import members_settled, new_lesson, session_row
 from tests.support.kafka import all_records
 from tests.support.waiting import wait_for
-from tests.integration.classroom_support import members_settled, new_lesson, session_row
 
 
 def unique_start() -> datetime:

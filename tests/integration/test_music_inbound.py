@@ -12,8 +12,8 @@ import pytest
 from domain.music.tunelog import After
 from producers import topics
 from producers.music.topics import INBOUND_TUNELOG
-from tests.support.waiting import wait_for
 from tests.integration.music_kafka import Outcomes, TopicReader, publish, request
+from tests.support.waiting import wait_for
 
 
 @pytest.fixture

@@ -15,10 +15,10 @@ from infra.rebuild import verify
 from producers import topics
 from producers.eventsessions import topics as es_topics
 from projections.catalogue import PROJECTIONS
-from tests.support.kafka import all_records
-from tests.support.database import read_row
-from tests.support.waiting import wait_for
 from tests.integration.test_inbound_registrations import TopicReader
+from tests.support.database import read_row
+from tests.support.kafka import all_records
+from tests.support.waiting import wait_for
 
 
 def _created(container, event_id: uuid.UUID):

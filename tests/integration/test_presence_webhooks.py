@@ -10,7 +10,6 @@ from infra.rebuild import verify
 from producers import topics
 from producers.classroom import topics as classroom_topics
 from projections.catalogue import PROJECTIONS
-from tests.support.waiting import wait_for
 from tests.integration.classroom_support import (
     TopicReader,
     as_record,
@@ -23,6 +22,7 @@ from tests.integration.classroom_support import (
     report,
     webhook,
 )
+from tests.support.waiting import wait_for
 
 CLASSROOM_READ_MODELS = ("classroom_memberships", "live_sessions", "classroom_attendance")
 

@@ -15,8 +15,14 @@ from infra.audit.replay import ensure_topic, replay
 from infra.kafka import read_topic
 from producers.relay import EventDecoder, Row
 from projections.catalogue import PROJECTIONS
-from tests.integration.auditing import fresh_container  # noqa: F401 - a fixture
-from tests.integration.auditing import history, position_of, seal_everything, sql, verified
+from tests.integration.auditing import (
+    fresh_container,  # noqa: F401 - a fixture
+    history,
+    position_of,
+    seal_everything,
+    sql,
+    verified,
+)
 
 
 def stored_as_version_1(container, registration_id, version: int) -> datetime | None:

@@ -18,8 +18,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from domain.eventsessions.errors import EventNotFoundError, SessionNotFoundError
 from domain.eventsessions.stages import STAGES, kanban_state_label
 from domain.shared.errors import InvalidInputError
-from infra.api.eventsessions import ics
-from infra.api.eventsessions.events import StagePair
 from infra.api.auth import bearer
 from infra.api.context import (
     DEFAULT_WAIT_MS,
@@ -32,11 +30,13 @@ from infra.api.context import (
     read_row,
     written,
 )
+from infra.api.eventsessions import ics
+from infra.api.eventsessions.events import StagePair
 from infra.api.instants import Instant, UtcInstant, format_located, zone
 from infra.api.problems import responses
 from producers.fields import Flag, Int4, ShortText, ZoneName
-from projections.eventsessions import attendance, events, seat_availability
 from projections.base import Row
+from projections.eventsessions import attendance, events, seat_availability
 from projections.eventsessions.seat_availability import figures
 
 router = APIRouter(tags=["sessions"], dependencies=[Depends(bearer)], responses=responses(401, 403, 404, 409, 422, 503))

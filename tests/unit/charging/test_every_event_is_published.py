@@ -16,7 +16,6 @@ from producers.charging import messages as v1
 from producers.charging.mapping import MAPPING, IdentityIndex
 from producers.charging.topics import SESSIONS
 from producers.registry import ahead_of_events
-
 from tests.unit.charging.conftest import period, session_body
 from tests.unit.charging.examples import ROUND_TRIP_SESSIONS, load
 

@@ -24,7 +24,6 @@ from domain.shared.clock import FrozenClock
 from infra.api.app import create_app
 from infra.container import Container
 from infra.settings import Settings
-
 from tests.unit.charging.conftest import IN_MEMORY, NOW, period, session_body
 from tests.unit.charging.examples import SESSION_EMAID_WITH_EXTENSIONS_2_3_0, SESSION_JUST_STARTED_2_3_0, load
 
