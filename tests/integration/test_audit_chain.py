@@ -18,9 +18,9 @@ from infra.audit.sealer_run import SealerWorker
 from infra.bench.support import fill_store
 from producers.audit import seal
 from producers.relay import Row
+from tests.integration import auditing
 from tests.integration.auditing import (
     START,
-    fresh_container,  # noqa: F401 - a fixture
     history,
     position_of,
     run_cli,
@@ -29,6 +29,8 @@ from tests.integration.auditing import (
     verified,
 )
 from tests.support.waiting import wait_for
+
+fresh_container = auditing.fresh_container  # the fixture, bound where pytest looks for it
 
 
 def test_an_untouched_store_is_verified_intact_after_concurrent_writers(fresh_container):

@@ -10,13 +10,15 @@ from infra.audit.log import timestamp_of
 from infra.audit.replay import ensure_topic, replay
 from infra.kafka import read_topic
 from producers.eventsessions import topics as es_topics
+from tests.integration import auditing
 from tests.integration.auditing import (
-    fresh_container,  # noqa: F401 - a fixture
     history,
     sql,
 )
 from tests.support.kafka import all_records
 from tests.support.waiting import wait_for
+
+fresh_container = auditing.fresh_container  # the fixture, bound where pytest looks for it
 
 
 def auditor_topic() -> str:

@@ -15,14 +15,16 @@ from infra.audit.replay import ensure_topic, replay
 from infra.kafka import read_topic
 from producers.relay import EventDecoder, Row
 from projections.catalogue import PROJECTIONS
+from tests.integration import auditing
 from tests.integration.auditing import (
-    fresh_container,  # noqa: F401 - a fixture
     history,
     position_of,
     seal_everything,
     sql,
     verified,
 )
+
+fresh_container = auditing.fresh_container  # the fixture, bound where pytest looks for it
 
 
 def stored_as_version_1(container, registration_id, version: int) -> datetime | None:
