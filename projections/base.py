@@ -167,7 +167,7 @@ def fold(
         sql.SQL("SELECT {} FROM {} WHERE {} = ANY(%b)").format(cols, sql.Identifier(table), sql.Identifier(key)),
         (ids,), binary=True,
     )
-    rows: dict[UUID, Row] = {row[0]: dict(zip(columns, row)) for row in cur.fetchall()}
+    rows: dict[UUID, Row] = {row[0]: dict(zip(columns, row, strict=True)) for row in cur.fetchall()}
     loaded = set(rows)
     touched: set[UUID] = set()
     for k, message in batch:

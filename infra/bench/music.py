@@ -30,6 +30,7 @@ import threading
 import time
 from datetime import date, datetime, timezone
 from datetime import time as clock_time
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse, urlunparse
@@ -153,7 +154,7 @@ def adds_per_second(url: str, http: httpx.Client, clients: int, per_client: int)
     if errors:
         raise RuntimeError(f"{len(errors)} adds failed, e.g. {errors[0]}")
     log = http.get(f"/music/instances/{instance['id']}/tunes").json()
-    assert len(log) == clients * per_client and all(a["order_number"] < b["order_number"] for a, b in zip(log, log[1:]))
+    assert len(log) == clients * per_client and all(a["order_number"] < b["order_number"] for a, b in pairwise(log))
     return clients * per_client / elapsed
 
 

@@ -122,7 +122,7 @@ def report(cur: Cursor[Any], session_id: UUID) -> Row | None:
     found = cur.fetchone()
     if found is None:
         return None
-    header = dict(zip(HEADER_COLUMNS, found))
+    header = dict(zip(HEADER_COLUMNS, found, strict=True))
     cur.execute(
         "SELECT a.student_id, a.status, a.joined_at, a.left_at, a.duration_minutes, a.connected"
         " FROM classroom_attendance a WHERE a.session_id = %(s)s AND a.status IS NOT NULL"
@@ -134,7 +134,7 @@ def report(cur: Cursor[Any], session_id: UUID) -> Row | None:
         " ORDER BY 1",
         {"s": session_id, "c": header["classroom_id"]},
     )
-    rows = [dict(zip(RECORD_COLUMNS, r)) for r in cur.fetchall()]
+    rows = [dict(zip(RECORD_COLUMNS, r, strict=True)) for r in cur.fetchall()]
     cur.execute(
         "SELECT count(*) FROM classroom_members WHERE classroom_id = %s AND status = 'active'", (header["classroom_id"],)
     )

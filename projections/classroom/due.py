@@ -41,7 +41,7 @@ def due_reminders(cur: Cursor[Any], at: datetime, limit: int) -> list[dict[str, 
         {"at": at, "limit": limit},
     )
     columns = ("session_id", "classroom_id", "title", "scheduled_at", "minutes", "due_at")
-    return [dict(zip(columns, r)) for r in cur.fetchall()]
+    return [dict(zip(columns, r, strict=True)) for r in cur.fetchall()]
 
 
 def _iso_z(instant: datetime) -> str:

@@ -137,7 +137,7 @@ def apply_reminders(cur: Cursor[Any], messages: Sequence[Any]) -> None:
         f"SELECT {', '.join(REMINDER_COLUMNS)} FROM classroom_live_session_reminders WHERE session_id = ANY(%s)",
         (sessions,),
     )
-    rows: dict[ReminderKey, dict[str, Any] | None] = {(r[0], r[1]): dict(zip(REMINDER_COLUMNS, r)) for r in cur.fetchall()}
+    rows: dict[ReminderKey, dict[str, Any] | None] = {(r[0], r[1]): dict(zip(REMINDER_COLUMNS, r, strict=True)) for r in cur.fetchall()}
     touched: set[ReminderKey] = set()
     for m in messages:
         for key, row in _reminder_changes(rows, m):
@@ -179,7 +179,7 @@ def get_live_session(cur: Cursor[Any], session_id: UUID) -> Row | None:
     found = cur.fetchone()
     if found is None:
         return None
-    return with_reminders(cur, [dict(zip(COLUMNS, found))])[0]
+    return with_reminders(cur, [dict(zip(COLUMNS, found, strict=True))])[0]
 
 
 def with_reminders(cur: Cursor[Any], rows: list[Row]) -> list[Row]:

@@ -75,7 +75,7 @@ def get_classroom(cur: Cursor[Any], classroom_id: UUID) -> Row | None:
     cur.execute(
         "SELECT student_id, status FROM classroom_members WHERE classroom_id = %s ORDER BY student_id", (classroom_id,)
     )
-    return dict(zip(CLASSROOM_COLUMNS, found), members=cur.fetchall())
+    return dict(zip(CLASSROOM_COLUMNS, found, strict=True), members=cur.fetchall())
 
 
 def active_members(cur: Cursor[Any], classroom_ids: Sequence[UUID]) -> dict[UUID, list[UUID]]:

@@ -32,5 +32,5 @@ def upcoming(cur: Cursor[Any], actor_id: UUID, at: datetime, limit: int = LIMIT)
         " ORDER BY s.scheduled_at, s.id LIMIT %(limit)s",
         {"actor": actor_id, "at": at, "limit": limit},
     )
-    rows = [dict(zip(COLUMNS, r)) for r in cur.fetchall()]
+    rows = [dict(zip(COLUMNS, r, strict=True)) for r in cur.fetchall()]
     return with_reminders(cur, rows) if rows else []

@@ -99,11 +99,11 @@ def _apply_instance(instances: dict[UUID, Row], m: Any) -> bool:
 
 def _load(cur: Cursor[Any], ids: list[UUID]) -> tuple[dict[UUID, Row], dict[UUID, Log]]:
     cur.execute(f"SELECT {', '.join(INSTANCE_COLUMNS)} FROM music_popular_instances WHERE instance_id = ANY(%s)", (ids,))
-    instances = {r[0]: dict(zip(INSTANCE_COLUMNS, r)) for r in cur.fetchall()}
+    instances = {r[0]: dict(zip(INSTANCE_COLUMNS, r, strict=True)) for r in cur.fetchall()}
     cur.execute(f"SELECT {', '.join(ENTRY_COLUMNS)} FROM music_popular_entries WHERE instance_id = ANY(%s)", (ids,))
     logs: dict[UUID, Log] = {}
     for row in cur.fetchall():
-        entry = dict(zip(ENTRY_COLUMNS, row))
+        entry = dict(zip(ENTRY_COLUMNS, row, strict=True))
         logs.setdefault(entry["instance_id"], {})[entry["entry_id"]] = entry
     return instances, logs
 
@@ -181,4 +181,4 @@ def popular_tunes(
         " GROUP BY tune_key ORDER BY plays DESC, last_played DESC, name, tune_key LIMIT %(l)s",
         {"s": session_id, "a": start, "b": end, "l": limit},
     )
-    return [dict(zip(POPULAR_COLUMNS, r)) for r in cur.fetchall()]
+    return [dict(zip(POPULAR_COLUMNS, r, strict=True)) for r in cur.fetchall()]

@@ -9,6 +9,7 @@ instance rebuilt from its stored events shows the same log.
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
+from itertools import pairwise
 from uuid import UUID
 
 from hypothesis import given, settings
@@ -34,10 +35,10 @@ operations = st.lists(
 
 
 def check_well_formed(log) -> None:
-    assert all(a.order_number < b.order_number for a, b in zip(log, log[1:], strict=False))
+    assert all(a.order_number < b.order_number for a, b in pairwise(log))
     if log:
         assert log[0].continues_set is False and log[0].set_index == 0
-    for previous, entry in zip(log, log[1:], strict=False):
+    for previous, entry in pairwise(log):
         assert entry.set_index == previous.set_index + (0 if entry.continues_set else 1)
     assert all(entry.tune_id is not None or entry.name for entry in log)
 
