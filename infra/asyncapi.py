@@ -24,6 +24,11 @@ from producers import catalogue
 from producers.topics import TopicSpec
 
 ASYNCAPI_VERSION = "3.0.0"
+DESCRIPTION = (
+    "Every topic sessionstream reads or writes. Topic names are logical: an instance puts its"
+    " SESSIONSTREAM_TOPIC_PREFIX before each. Values are JSON of the versioned pydantic models; within vN a"
+    " change is additive only."
+)
 SCHEMA_FORMAT = "application/schema+json;version=draft-2020-12"
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 KAFKA_BINDING = "0.5.0"
@@ -184,12 +189,7 @@ def document() -> dict[str, Any]:
     }  # fmt: skip
     return {
         "asyncapi": ASYNCAPI_VERSION,
-        "info": {
-            "title": "sessionstream", "version": "1",
-            "description": "Every topic sessionstream reads or writes. Topic names are logical: an instance "
-                           "puts its SESSIONSTREAM_TOPIC_PREFIX before each. Values are JSON of the versioned "
-                           "pydantic models; within vN a change is additive only.",
-        },  # fmt: skip
+        "info": {"title": "sessionstream", "version": "1", "description": DESCRIPTION},
         "defaultContentType": "application/json",
         "channels": out_channels,
         "operations": operations,

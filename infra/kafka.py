@@ -210,8 +210,8 @@ def ensure_topics(bootstrap: str, prefix: str, partitions: int, names: Iterable[
         try:
             admin.create_topics(
                 [NewTopic(name=n, num_partitions=partitions, replication_factor=1, topic_configs=configs.get(n, {}))
-                 for n in missing]  # fmt: skip
-            )
+                 for n in missing]
+            )  # fmt: skip
         except TopicAlreadyExistsError:
             pass  # another instance created them first
         log.info("topics created", extra={"topics": missing})

@@ -62,6 +62,6 @@ class ClassroomDue:
                 details={"session_id": str(r["session_id"]), "classroom_id": str(r["classroom_id"]),
                          "minutes": r["minutes"], "scheduled_at": _iso_z(r["scheduled_at"]), "title": r["title"]},
                 ref={"session_id": r["session_id"], "minutes": r["minutes"]},
-            )  # fmt: skip
+            )
             for r in reminders
-        ]
+        ]  # fmt: skip
