@@ -175,7 +175,7 @@ class ConsumerRunner:
                     self._measure_lag()
         except Stopped:
             pass
-        except BaseException as error:  # noqa: BLE001 - recorded for /readyz, then re-raised
+        except BaseException as error:  # recorded for /readyz, then re-raised
             self.failed = error
             raise
         finally:

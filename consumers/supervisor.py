@@ -283,7 +283,7 @@ class Supervisor:
         for sampler in self.samplers:
             try:
                 sampler()
-            except Exception:  # noqa: BLE001 - a sampler that fails must not stop the heartbeat
+            except Exception:  # a sampler that fails must not stop the heartbeat (logged)
                 log.debug("sampler failed", exc_info=True)
         for worker in self.workers:
             status = worker.status()

@@ -219,7 +219,7 @@ class Service:
         signal.signal(signal.SIGINT, handler)
 
 
-def _Server(config: Any) -> Any:  # noqa: N802 - uvicorn is imported on first use
+def _Server(config: Any) -> Any:  # named as the class it makes: uvicorn is imported on first use
     import uvicorn
 
     class Server(uvicorn.Server):

@@ -52,7 +52,7 @@ def storable(value: str) -> str:
     return value
 
 
-def Text(max_length: int, *, min_length: int = 0) -> type[str]:  # noqa: N802 - reads as a type
+def Text(max_length: int, *, min_length: int = 0) -> type[str]:  # capitalised: reads as a type
     """Free text of at most ``max_length`` characters that every store can hold."""
     return Annotated[  # type: ignore[return-value]
         str, Field(min_length=min_length, max_length=max_length), AfterValidator(storable)

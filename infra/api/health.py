@@ -194,7 +194,7 @@ async def readyz(request: Request) -> dict[str, object] | ProblemResponse:
     probe: PostgresProbe = request.app.state.postgres_probe
     try:
         report = _report(request)
-    except Exception:  # noqa: BLE001
+    except Exception:
         log.exception("readiness hook failed")
         report = {"started": False, "supervisor": False, "workers": []}
     checks = {
