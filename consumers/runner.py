@@ -20,6 +20,7 @@ The consumer is confluent-kafka's (see ``infra.kafka``): the seek to stored offs
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -251,10 +252,8 @@ class ConsumerRunner:
         assert self.consumer is not None
         offsets = [TopicPartition(t, p, o) for (t, p), o in self._unsent_offsets.items()]
         self._unsent_offsets, self._sent_offsets_at = {}, time.monotonic()
-        try:
+        with contextlib.suppress(KafkaException):
             self.consumer.commit(offsets=offsets, asynchronous=True)
-        except KafkaException:
-            pass
 
     def _measure_lag(self) -> None:
         """Records between our position and the end of each assigned partition (from fetch metadata)."""

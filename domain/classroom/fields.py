@@ -70,7 +70,7 @@ def check_materials(materials: Any) -> list[dict[str, Any]]:
     for item in materials:
         if not isinstance(item, Mapping) or set(item) - set(MATERIAL_KEYS) or "type" not in item:
             raise invalid("materials", message, "live_session.materials.invalid")
-        for key, value in item.items():
+        for value in item.values():
             if (value is not None and not isinstance(value, str | int)) or isinstance(value, bool):
                 raise invalid("materials", message, "live_session.materials.invalid")
             if isinstance(value, str):

@@ -179,7 +179,7 @@ def replay_into(
                 ]
             counts["events"] += len(rows)
             batches_out.put((messages, len(rows), rows[-1].id))
-    except BaseException as error:
+    except BaseException as error:  # noqa: BLE001 - raised below, once both threads are joined
         failures.append(error)
         while rows_in.get() is not _END:
             pass

@@ -99,8 +99,8 @@ class Service:
             SESSIONSTREAM_OCPI_TOKENS=f"{TOKEN}:{PARTY[0]}:{PARTY[1]}", SESSIONSTREAM_LOG_LEVEL="WARNING",
         )  # fmt: skip
         run = [sys.executable, "-m", "infra.cli.main", "run"]
-        api = run + ["--no-relay", "--no-projections", "--no-inbound"]
-        layouts = [api] if api_only else [api, run + ["--no-api"]] if split else [run]
+        api = [*run, "--no-relay", "--no-projections", "--no-inbound"]
+        layouts = [api] if api_only else [api, [*run, "--no-api"]] if split else [run]
         self.processes = []
         for command in layouts:
             self.processes.append(subprocess.Popen(command, env=env))

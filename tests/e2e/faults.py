@@ -8,6 +8,7 @@ to ``<local_dir>/fault-results.json`` and to the test's output.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -281,10 +282,8 @@ class DomainTopics:
             return self
         except KafkaError:
             self.close()
-            try:
+            with contextlib.suppress(KafkaError):
                 self._open()
-            except KafkaError:
-                pass
         return self
 
     def _read(self) -> None:
@@ -303,10 +302,8 @@ class DomainTopics:
         return {name: set().union(*(self.aggregates.get(t, set()) for t in p.topics)) for name, p in PROJECTIONS.items()}
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(Exception):  # a reader closing over a dead broker
             self.consumer.close()
-        except Exception:  # noqa: BLE001 - a reader closing over a dead broker
-            pass
 
 
 def _rows(container: Container, query: str) -> list[tuple[Any, ...]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
@@ -64,10 +65,8 @@ class MusicApplicationBase(ContextApplication):
         try:
             registry = self.repository.get(REGISTRY_ID)
         except AggregateNotFoundError:
-            try:
+            with contextlib.suppress(IntegrityError):  # another writer started it first
                 self.save(SessionRegistry.start())
-            except IntegrityError:
-                pass  # another writer started it first
             registry = self.repository.get(REGISTRY_ID)
         assert isinstance(registry, SessionRegistry)
         return registry

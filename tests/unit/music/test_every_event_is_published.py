@@ -77,7 +77,7 @@ def test_type_names_are_unique_per_topic(stored):
 
 
 def test_a_replaced_log_carries_every_new_entry(stored):
-    scenario, events = stored
+    _scenario, events = stored
     replaced = next(e for e in events if type(e).__qualname__ == "SessionInstance.TuneLogReplaced")
     (outgoing,) = REGISTRY.bind(repository=None)(replaced)
     assert [(e.tune_id, e.name, e.continues_set) for e in outgoing.message.entries] == [
