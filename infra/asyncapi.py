@@ -105,7 +105,9 @@ def channels() -> list[Channel]:
         if spec.name.endswith(".DLT"):
             found.append(Channel(spec.name, spec, (), _strings(DEAD_LETTER_HEADERS), True, False))
         elif spec.name.startswith("inbound.") and spec.name.endswith(".outcomes"):
-            found.append(Channel(spec.name, spec, _declared(spec), _strings(OUTCOME_HEADERS, required=False), True, False))
+            found.append(
+                Channel(spec.name, spec, _declared(spec), _strings(OUTCOME_HEADERS, required=False), True, False)
+            )
         elif spec.name.startswith("inbound."):
             found.append(Channel(spec.name, spec, _declared(spec), _strings({}, required=False), False, True))
         elif spec.messages is not None and spec.name.startswith("audit."):
@@ -150,7 +152,8 @@ def document() -> dict[str, Any]:
         }  # fmt: skip
     messages[DEAD_LETTER] = {
         "name": "DeadLetter", "title": DEAD_LETTER, "contentType": "application/octet-stream",
-        "summary": "A record that could not be processed: the original key, value and headers, plus where from and why.",
+        "summary": "A record that could not be processed: the original key, value and headers, plus where from"
+                   " and why.",
         "payload": {"schemaFormat": SCHEMA_FORMAT, "schema": {"$schema": DRAFT, "description": "the original value"}},
     }  # fmt: skip
     out_channels: dict[str, Any] = {}

@@ -74,7 +74,12 @@ Template = Text(TEMPLATE_MAX, min_length=1)
 Phone = Text(PHONE_MAX)
 ZoneName = Text(TIMEZONE_MAX)
 ShortText = Text(SHORT_TEXT_MAX)
-Email = Annotated[str, Field(max_length=EMAIL_MAX, json_schema_extra={"format": "email"}), AfterValidator(storable), AfterValidator(email_address)]
+Email = Annotated[
+    str,
+    Field(max_length=EMAIL_MAX, json_schema_extra={"format": "email"}),
+    AfterValidator(storable),
+    AfterValidator(email_address),
+]
 
 # Numbers and flags of a JSON body are what their JSON type says: ``false`` is no 0, ``"3"`` no 3
 # (pydantic's lax mode would take both).  Query parameters are text and keep their own types.

@@ -217,7 +217,9 @@ def write_rows(
         return
     staged = sql.Identifier(f"staged_{table}")
     cur.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(staged))
-    cur.execute(sql.SQL("CREATE TEMP TABLE {} ON COMMIT DROP AS SELECT {} FROM {} LIMIT 0").format(staged, cols, target))
+    cur.execute(
+        sql.SQL("CREATE TEMP TABLE {} ON COMMIT DROP AS SELECT {} FROM {} LIMIT 0").format(staged, cols, target)
+    )
     _copy(cur, staged, cols, rows)
     cur.execute(sql.SQL("INSERT INTO {} ({}) SELECT {} FROM {} ON CONFLICT ({}) DO UPDATE SET {}").format(
         target, cols, cols, staged, keys, updates

@@ -115,7 +115,9 @@ def parse_pattern(raw: object, initiation_date: date | None = None, *, label: st
     if kind == "one_time":
         one_date = parse_date(raw.get("date"))
         if one_date is None:
-            raise RecurrenceError(f"{label}date must be a real calendar date, YYYY-MM-DD.", code="recurrence.date.invalid")
+            raise RecurrenceError(
+                f"{label}date must be a real calendar date, YYYY-MM-DD.", code="recurrence.date.invalid"
+            )
         start_time, end_time = _times(raw, label)
         return Pattern("one_time", date=one_date, start_time=start_time, end_time=end_time)
     interval = raw.get("interval", 1)
@@ -166,7 +168,9 @@ def _set_positions(raw: Mapping[str, Any], label: str) -> tuple[int, ...]:
             f"{label}setPositions must be a non-empty list of 1..5 or -5..-1.", code="recurrence.set_positions.invalid"
         )
     if len(set(positions)) != len(positions):
-        raise RecurrenceError(f"{label}setPositions has a repeated position.", code="recurrence.set_positions.duplicate")
+        raise RecurrenceError(
+            f"{label}setPositions has a repeated position.", code="recurrence.set_positions.duplicate"
+        )
     return tuple(positions)
 
 

@@ -107,7 +107,9 @@ async def aggregate_events(
 async def aggregate_state(
     aggregate_id: UUID,
     container: ContainerDep,
-    at: Annotated[PreciseInstant | None, Query(description="An RFC 3339 instant: the last version at or before it.")] = None,
+    at: Annotated[
+        PreciseInstant | None, Query(description="An RFC 3339 instant: the last version at or before it.")
+    ] = None,
     version: Annotated[int | None, Query(ge=1)] = None,
 ) -> AggregateState:
     """The aggregate rebuilt from its events up to an instant or a version (the latest without either)."""

@@ -118,7 +118,9 @@ def replay_into(
     """Applies the log after ``after`` (up to ``until``) to ``projection`` in ``schema``."""
     started = time.perf_counter()
     topics = set(projection.topics)
-    reader = LogReader(app, Window(after=after, prefixes=prefixes(REGISTRY, topics=projection.topics), until=until), batch)
+    reader = LogReader(
+        app, Window(after=after, prefixes=prefixes(REGISTRY, topics=projection.topics), until=until), batch
+    )
     decode = EventDecoder(app.mapper)
     messages_of = REGISTRY.bind(
         app.repository, remember=remember(batch), first_events=lambda ids: [decode(r) for r in first_rows(app, ids)]

@@ -195,7 +195,9 @@ class SealWatch:
 
     def __init__(self, database_url: str, events_table: str) -> None:
         self.url = database_url
-        self.query = f"SELECT (SELECT max(notification_id) FROM {events_table}), (SELECT max(position) FROM {CHAIN_TABLE})"
+        self.query = (
+            f"SELECT (SELECT max(notification_id) FROM {events_table}), (SELECT max(position) FROM {CHAIN_TABLE})"
+        )
         self.polls: list[tuple[float, int, int]] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="bench-seal-watch", daemon=True)
@@ -260,8 +262,9 @@ def lag_with_and_without_sealing(container: Container, lag_run: Callable[[], Fig
         finally:
             worker.stop()
             worker.join(60)
-        rows = _sql(container, f"SELECT e.notification_id, e.state, c.sealed_at FROM {table} e JOIN {CHAIN_TABLE} c"
-                               " ON c.position = e.notification_id WHERE e.notification_id >= %s", (first,))  # fmt: skip
+        rows = _sql(container, f"SELECT e.notification_id, e.state, c.sealed_at FROM {table} e"
+                               f" JOIN {CHAIN_TABLE} c ON c.position = e.notification_id"
+                               " WHERE e.notification_id >= %s", (first,))  # fmt: skip
         stamped += [(sealed - timestamp_of(bytes(state))).total_seconds() * 1000 for _, state, sealed in rows]
         lags += watch.lags_ms(first, {r[0] for r in rows})
     lags.sort()

@@ -216,7 +216,11 @@ class RunningSession:
 
     def patch(self, client: Client) -> None:
         at = _z(START + timedelta(seconds=self.count))
-        client.call("PATCH", _path(self.id), {"kwh": self.count / 4, "charging_periods": [_period(self.count)], "last_updated": at})
+        client.call(
+            "PATCH",
+            _path(self.id),
+            {"kwh": self.count / 4, "charging_periods": [_period(self.count)], "last_updated": at},
+        )
         self.count += 1
 
 

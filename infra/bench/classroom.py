@@ -98,8 +98,9 @@ def measure(settings: Settings, students: int = 5000, timeout: float = 600.0) ->
     endpoints = resolve_endpoints(settings)
     tag = secrets.token_hex(4)
     dbname, prefix = f"bench_classroom_{tag}", f"bench_classroom_{tag}."
+    database_url = create_database(endpoints.database_url, dbname)
     container = Container(settings.model_copy(update={"topic_prefix": prefix}),
-                          Endpoints(create_database(endpoints.database_url, dbname), endpoints.kafka_bootstrap))  # fmt: skip
+                          Endpoints(database_url, endpoints.kafka_bootstrap))  # fmt: skip
     service = None
     try:
         service = Service.assemble(container, projections=READ_MODELS, jobs=False)
@@ -129,7 +130,9 @@ def _scenario(container: Container, students: int, timeout: float) -> dict[str, 
     producer = kafka.producer(container.endpoints.kafka_bootstrap)
     name = topics.physical(classroom_topics.INBOUND_PRESENCE, container.settings.topic_prefix)
     key = str(room).encode()
-    joins = [_webhook("participant_joined", room, LESSON_AT + timedelta(seconds=i % 600), s) for i, s in enumerate(members)]
+    joins = [
+        _webhook("participant_joined", room, LESSON_AT + timedelta(seconds=i % 600), s) for i, s in enumerate(members)
+    ]
     leaves = [_webhook("participant_left", room, LESSON_AT + timedelta(minutes=30, seconds=i % 600), s)
               for i, s in enumerate(members)]  # fmt: skip
     t0 = time.perf_counter()
@@ -164,7 +167,9 @@ def _scenario(container: Container, students: int, timeout: float) -> dict[str, 
     results["report_total_attended"] = shown.get("total_attended", 0)
 
     second = app.schedule_live_session(classroom_id, actor_id=teacher, title="Direct", scheduled_at=LESSON_AT).id
-    events = [PresenceEvent("participant_joined", LESSON_AT + timedelta(seconds=i % 600), s) for i, s in enumerate(members)]
+    events = [
+        PresenceEvent("participant_joined", LESSON_AT + timedelta(seconds=i % 600), s) for i, s in enumerate(members)
+    ]
     events += [PresenceEvent("participant_left", LESSON_AT + timedelta(minutes=30), s) for s in members]
     t3 = time.perf_counter()
     for i in range(0, len(events), MAX_RECORDS):

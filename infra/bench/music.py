@@ -71,7 +71,9 @@ def expand_rrule(rule: rrule | None = None) -> int:
     if rule is None:
         rule = rrule(WEEKLY, byweekday=[TH], dtstart=datetime.combine(start, clock_time()), wkst=MO)
     found = []
-    for local in rule.between(datetime.combine(start, clock_time()), datetime.combine(end, clock_time(23, 59)), inc=True):
+    for local in rule.between(
+        datetime.combine(start, clock_time()), datetime.combine(end, clock_time(23, 59)), inc=True
+    ):
         day = local.date()
         begin = datetime.combine(day, clock_time(21, 0), tzinfo=tz).astimezone(UTC)
         finish = datetime.combine(day, clock_time(23, 30), tzinfo=tz).astimezone(UTC)
@@ -218,7 +220,10 @@ def main(argv: list[str] | None = None) -> None:
     table.add_column("value", justify="right")
     for key, value in figures.items():
         table.add_row(key, f"{value:,.0f}")
-    table.add_row("ours / rrule reference", f"{figures['music_occurrences_per_s'] / figures['music_occurrences_per_s_rrule_reference']:.2f}")
+    table.add_row(
+        "ours / rrule reference",
+        f"{figures['music_occurrences_per_s'] / figures['music_occurrences_per_s_rrule_reference']:.2f}",
+    )
     console.print(table)
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2) + "\n")

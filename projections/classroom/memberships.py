@@ -54,7 +54,8 @@ class MembershipsProjection:
         if members:
             cur.executemany(
                 "INSERT INTO classroom_members (classroom_id, student_id, status, since) VALUES (%s, %s, %s, %s)"
-                " ON CONFLICT (classroom_id, student_id) DO UPDATE SET status = EXCLUDED.status, since = EXCLUDED.since",
+                " ON CONFLICT (classroom_id, student_id)"
+                " DO UPDATE SET status = EXCLUDED.status, since = EXCLUDED.since",
                 [(c, s, status, at) for (c, s), (status, at) in members.items()],
             )
 

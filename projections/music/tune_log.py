@@ -67,11 +67,14 @@ class TuneLogProjection:
             else:
                 apply_to_log(log, m)
         cur.execute("DELETE FROM music_tune_entries WHERE instance_id = ANY(%s)", (ids,))
-        rows = [(instance_id, *(e[c] for c in ENTRY_COLUMNS)) for instance_id, log in logs.items() for e in log.values()]
+        rows = [
+            (instance_id, *(e[c] for c in ENTRY_COLUMNS)) for instance_id, log in logs.items() for e in log.values()
+        ]
         if rows:
             placeholders = ", ".join(["%s"] * (len(ENTRY_COLUMNS) + 1))
             cur.executemany(
-                f"INSERT INTO music_tune_entries (instance_id, {', '.join(ENTRY_COLUMNS)}) VALUES ({placeholders})", rows
+                f"INSERT INTO music_tune_entries (instance_id, {', '.join(ENTRY_COLUMNS)}) VALUES ({placeholders})",
+                rows,
             )
 
 

@@ -224,8 +224,8 @@ class Load:
             self._ok(client.post(f"/registrations/{pending.pop()}/confirm"))
             return
         event_id, session_id = self.sessions[turn % len(self.sessions)]
-        answer = self._ok(client.post("/registrations", json={
-            "event_id": event_id, "session_id": session_id, "name": f"p{turn}", "email": f"p{turn}@example.org"}))  # fmt: skip
+        body = {"event_id": event_id, "session_id": session_id, "name": f"p{turn}", "email": f"p{turn}@example.org"}
+        answer = self._ok(client.post("/registrations", json=body))
         if answer is not None:
             pending.append(answer["id"])
 
@@ -299,7 +299,9 @@ class DomainTopics:
 
     def followed(self) -> dict[str, set[str]]:
         """The aggregates each read model sees on its topics."""
-        return {name: set().union(*(self.aggregates.get(t, set()) for t in p.topics)) for name, p in PROJECTIONS.items()}
+        return {
+            name: set().union(*(self.aggregates.get(t, set()) for t in p.topics)) for name, p in PROJECTIONS.items()
+        }
 
     def close(self) -> None:
         with contextlib.suppress(Exception):  # a reader closing over a dead broker
@@ -348,7 +350,8 @@ def _read_models_have(container: Container, followed: dict[str, set[str]], lates
     have: dict[tuple[str, str], int] = {(p, str(a)): v for p, a, v in rows}
     return all(
         have.get((name, aggregate_id), 0) >= version
-        for name, aggregates in followed.items() for aggregate_id, version in latest.items() if aggregate_id in aggregates
+        for name, aggregates in followed.items()
+        for aggregate_id, version in latest.items() if aggregate_id in aggregates
     )  # fmt: skip
 
 

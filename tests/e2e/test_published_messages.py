@@ -100,7 +100,9 @@ def traffic(container_factory):
         empty = [t for t in wanted if t != "audit.checkpoints.v1"]
         deadline = time.monotonic() + 90
         while empty and time.monotonic() < deadline:
-            empty = [t for t in empty if not read_topic(container.endpoints.kafka_bootstrap, topics.physical(t, prefix))]
+            empty = [
+                t for t in empty if not read_topic(container.endpoints.kafka_bootstrap, topics.physical(t, prefix))
+            ]
             time.sleep(0.5)
         assert not empty, f"no message on {empty}"
         last = app.recorder.max_notification_id()

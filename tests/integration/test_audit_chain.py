@@ -134,7 +134,8 @@ def test_an_event_inserted_by_sql_behind_the_applications_back_is_caught(fresh_c
     container.app.register(event_id=event_id, session_id=session_id, name="after", email="after@example.org")
     seal_everything(container)
     hole = sql(container, "SELECT s.i FROM generate_series(1, (SELECT max(notification_id) FROM EVENTS)) s(i)"
-                          " WHERE NOT EXISTS (SELECT 1 FROM EVENTS WHERE notification_id = s.i) LIMIT 1")[0][0]  # fmt: skip
+                          " WHERE NOT EXISTS (SELECT 1 FROM EVENTS WHERE notification_id = s.i)"
+                          " LIMIT 1")[0][0]  # fmt: skip
     sql(container, "INSERT INTO EVENTS (originator_id, originator_version, topic, state, notification_id)"
                    " SELECT gen_random_uuid(), 1, topic, state, %s FROM EVENTS WHERE originator_id = %s"
                    " AND originator_version = 1", hole, session_id)  # fmt: skip

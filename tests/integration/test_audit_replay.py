@@ -32,7 +32,9 @@ def test_the_replayed_count_equals_the_events_in_the_window_and_so_does_the_topi
     history(container, registrations=4)
     until = datetime.now(timezone.utc)
     history(container, registrations=2)
-    in_window = sum(since <= timestamp_of(bytes(state)) <= until for (state,) in sql(container, "SELECT state FROM EVENTS"))
+    in_window = sum(
+        since <= timestamp_of(bytes(state)) <= until for (state,) in sql(container, "SELECT state FROM EVENTS")
+    )
     topic = auditor_topic()
     ensure_topic(container.endpoints.kafka_bootstrap, topic)
 

@@ -62,7 +62,9 @@ def test_old_events_load_replay_and_rebuild_through_the_upcaster(fresh_container
 
     assert (loaded.version, loaded.state, loaded.date_closed) == (2, "done", closed)
     assert isinstance(fast, Registration.StateChanged) and (fast.closed_at, fast.reason) == (closed, None)
-    changed = next(m for m in replayed if m["type"] == "RegistrationStateChanged" and m["aggregate_id"] == str(attended))
+    changed = next(
+        m for m in replayed if m["type"] == "RegistrationStateChanged" and m["aggregate_id"] == str(attended)
+    )
     assert datetime.fromisoformat(changed["date_closed"]) == closed
     assert rebuilt == ("done", closed)
     assert data == {"from_state": "open", "to_state": "done", "closed_at": closed.isoformat().replace("+00:00", "Z"),

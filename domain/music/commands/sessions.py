@@ -93,12 +93,16 @@ def check_session_values(values: Mapping[str, Any]) -> dict[str, Any]:
         if not _is_date(values[field]):
             raise invalid(field, f"{field} must be a date.", "session.date.invalid")
     if initiation is not None and termination is not None and termination < initiation:
-        raise invalid("termination_date", "termination_date cannot be before initiation_date.", "session.lifetime.invalid")
+        raise invalid(
+            "termination_date", "termination_date cannot be before initiation_date.", "session.lifetime.invalid"
+        )
     for field in ("active_buffer_minutes_before", "active_buffer_minutes_after"):
         if not _is_int(values[field]) or values[field] < 0:
             raise invalid(field, f"{field} must be an integer >= 0.", "buffer.invalid")
     if not isinstance(values["auto_create_instances"], bool):
-        raise invalid("auto_create_instances", "auto_create_instances must be true or false.", "session.auto_create.invalid")
+        raise invalid(
+            "auto_create_instances", "auto_create_instances must be true or false.", "session.auto_create.invalid"
+        )
     hours = values["auto_create_hours_ahead"]
     if not _is_int(hours) or not 1 <= hours <= 168:
         raise invalid(

@@ -229,7 +229,11 @@ def delete_session(session_id: UUID, container: ContainerDep) -> None:
     container.app.delete_session(session_id)
 
 
-@router.get("/sessions/{session_id}/ics", response_class=Response, responses={200: {"content": {"application/octet-stream": {}}}})
+@router.get(
+    "/sessions/{session_id}/ics",
+    response_class=Response,
+    responses={200: {"content": {"application/octet-stream": {}}}},
+)
 async def session_ics(session_id: UUID, container: ContainerDep) -> Response:
     """The session as an iCalendar file, times in UTC (spec §6.10)."""
     row = await read_now(container, lambda cur: load_session(cur, session_id))
