@@ -10,6 +10,7 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.domain import Aggregate
 
 from domain.music.commands.base import MusicApplicationBase
 from domain.music.errors import PathTakenError, check_text, invalid
@@ -194,7 +195,7 @@ class SessionCommands(MusicApplicationBase):
     def _claim_path(self, path: str, session_id: UUID) -> SessionPath:
         """MU-2: the index aggregate of the path, new or reclaimed; taken by another session -> 409."""
         try:
-            index = self.repository.get(path_index_id(path))
+            index: Aggregate = self.repository.get(path_index_id(path))
         except AggregateNotFoundError:
             return SessionPath.for_path(path, session_id)
         assert isinstance(index, SessionPath)
@@ -205,7 +206,7 @@ class SessionCommands(MusicApplicationBase):
         return index
 
     def _release_path(self, session: Session) -> SessionPath:
-        index = self.repository.get(path_index_id(session.path))
+        index: Aggregate = self.repository.get(path_index_id(session.path))
         assert isinstance(index, SessionPath)
         index.release(session.id)
         return index
@@ -223,7 +224,7 @@ class SessionCommands(MusicApplicationBase):
     def find_session_by_path(self, path: str) -> UUID | None:
         """The session holding ``path`` (normalised, MU-1), or None."""
         try:
-            index = self.repository.get(path_index_id(path))
+            index: Aggregate = self.repository.get(path_index_id(path))
         except AggregateNotFoundError:
             return None
         assert isinstance(index, SessionPath)
