@@ -69,11 +69,13 @@ def email_address(value: str) -> str:
     return value
 
 
-Name = Text(NAME_MAX, min_length=1)
-Template = Text(TEMPLATE_MAX, min_length=1)
-Phone = Text(PHONE_MAX)
-ZoneName = Text(TIMEZONE_MAX)
-ShortText = Text(SHORT_TEXT_MAX)
+# What ``Text(n)`` gives, written out: a type checker sees a type alias of ``str`` in each (a call's result
+# is no type to it).
+Name = Annotated[str, Field(min_length=1, max_length=NAME_MAX), AfterValidator(storable)]
+Template = Annotated[str, Field(min_length=1, max_length=TEMPLATE_MAX), AfterValidator(storable)]
+Phone = Annotated[str, Field(min_length=0, max_length=PHONE_MAX), AfterValidator(storable)]
+ZoneName = Annotated[str, Field(min_length=0, max_length=TIMEZONE_MAX), AfterValidator(storable)]
+ShortText = Annotated[str, Field(min_length=0, max_length=SHORT_TEXT_MAX), AfterValidator(storable)]
 Email = Annotated[
     str,
     Field(max_length=EMAIL_MAX, json_schema_extra={"format": "email"}),
