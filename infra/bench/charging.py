@@ -224,7 +224,7 @@ class RunningSession:
         self.count += 1
 
 
-def _rate(clients: list[Client], seconds: float, work: Callable[[int, Client], None]) -> float:
+def _rate(clients: list[Client], seconds: float, work: Callable[[int, Client], object]) -> float:
     """Requests per second of ``work`` from every client at once, for ``seconds``."""
     done = [0] * len(clients)
     failures: list[BaseException] = []

@@ -42,6 +42,7 @@ from infra import kafka
 from infra.api.context import read
 from infra.bench.support import create_database, delete_topics, drop_database
 from infra.container import Container, Endpoints, resolve_endpoints
+from infra.postgres import events_table
 from infra.service import Service
 from infra.settings import Settings, get_settings
 from producers import topics
@@ -75,6 +76,7 @@ def _counts(container: Container, room: UUID) -> tuple[int, int]:
         " count(*) FILTER (WHERE status IS NOT NULL) FROM classroom_attendance WHERE session_id = %s"
     )
     found = read(container, lambda cur: cur.execute(statement, (room,)).fetchone())
+    assert found is not None  # an aggregate without GROUP BY answers one row
     return int(found[0]), int(found[1])
 
 
@@ -82,7 +84,7 @@ def _last_version(container: Container, room: UUID) -> int:
     with container.pool.connection() as conn:
         found = conn.execute(
             sql.SQL("SELECT max(originator_version) FROM {} WHERE originator_id = %s").format(
-                sql.Identifier(container.app.recorder.events_table_name)  # the one store of every context
+                sql.Identifier(events_table(container.app))  # the one store of every context
             ),
             (room,),
         ).fetchone()

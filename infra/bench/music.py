@@ -118,12 +118,14 @@ def _free_port() -> int:
 def serve(database_url: str, port: int) -> None:
     """The API alone (no relay, consumers or jobs) over ``database_url``: the benchmark's server process."""
     import uvicorn
+    from pydantic import SecretStr
 
     from infra.api.app import create_app
     from infra.container import Container, Endpoints
     from infra.settings import Settings
 
-    container = Container(Settings(SESSIONSTREAM_API_TOKENS=f"{TOKEN}:write"), Endpoints(database_url, "unused:9092"))
+    settings = Settings(SESSIONSTREAM_API_TOKENS=SecretStr(f"{TOKEN}:write"))
+    container = Container(settings, Endpoints(database_url, "unused:9092"))
     container.music.registry()  # the event store's tables
     uvicorn.run(create_app(container), host="127.0.0.1", port=port, log_level="warning", access_log=False)
 

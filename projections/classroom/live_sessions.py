@@ -152,7 +152,7 @@ def apply_reminders(cur: Cursor[Any], messages: Sequence[Any]) -> None:
             rows[key] = row
             touched.add(key)
     gone = [key for key in touched if rows[key] is None]
-    kept = [rows[key] for key in touched if rows[key] is not None]
+    kept = [row for key in touched if (row := rows[key]) is not None]
     if gone:
         cur.executemany("DELETE FROM classroom_live_session_reminders WHERE session_id = %s AND minutes = %s", gone)
     if kept:
