@@ -30,7 +30,8 @@ class DeadLetter:
         )  # fmt: skip
 
     def dlt_headers(self) -> list[tuple[str, bytes]]:
-        return self.headers + [
+        return [
+            *self.headers,
             ("dlt.origin.topic", self.topic.encode()),
             ("dlt.origin.partition", str(self.partition).encode()),
             ("dlt.origin.offset", str(self.offset).encode()),

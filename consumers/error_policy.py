@@ -25,9 +25,9 @@ from confluent_kafka import KafkaError, KafkaException
 from eventsourcing import persistence as es
 from psycopg_pool import PoolTimeout
 from pydantic import ValidationError
+from tenacity import wait_exponential_jitter
 
 from domain.shared.errors import ConcurrencyError
-from tenacity import wait_exponential_jitter
 
 
 class Action(str, Enum):

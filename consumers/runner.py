@@ -20,6 +20,7 @@ The consumer is confluent-kafka's (see ``infra.kafka``): the seek to stored offs
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -77,7 +78,7 @@ def save_offsets(cur: Cursor[Any], group: str, next_offsets: dict[tuple[str, int
 class Record:
     """One consumed record, with the attribute names the handlers and ``DeadLetter`` use."""
 
-    __slots__ = ("topic", "partition", "offset", "key", "value", "_message")
+    __slots__ = ("_message", "key", "offset", "partition", "topic", "value")
 
     def __init__(self, message: Message) -> None:
         self._message = message
@@ -175,7 +176,7 @@ class ConsumerRunner:
                     self._measure_lag()
         except Stopped:
             pass
-        except BaseException as error:  # noqa: BLE001 - recorded for /readyz, then re-raised
+        except BaseException as error:  # recorded for /readyz, then re-raised
             self.failed = error
             raise
         finally:
@@ -251,10 +252,8 @@ class ConsumerRunner:
         assert self.consumer is not None
         offsets = [TopicPartition(t, p, o) for (t, p), o in self._unsent_offsets.items()]
         self._unsent_offsets, self._sent_offsets_at = {}, time.monotonic()
-        try:
+        with contextlib.suppress(KafkaException):
             self.consumer.commit(offsets=offsets, asynchronous=True)
-        except KafkaException:
-            pass
 
     def _measure_lag(self) -> None:
         """Records between our position and the end of each assigned partition (from fetch metadata)."""

@@ -200,11 +200,15 @@ class Supervised:
             state = inner.state  # "starting" until the worker says it runs (a relay process: once ready)
             if inner.last_error_at is not None and (last_error_at is None or inner.last_error_at > last_error_at):
                 last_error, last_error_at = inner.last_error, inner.last_error_at
-        if self.condition.failing and current is not None and state == "running":
-            # Back on its feet: said once it has held for a while (a worker failing at once again
-            # would otherwise flap between "failing" and "recovered" in the log).
-            if time.monotonic() - self._run_started >= RECOVERED_AFTER_S:
-                self.condition.ok()
+        # Back on its feet: said once it has held for a while (a worker failing at once again
+        # would otherwise flap between "failing" and "recovered" in the log).
+        if (
+            self.condition.failing
+            and current is not None
+            and state == "running"
+            and time.monotonic() - self._run_started >= RECOVERED_AFTER_S
+        ):
+            self.condition.ok()
         lag = _lag_of(current) if state in ("running", "retrying") else None
         return Status(
             self.name, state, up=state in ("running", "standby"), restarts=self.restarts,
@@ -283,7 +287,7 @@ class Supervisor:
         for sampler in self.samplers:
             try:
                 sampler()
-            except Exception:  # noqa: BLE001 - a sampler that fails must not stop the heartbeat
+            except Exception:  # a sampler that fails must not stop the heartbeat (logged)
                 log.debug("sampler failed", exc_info=True)
         for worker in self.workers:
             status = worker.status()

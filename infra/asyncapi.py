@@ -24,6 +24,11 @@ from producers import catalogue
 from producers.topics import TopicSpec
 
 ASYNCAPI_VERSION = "3.0.0"
+DESCRIPTION = (
+    "Every topic sessionstream reads or writes. Topic names are logical: an instance puts its"
+    " SESSIONSTREAM_TOPIC_PREFIX before each. Values are JSON of the versioned pydantic models; within vN a"
+    " change is additive only."
+)
 SCHEMA_FORMAT = "application/schema+json;version=draft-2020-12"
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 KAFKA_BINDING = "0.5.0"
@@ -100,7 +105,9 @@ def channels() -> list[Channel]:
         if spec.name.endswith(".DLT"):
             found.append(Channel(spec.name, spec, (), _strings(DEAD_LETTER_HEADERS), True, False))
         elif spec.name.startswith("inbound.") and spec.name.endswith(".outcomes"):
-            found.append(Channel(spec.name, spec, _declared(spec), _strings(OUTCOME_HEADERS, required=False), True, False))
+            found.append(
+                Channel(spec.name, spec, _declared(spec), _strings(OUTCOME_HEADERS, required=False), True, False)
+            )
         elif spec.name.startswith("inbound."):
             found.append(Channel(spec.name, spec, _declared(spec), _strings({}, required=False), False, True))
         elif spec.messages is not None and spec.name.startswith("audit."):
@@ -145,7 +152,8 @@ def document() -> dict[str, Any]:
         }  # fmt: skip
     messages[DEAD_LETTER] = {
         "name": "DeadLetter", "title": DEAD_LETTER, "contentType": "application/octet-stream",
-        "summary": "A record that could not be processed: the original key, value and headers, plus where from and why.",
+        "summary": "A record that could not be processed: the original key, value and headers, plus where from"
+                   " and why.",
         "payload": {"schemaFormat": SCHEMA_FORMAT, "schema": {"$schema": DRAFT, "description": "the original value"}},
     }  # fmt: skip
     out_channels: dict[str, Any] = {}
@@ -184,12 +192,7 @@ def document() -> dict[str, Any]:
     }  # fmt: skip
     return {
         "asyncapi": ASYNCAPI_VERSION,
-        "info": {
-            "title": "sessionstream", "version": "1",
-            "description": "Every topic sessionstream reads or writes. Topic names are logical: an instance "
-                           "puts its SESSIONSTREAM_TOPIC_PREFIX before each. Values are JSON of the versioned "
-                           "pydantic models; within vN a change is additive only.",
-        },  # fmt: skip
+        "info": {"title": "sessionstream", "version": "1", "description": DESCRIPTION},
         "defaultContentType": "application/json",
         "channels": out_channels,
         "operations": operations,

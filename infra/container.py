@@ -242,7 +242,10 @@ class Container:
         )
 
     def dispatcher(self) -> Dispatcher:
-        senders = {"eventsessions": EventSessionsSender(self.eventsessions), "classroom": ClassroomSender(self.classroom)}
+        senders = {
+            "eventsessions": EventSessionsSender(self.eventsessions),
+            "classroom": ClassroomSender(self.classroom),
+        }
         return Dispatcher(DUE_QUERIES, senders, self.pool, LIVE_SCHEMA, self.clock, self.settings.dispatch_interval_s)
 
     def auto_end(self) -> AutoEnd:
@@ -262,7 +265,9 @@ class Container:
     def inbound_handlers(self) -> dict[str, Any]:
         """Every context's inbound-topic handler, by worker name (a new context adds its own here)."""
         return {
-            "inbound:registrations": InboundRegistrations(self.eventsessions, self.producer, self.settings.topic_prefix),
+            "inbound:registrations": InboundRegistrations(
+                self.eventsessions, self.producer, self.settings.topic_prefix
+            ),
             "inbound:presence": InboundPresence(self.classroom, self.producer, self.settings.topic_prefix),
             "inbound:ocpi-sessions": InboundOcpiSessions(self.charging, self.producer, self.settings.topic_prefix),
             "inbound:tunelog": InboundTuneLog(self.music, self.producer, self.settings.topic_prefix),

@@ -16,6 +16,7 @@ once when it goes away and once when it is back (``BROKER``), other lines at mos
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import threading
@@ -60,7 +61,7 @@ class ClientLog:
     def log(self, level: int, fmt: str, *args: Any) -> None:  # the logging.Logger call librdkafka makes
         if level > logging.WARNING:  # librdkafka passes syslog levels: 0-3 errors, 4 warnings
             return
-        facility, _name, text = (args + ("", "", ""))[:3]
+        facility, _name, text = (*args, "", "", "")[:3]
         if level <= 3 or self._broker.failing:
             # Connection failures, and anything said while the broker is away, are its consequences.
             self._broker.fail(f"{facility}: {text}")
@@ -207,13 +208,11 @@ def ensure_topics(bootstrap: str, prefix: str, partitions: int, names: Iterable[
         missing = [n for n in wanted if n not in existing]
         if not missing:
             return
-        try:
+        with contextlib.suppress(TopicAlreadyExistsError):  # another instance created them first
             admin.create_topics(
                 [NewTopic(name=n, num_partitions=partitions, replication_factor=1, topic_configs=configs.get(n, {}))
-                 for n in missing]  # fmt: skip
-            )
-        except TopicAlreadyExistsError:
-            pass  # another instance created them first
+                 for n in missing]
+            )  # fmt: skip
         log.info("topics created", extra={"topics": missing})
         _wait_until_led(admin, missing)
     finally:

@@ -18,7 +18,9 @@ CONSUMER_LAG = Gauge("sessionstream_consumer_lag_records", "Records behind the p
 BATCH_SECONDS = Histogram("sessionstream_consumer_batch_seconds", "Time to apply and commit one batch", ["group"])
 
 WORKER_UP = Gauge("sessionstream_worker_up", "1 while the worker runs (or stands by for a lock), else 0", ["worker"])
-WORKER_RESTARTS = Counter("sessionstream_worker_restarts_total", "Times the supervisor restarted the worker", ["worker"])
+WORKER_RESTARTS = Counter(
+    "sessionstream_worker_restarts_total", "Times the supervisor restarted the worker", ["worker"]
+)
 WORKER_LAST_ERROR = Gauge(
     "sessionstream_worker_last_error_timestamp_seconds", "When the worker last failed (unix time)", ["worker"]
 )

@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 import psycopg
+from eventsourcing.application import Application
 from eventsourcing.persistence import InterfaceError, OperationalError
 from eventsourcing.postgres import (
     PostgresAggregateRecorder,
@@ -94,6 +95,14 @@ class FailFastPostgresFactory(PostgresFactory):
             int(self.env.get(LIBPQ_CONNECT_TIMEOUT) or Timeouts.connect_s),
             int(self.env.get(STATEMENT_TIMEOUT_MS) or Timeouts.eventstore_statement_ms),
         ))  # fmt: skip
+
+
+def events_table(app: Application) -> str:
+    """The name of the events table of ``app``'s store: every recorder here is PostgreSQL's
+    (``ApplicationRecorder``, the type eventsourcing gives, has no table)."""
+    recorder = app.recorder
+    assert isinstance(recorder, PostgresAggregateRecorder)
+    return recorder.events_table_name
 
 
 def libpq_options(connect_timeout_s: int, statement_timeout_ms: int) -> dict[str, Any]:

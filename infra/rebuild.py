@@ -82,7 +82,8 @@ class Replay:
                 for failure in failed:
                     if self.record_failures:
                         record_error(cur, self.projection.name, failure.error,
-                                     aggregate_id=failure.message.aggregate_id, version=failure.message.version)  # fmt: skip
+                                     aggregate_id=failure.message.aggregate_id,
+                                     version=failure.message.version)  # fmt: skip
                 self.failures += failed
             self.position = notifications[-1].id
             self.applied += len(messages)

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import os
 import signal
-from contextlib import nullcontext
 import threading
 import time
 from collections.abc import Iterable
+from contextlib import nullcontext, suppress
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,7 +27,6 @@ import psycopg
 import structlog
 
 from consumers.supervisor import Supervised, Supervisor
-
 from infra.audit.sealer_child import SealerProcess
 from infra.audit.sealer_run import SealerRun
 from infra.container import Container
@@ -83,10 +82,8 @@ class LogWatch:
 
     def close(self) -> None:
         if self._conn is not None:
-            try:
+            with suppress(psycopg.Error):
                 self._conn.close()
-            except psycopg.Error:
-                pass
             self._conn = None
 
 
@@ -220,7 +217,7 @@ class Service:
         signal.signal(signal.SIGINT, handler)
 
 
-def _Server(config: Any) -> Any:  # noqa: N802 - uvicorn is imported on first use
+def _Server(config: Any) -> Any:  # named as the class it makes: uvicorn is imported on first use
     import uvicorn
 
     class Server(uvicorn.Server):

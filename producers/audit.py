@@ -79,7 +79,9 @@ def seal(previous: bytes, rows: Iterable[Any]) -> list[tuple[int, bytes]]:
     links: list[tuple[int, bytes]] = []
     sha256 = hashlib.sha256
     for row in rows:
-        previous = sha256(previous + canonical(row.originator_id, row.originator_version, row.topic, row.state)).digest()
+        previous = sha256(
+            previous + canonical(row.originator_id, row.originator_version, row.topic, row.state)
+        ).digest()
         links.append((row.id, previous))
     return links
 

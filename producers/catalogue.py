@@ -31,7 +31,11 @@ REGISTRY = Registry([
 
 #: Every topic the service reads or writes.
 TOPICS: tuple[topics.TopicSpec, ...] = (
-    *topics.SHARED, *audit.CATALOGUE, *eventsessions_topics.CATALOGUE, *charging_topics.CATALOGUE, *classroom_topics.CATALOGUE,
+    *topics.SHARED,
+    *audit.CATALOGUE,
+    *eventsessions_topics.CATALOGUE,
+    *charging_topics.CATALOGUE,
+    *classroom_topics.CATALOGUE,
     *music_topics.CATALOGUE,
 )
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import datetime
+from functools import lru_cache
 from hashlib import sha1
 from typing import Any, NamedTuple, cast
 from uuid import UUID, SafeUUID

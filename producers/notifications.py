@@ -9,7 +9,7 @@ the repeat).  Keyed by ``subject_id``.  Each context has its own model, told apa
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
@@ -76,7 +76,7 @@ class ClassroomNotification(BaseModel):
     data: dict[str, Any]  # session_id, classroom_id
 
 
-Notification = Annotated[Union[OutgoingNotification, ClassroomNotification], Field(discriminator="context")]
+Notification = Annotated[OutgoingNotification | ClassroomNotification, Field(discriminator="context")]
 NOTIFICATION: TypeAdapter[Any] = TypeAdapter(Notification)
 
 

@@ -259,7 +259,12 @@ class Relay:
         headers = [
             ("ce_specversion", b"1.0"),
             # A notification has its own id; a domain message's derives from its aggregate and version.
-            ("ce_id", str(outgoing.message_id).encode() if outgoing.message_id else message_id(aggregate_id, version).encode()),
+            (
+                "ce_id",
+                str(outgoing.message_id).encode()
+                if outgoing.message_id
+                else message_id(aggregate_id, version).encode(),
+            ),
             ("ce_type", self._as_bytes(outgoing.event_type)),
             ("ce_source", self._as_bytes(CE_SOURCE_PREFIX + outgoing.context)),
             ("ce_subject", aggregate_id_bytes),

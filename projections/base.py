@@ -12,9 +12,9 @@
 from __future__ import annotations
 
 import logging
-from operator import itemgetter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -167,7 +167,7 @@ def fold(
         sql.SQL("SELECT {} FROM {} WHERE {} = ANY(%b)").format(cols, sql.Identifier(table), sql.Identifier(key)),
         (ids,), binary=True,
     )
-    rows: dict[UUID, Row] = {row[0]: dict(zip(columns, row)) for row in cur.fetchall()}
+    rows: dict[UUID, Row] = {row[0]: dict(zip(columns, row, strict=True)) for row in cur.fetchall()}
     loaded = set(rows)
     touched: set[UUID] = set()
     for k, message in batch:
@@ -217,7 +217,9 @@ def write_rows(
         return
     staged = sql.Identifier(f"staged_{table}")
     cur.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(staged))
-    cur.execute(sql.SQL("CREATE TEMP TABLE {} ON COMMIT DROP AS SELECT {} FROM {} LIMIT 0").format(staged, cols, target))
+    cur.execute(
+        sql.SQL("CREATE TEMP TABLE {} ON COMMIT DROP AS SELECT {} FROM {} LIMIT 0").format(staged, cols, target)
+    )
     _copy(cur, staged, cols, rows)
     cur.execute(sql.SQL("INSERT INTO {} ({}) SELECT {} FROM {} ON CONFLICT ({}) DO UPDATE SET {}").format(
         target, cols, cols, staged, keys, updates

@@ -80,5 +80,7 @@ class MusicClock(PeriodicJob):
                    "deactivated": len(result.active_window.deactivated), "errors": len(errors)},
         )  # fmt: skip
         for error in errors:
-            log.warning("music tick: a session failed", extra={"session_id": str(error.session_id), "error": error.error})
+            log.warning(
+                "music tick: a session failed", extra={"session_id": str(error.session_id), "error": error.error}
+            )
         return result

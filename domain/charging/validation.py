@@ -27,12 +27,12 @@ from domain.charging.fields import (
     string,
 )
 from domain.charging.values import (
+    IDENTITY_FIELDS,
+    PATCHABLE_FIELDS,
     CdrDimension,
     CdrToken,
     ChargingPeriod,
     ChargingPreferences,
-    IDENTITY_FIELDS,
-    PATCHABLE_FIELDS,
     Price,
     SessionObject,
     SessionPatch,

@@ -39,9 +39,10 @@ def extra_values(text: str | None) -> dict[str, Any]:
 
 def _json_number(value: Any) -> Any:
     if isinstance(value, Decimal) and value.is_finite():
+        exponent = value.as_tuple().exponent  # an int: only NaN and infinities have a letter here
         return (
             int(value)
-            if value == value.to_integral_value() and value.as_tuple().exponent >= 0
+            if value == value.to_integral_value() and isinstance(exponent, int) and exponent >= 0
             else float(value)
         )
     raise TypeError(f"not a JSON value: {type(value).__name__}")

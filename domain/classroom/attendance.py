@@ -93,7 +93,7 @@ class Attendance:
     def with_mark(self, at: datetime, is_join: bool, window: Window) -> Attendance:
         """The record after one more mark (CL-1): O(1) in order, a replay of this student's marks otherwise."""
         position = bisect_right(self.marks, at, key=lambda mark: mark[0])
-        marks = self.marks[:position] + ((at, is_join),) + self.marks[position:]
+        marks = (*self.marks[:position], (at, is_join), *self.marks[position:])
         if position == len(self.marks) and window.end is None:
             return replace(self, marks=marks, **step(self, at, is_join, window))
         return replace(self, marks=marks, **summarize(marks, window))

@@ -16,9 +16,8 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.shared.copying import FlatStateCopy
-
 from domain.classroom.errors import MemberNotFoundError, invalid
+from domain.shared.copying import FlatStateCopy
 
 ACTIVE = "active"
 MEMBERSHIP_STATUSES = ("pending", "active", "paused", "removed")

@@ -9,9 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from domain.shared.timezones import check_timezone
-
 from domain.classroom.errors import invalid, invalid_reminder_minutes
+from domain.shared.timezones import check_timezone
 
 SESSION_TYPES = ("video", "audio", "in_person", "hybrid")
 TITLE_MAX = 200
@@ -71,8 +70,8 @@ def check_materials(materials: Any) -> list[dict[str, Any]]:
     for item in materials:
         if not isinstance(item, Mapping) or set(item) - set(MATERIAL_KEYS) or "type" not in item:
             raise invalid("materials", message, "live_session.materials.invalid")
-        for key, value in item.items():
-            if value is not None and not isinstance(value, str | int) or isinstance(value, bool):
+        for value in item.values():
+            if (value is not None and not isinstance(value, str | int)) or isinstance(value, bool):
                 raise invalid("materials", message, "live_session.materials.invalid")
             if isinstance(value, str):
                 check_text("materials", value, TITLE_MAX)

@@ -14,12 +14,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from domain.shared.application import Outcome
-from domain.shared.errors import DomainError
-
 from domain.classroom.access import check_is_attendee, check_is_owner
 from domain.classroom.errors import LiveSessionNotFoundError, MemberNotFoundError, invalid
 from domain.classroom.live_session import BY_ROOM_FINISHED
+from domain.shared.application import Outcome
+from domain.shared.errors import DomainError
 
 if TYPE_CHECKING:
     from domain.classroom.classroom import Classroom

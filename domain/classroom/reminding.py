@@ -14,12 +14,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from domain.shared.application import Outcome
-
 from domain.classroom.access import check_is_owner
 from domain.classroom.errors import LiveSessionNotFoundError, ReminderAlreadySentError, ReminderNotFoundError
 from domain.classroom.fields import check_reminder_minutes
 from domain.classroom.reminders import is_due, reminder_text
+from domain.shared.application import Outcome
 
 if TYPE_CHECKING:
     from domain.classroom.classroom import Classroom

@@ -16,6 +16,7 @@ the instance id; dates travel as ISO strings, times as ``HH:MM``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -119,14 +120,16 @@ class SessionInstance(FlatStateCopy, Aggregate):
     def _details_changed(self, location_override: str | None, comments: str | None) -> None:
         self.location_override, self.comments = location_override, comments
 
-    def set_cancelled(self, cancelled: bool, at: datetime) -> bool:
-        if cancelled == self.is_cancelled:
+    @staticmethod
+    def _switch(wanted: bool, current: bool, *, on: Callable[..., Any], off: Callable[..., Any], at: datetime) -> bool:
+        """Triggers ``on`` or ``off`` (with ``at``) to make a flag ``wanted``; False when it already is."""
+        if wanted == current:
             return False
-        if cancelled:
-            self._cancelled(at=at)
-        else:
-            self._uncancelled(at=at)
+        (on if wanted else off)(at=at)
         return True
+
+    def set_cancelled(self, cancelled: bool, at: datetime) -> bool:
+        return self._switch(cancelled, self.is_cancelled, on=self._cancelled, off=self._uncancelled, at=at)
 
     @event("Cancelled")
     def _cancelled(self, at: datetime) -> None:
@@ -138,13 +141,7 @@ class SessionInstance(FlatStateCopy, Aggregate):
 
     def set_active(self, active: bool, at: datetime) -> bool:
         """A.5: records the predicate's answer when it differs from the stored flag."""
-        if active == self.is_active:
-            return False
-        if active:
-            self._activated(at=at)
-        else:
-            self._deactivated(at=at)
-        return True
+        return self._switch(active, self.is_active, on=self._activated, off=self._deactivated, at=at)
 
     @event("Activated")
     def _activated(self, at: datetime) -> None:

@@ -7,6 +7,7 @@ client's, unchanged (MU-10); ``Pattern`` is what expansion reads.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -35,8 +36,9 @@ class Pattern:
     interval: int = 1
     days_of_week: tuple[int, ...] = ()
     set_positions: tuple[int, ...] = ()
-    date: date | None = None
-    start_date: date | None = None
+    # ``dt.date``: in the class body, ``date`` names the field.
+    date: dt.date | None = None
+    start_date: dt.date | None = None
     start_time: time | None = None
     end_time: time | None = None
 
@@ -44,7 +46,7 @@ class Pattern:
     def has_times(self) -> bool:
         return self.start_time is not None and self.end_time is not None
 
-    def anchor(self, initiation_date: date | None) -> date | None:
+    def anchor(self, initiation_date: dt.date | None) -> dt.date | None:
         """A.2.3: ``startDate``, else the session's initiation date, else none."""
         return self.start_date or initiation_date
 
@@ -115,7 +117,9 @@ def parse_pattern(raw: object, initiation_date: date | None = None, *, label: st
     if kind == "one_time":
         one_date = parse_date(raw.get("date"))
         if one_date is None:
-            raise RecurrenceError(f"{label}date must be a real calendar date, YYYY-MM-DD.", code="recurrence.date.invalid")
+            raise RecurrenceError(
+                f"{label}date must be a real calendar date, YYYY-MM-DD.", code="recurrence.date.invalid"
+            )
         start_time, end_time = _times(raw, label)
         return Pattern("one_time", date=one_date, start_time=start_time, end_time=end_time)
     interval = raw.get("interval", 1)
@@ -166,7 +170,9 @@ def _set_positions(raw: Mapping[str, Any], label: str) -> tuple[int, ...]:
             f"{label}setPositions must be a non-empty list of 1..5 or -5..-1.", code="recurrence.set_positions.invalid"
         )
     if len(set(positions)) != len(positions):
-        raise RecurrenceError(f"{label}setPositions has a repeated position.", code="recurrence.set_positions.duplicate")
+        raise RecurrenceError(
+            f"{label}setPositions has a repeated position.", code="recurrence.set_positions.duplicate"
+        )
     return tuple(positions)
 
 

@@ -11,9 +11,8 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.shared.copying import FlatStateCopy
-
 from domain.music.session_path import PATH_NAMESPACE
+from domain.shared.copying import FlatStateCopy
 
 REGISTRY_ID = uuid5(PATH_NAMESPACE, "registry")
 

@@ -185,7 +185,9 @@ def clean_key(key_override: str | None) -> str | None:
 def check_tune_id(tune_id: int | None) -> int | None:
     """MU-35: a thesession.org tune id is a positive integer."""
     if tune_id is not None and (not isinstance(tune_id, int) or isinstance(tune_id, bool) or tune_id < 1):
-        raise invalid("tune_id", "tune_id must be a positive integer (a thesession.org tune id).", "tune.tune_id.invalid")
+        raise invalid(
+            "tune_id", "tune_id must be a positive integer (a thesession.org tune id).", "tune.tune_id.invalid"
+        )
     return tune_id
 
 

@@ -114,7 +114,9 @@ class RecurrenceRule:
     def __post_init__(self) -> None:
         _check(self.freq in _FREQ, "freq", "freq must be 'weekly' or 'monthly'.")
         _check(
-            isinstance(self.dtstart, date) and not isinstance(self.dtstart, datetime), "dtstart", "dtstart must be a date."
+            isinstance(self.dtstart, date) and not isinstance(self.dtstart, datetime),
+            "dtstart",
+            "dtstart must be a date.",
         )
         _check(_is_int(self.interval) and self.interval >= 1, "interval", "interval must be an integer >= 1.")
         for name in ("weekdays", "set_positions", "month_days"):

@@ -17,12 +17,13 @@ from starlette.concurrency import run_in_threadpool
 from domain.shared.errors import InvalidInputError
 from infra.api.auth import bearer
 from infra.api.context import ContainerDep
-from producers.fields import _date_and_time
 from infra.api.problems import responses
 from infra.audit.chain import ChainStore
 from infra.audit.history import History, describe, iso_z, state_as_of
 from infra.audit.views import state_of
 from producers.audit import stored_timestamp
+from producers.fields import _date_and_time
+
 
 def _precise(value: datetime) -> datetime:
     # Unlike other inputs, an audit instant keeps its microseconds: events are microseconds apart.
@@ -106,7 +107,9 @@ async def aggregate_events(
 async def aggregate_state(
     aggregate_id: UUID,
     container: ContainerDep,
-    at: Annotated[PreciseInstant | None, Query(description="An RFC 3339 instant: the last version at or before it.")] = None,
+    at: Annotated[
+        PreciseInstant | None, Query(description="An RFC 3339 instant: the last version at or before it.")
+    ] = None,
     version: Annotated[int | None, Query(ge=1)] = None,
 ) -> AggregateState:
     """The aggregate rebuilt from its events up to an instant or a version (the latest without either)."""

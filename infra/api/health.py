@@ -28,8 +28,8 @@ from typing import Any
 
 import structlog
 from fastapi import APIRouter, FastAPI, Request, Response
-from psycopg_pool import PoolClosed
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from psycopg_pool import PoolClosed
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from infra.api.problems import ProblemResponse, problem, responses
@@ -194,7 +194,7 @@ async def readyz(request: Request) -> dict[str, object] | ProblemResponse:
     probe: PostgresProbe = request.app.state.postgres_probe
     try:
         report = _report(request)
-    except Exception:  # noqa: BLE001
+    except Exception:
         log.exception("readiness hook failed")
         report = {"started": False, "supervisor": False, "workers": []}
     checks = {

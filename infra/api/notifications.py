@@ -50,6 +50,6 @@ async def due_notifications(
         DueNotification(
             id=i.id, kind=i.kind, context=i.context, due_at=i.due_at, template=i.template,
             subject_id=str(i.subject_id), recipients=i.recipients, **i.details,
-        )  # fmt: skip
+        )
         for i in items
-    ]
+    ]  # fmt: skip

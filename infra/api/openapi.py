@@ -101,5 +101,5 @@ def install(app: FastAPI) -> None:
             )))  # fmt: skip
         return cached
 
-    setattr(app, "openapi", openapi)  # FastAPI's documented way to customise the document
+    app.openapi = openapi  # FastAPI's documented way to customise the document
 

@@ -48,7 +48,7 @@ from projections.catalogue import LIVE_SCHEMA
 Progress = Callable[[int, int], None]  # (events read, last notification id)
 
 # ``fresh`` is being renamed ``track_versions``: either name serves.
-_track_versions = getattr(base, "track_versions", None) or getattr(base, "fresh")
+_track_versions = getattr(base, "track_versions", None) or base.fresh
 _END = object()
 
 #: Rows per batch: few enough that the rows in flight (``in_flight``: 20,000, some 30-50 MB with their
@@ -118,7 +118,9 @@ def replay_into(
     """Applies the log after ``after`` (up to ``until``) to ``projection`` in ``schema``."""
     started = time.perf_counter()
     topics = set(projection.topics)
-    reader = LogReader(app, Window(after=after, prefixes=prefixes(REGISTRY, topics=projection.topics), until=until), batch)
+    reader = LogReader(
+        app, Window(after=after, prefixes=prefixes(REGISTRY, topics=projection.topics), until=until), batch
+    )
     decode = EventDecoder(app.mapper)
     messages_of = REGISTRY.bind(
         app.repository, remember=remember(batch), first_events=lambda ids: [decode(r) for r in first_rows(app, ids)]
@@ -179,7 +181,7 @@ def replay_into(
                 ]
             counts["events"] += len(rows)
             batches_out.put((messages, len(rows), rows[-1].id))
-    except BaseException as error:
+    except BaseException as error:  # noqa: BLE001 - raised below, once both threads are joined
         failures.append(error)
         while rows_in.get() is not _END:
             pass

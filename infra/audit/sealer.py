@@ -261,7 +261,7 @@ class Sealer:
             try:
                 delivery = self.sender.send(self.topic, key=key, value=checkpoint.model_dump_json().encode(),
                                             headers=checkpoint_headers(checkpoint))  # fmt: skip
-            except Exception:  # noqa: BLE001 - retried on the next tick
+            except Exception:  # retried on the next tick
                 log.warning("chain checkpoint not sent; will retry", exc_info=True, extra={"topic": self.topic})
                 self._pending.insert(0, checkpoint)
                 return
@@ -274,7 +274,7 @@ class Sealer:
             return
         try:
             self.sender.flush(10)
-        except Exception:  # noqa: BLE001 - their deliveries say which failed
+        except Exception:  # their deliveries say which failed
             log.warning("chain checkpoints not acknowledged yet", exc_info=True, extra={"topic": self.topic})
         for checkpoint, delivery, _sent_at in self._in_flight:
             try:

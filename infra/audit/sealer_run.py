@@ -167,6 +167,6 @@ class SealerWorker(SealerRun):
     def _body(self) -> None:
         try:
             self.run()
-        except BaseException as error:  # noqa: BLE001 - the caller looks at it
+        except BaseException as error:  # the caller looks at it
             self.error = error
             log.exception("sealer stopped", name=self.name)

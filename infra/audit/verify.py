@@ -71,27 +71,26 @@ def verify(app: Any, checkpoints: Iterable[ChainCheckpoint], progress: Progress 
     by_position: dict[int, list[str]] = {}
     for c in checkpoints:
         by_position.setdefault(c.position, []).append(c.hash)
-    with recorder.datastore.get_connection() as conn:
-        with conn.transaction():
-            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            plain = conn.cursor(row_factory=tuple_row)
-            found = plain.execute(f"SELECT coalesce(max(position), 0) FROM {CHAIN_TABLE}").fetchone()
-            head = int(found[0]) if found else 0
-            unsealed = int(plain.execute(
-                sql.SQL("SELECT count(*) FROM {} WHERE notification_id > %s").format(events), (head,)
-            ).fetchone()[0])  # type: ignore[index]  # fmt: skip
-            walk = _Walk(by_position, head, unsealed)
-            with conn.cursor(name="sessionstream_audit_verify", row_factory=tuple_row, binary=True) as cur:
-                cur.execute(sql.SQL(
-                    "SELECT coalesce(e.notification_id, c.position), e.originator_id, e.originator_version, e.topic,"
-                    " e.state, c.hash FROM (SELECT * FROM {events} WHERE notification_id <= %(h)s) e"
-                    " FULL JOIN (SELECT * FROM {chain} WHERE position <= %(h)s) c ON c.position = e.notification_id"
-                    " ORDER BY 1"
-                ).format(events=events, chain=sql.SQL(CHAIN_TABLE)), {"h": head})  # fmt: skip
-                while walk.finding is None and (rows := cur.fetchmany(10_000)):
-                    walk.feed(rows)
-                    if progress:
-                        progress(len(rows), rows[-1][0])
+    with recorder.datastore.get_connection() as conn, conn.transaction():
+        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        plain = conn.cursor(row_factory=tuple_row)
+        found = plain.execute(f"SELECT coalesce(max(position), 0) FROM {CHAIN_TABLE}").fetchone()
+        head = int(found[0]) if found else 0
+        unsealed = int(plain.execute(
+            sql.SQL("SELECT count(*) FROM {} WHERE notification_id > %s").format(events), (head,)
+        ).fetchone()[0])  # type: ignore[index]  # fmt: skip
+        walk = _Walk(by_position, head, unsealed)
+        with conn.cursor(name="sessionstream_audit_verify", row_factory=tuple_row, binary=True) as cur:
+            cur.execute(sql.SQL(
+                "SELECT coalesce(e.notification_id, c.position), e.originator_id, e.originator_version, e.topic,"
+                " e.state, c.hash FROM (SELECT * FROM {events} WHERE notification_id <= %(h)s) e"
+                " FULL JOIN (SELECT * FROM {chain} WHERE position <= %(h)s) c ON c.position = e.notification_id"
+                " ORDER BY 1"
+            ).format(events=events, chain=sql.SQL(CHAIN_TABLE)), {"h": head})  # fmt: skip
+            while walk.finding is None and (rows := cur.fetchmany(10_000)):
+                walk.feed(rows)
+                if progress:
+                    progress(len(rows), rows[-1][0])
     return walk.report()
 
 

@@ -46,6 +46,7 @@ from infra.audit.rebuild import empty, replay_into
 from infra.audit.sealer import sealer_for
 from infra.audit.sealer_child import SealerProcess
 from infra.container import Container
+from infra.postgres import events_table
 from projections.catalogue import PROJECTIONS
 
 log = logging.getLogger(__name__)
@@ -108,7 +109,7 @@ def _sql(container: Container, statement: str, params: tuple[Any, ...] = ()) -> 
 
 
 def _store_events(container: Container) -> int:
-    table = container.event_store.recorder.events_table_name
+    table = events_table(container.event_store)
     return int(_sql(container, f"SELECT count(*) FROM {table}")[0][0])
 
 
@@ -132,7 +133,7 @@ def seal_backlog(container: Container) -> Figures:
 def rebuild_rates(container: Container) -> Figures:
     """Every read model rebuilt into a scratch schema, and as of the instant halfway through the store."""
     app, pool = container.event_store, container.pool
-    table = app.recorder.events_table_name
+    table = events_table(app)
     events = _store_events(container)
     middle = _sql(container, f"SELECT state FROM {table} ORDER BY notification_id OFFSET %s LIMIT 1", (events // 2,))
     halfway = timestamp_of(bytes(middle[0][0]))
@@ -195,7 +196,9 @@ class SealWatch:
 
     def __init__(self, database_url: str, events_table: str) -> None:
         self.url = database_url
-        self.query = f"SELECT (SELECT max(notification_id) FROM {events_table}), (SELECT max(position) FROM {CHAIN_TABLE})"
+        self.query = (
+            f"SELECT (SELECT max(notification_id) FROM {events_table}), (SELECT max(position) FROM {CHAIN_TABLE})"
+        )
         self.polls: list[tuple[float, int, int]] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="bench-seal-watch", daemon=True)
@@ -237,7 +240,7 @@ def lag_with_and_without_sealing(container: Container, lag_run: Callable[[], Fig
     ``rounds`` times each (medians reported: the machine is shared, and a p99 over ten seconds moves
     with whatever else runs; three rounds let one disturbed run not decide the figure); the seal lag of
     every event of the runs with it, from its commit (``SealWatch``) and from its timestamp."""
-    table = container.event_store.recorder.events_table_name
+    table = events_table(container.event_store)
     runs: dict[str, list[Figures]] = {"off": [], "on": []}
     lags: list[float] = []
     stamped: list[float] = []
@@ -260,8 +263,9 @@ def lag_with_and_without_sealing(container: Container, lag_run: Callable[[], Fig
         finally:
             worker.stop()
             worker.join(60)
-        rows = _sql(container, f"SELECT e.notification_id, e.state, c.sealed_at FROM {table} e JOIN {CHAIN_TABLE} c"
-                               " ON c.position = e.notification_id WHERE e.notification_id >= %s", (first,))  # fmt: skip
+        rows = _sql(container, f"SELECT e.notification_id, e.state, c.sealed_at FROM {table} e"
+                               f" JOIN {CHAIN_TABLE} c ON c.position = e.notification_id"
+                               " WHERE e.notification_id >= %s", (first,))  # fmt: skip
         stamped += [(sealed - timestamp_of(bytes(state))).total_seconds() * 1000 for _, state, sealed in rows]
         lags += watch.lags_ms(first, {r[0] for r in rows})
     lags.sort()

@@ -99,8 +99,8 @@ class Service:
             SESSIONSTREAM_OCPI_TOKENS=f"{TOKEN}:{PARTY[0]}:{PARTY[1]}", SESSIONSTREAM_LOG_LEVEL="WARNING",
         )  # fmt: skip
         run = [sys.executable, "-m", "infra.cli.main", "run"]
-        api = run + ["--no-relay", "--no-projections", "--no-inbound"]
-        layouts = [api] if api_only else [api, run + ["--no-api"]] if split else [run]
+        api = [*run, "--no-relay", "--no-projections", "--no-inbound"]
+        layouts = [api] if api_only else [api, [*run, "--no-api"]] if split else [run]
         self.processes = []
         for command in layouts:
             self.processes.append(subprocess.Popen(command, env=env))
@@ -216,11 +216,15 @@ class RunningSession:
 
     def patch(self, client: Client) -> None:
         at = _z(START + timedelta(seconds=self.count))
-        client.call("PATCH", _path(self.id), {"kwh": self.count / 4, "charging_periods": [_period(self.count)], "last_updated": at})
+        client.call(
+            "PATCH",
+            _path(self.id),
+            {"kwh": self.count / 4, "charging_periods": [_period(self.count)], "last_updated": at},
+        )
         self.count += 1
 
 
-def _rate(clients: list[Client], seconds: float, work: Callable[[int, Client], None]) -> float:
+def _rate(clients: list[Client], seconds: float, work: Callable[[int, Client], object]) -> float:
     """Requests per second of ``work`` from every client at once, for ``seconds``."""
     done = [0] * len(clients)
     failures: list[BaseException] = []

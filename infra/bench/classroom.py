@@ -42,6 +42,7 @@ from infra import kafka
 from infra.api.context import read
 from infra.bench.support import create_database, delete_topics, drop_database
 from infra.container import Container, Endpoints, resolve_endpoints
+from infra.postgres import events_table
 from infra.service import Service
 from infra.settings import Settings, get_settings
 from producers import topics
@@ -75,6 +76,7 @@ def _counts(container: Container, room: UUID) -> tuple[int, int]:
         " count(*) FILTER (WHERE status IS NOT NULL) FROM classroom_attendance WHERE session_id = %s"
     )
     found = read(container, lambda cur: cur.execute(statement, (room,)).fetchone())
+    assert found is not None  # an aggregate without GROUP BY answers one row
     return int(found[0]), int(found[1])
 
 
@@ -82,7 +84,7 @@ def _last_version(container: Container, room: UUID) -> int:
     with container.pool.connection() as conn:
         found = conn.execute(
             sql.SQL("SELECT max(originator_version) FROM {} WHERE originator_id = %s").format(
-                sql.Identifier(container.app.recorder.events_table_name)  # the one store of every context
+                sql.Identifier(events_table(container.app))  # the one store of every context
             ),
             (room,),
         ).fetchone()
@@ -98,8 +100,9 @@ def measure(settings: Settings, students: int = 5000, timeout: float = 600.0) ->
     endpoints = resolve_endpoints(settings)
     tag = secrets.token_hex(4)
     dbname, prefix = f"bench_classroom_{tag}", f"bench_classroom_{tag}."
+    database_url = create_database(endpoints.database_url, dbname)
     container = Container(settings.model_copy(update={"topic_prefix": prefix}),
-                          Endpoints(create_database(endpoints.database_url, dbname), endpoints.kafka_bootstrap))  # fmt: skip
+                          Endpoints(database_url, endpoints.kafka_bootstrap))  # fmt: skip
     service = None
     try:
         service = Service.assemble(container, projections=READ_MODELS, jobs=False)
@@ -129,7 +132,9 @@ def _scenario(container: Container, students: int, timeout: float) -> dict[str, 
     producer = kafka.producer(container.endpoints.kafka_bootstrap)
     name = topics.physical(classroom_topics.INBOUND_PRESENCE, container.settings.topic_prefix)
     key = str(room).encode()
-    joins = [_webhook("participant_joined", room, LESSON_AT + timedelta(seconds=i % 600), s) for i, s in enumerate(members)]
+    joins = [
+        _webhook("participant_joined", room, LESSON_AT + timedelta(seconds=i % 600), s) for i, s in enumerate(members)
+    ]
     leaves = [_webhook("participant_left", room, LESSON_AT + timedelta(minutes=30, seconds=i % 600), s)
               for i, s in enumerate(members)]  # fmt: skip
     t0 = time.perf_counter()
@@ -164,7 +169,9 @@ def _scenario(container: Container, students: int, timeout: float) -> dict[str, 
     results["report_total_attended"] = shown.get("total_attended", 0)
 
     second = app.schedule_live_session(classroom_id, actor_id=teacher, title="Direct", scheduled_at=LESSON_AT).id
-    events = [PresenceEvent("participant_joined", LESSON_AT + timedelta(seconds=i % 600), s) for i, s in enumerate(members)]
+    events = [
+        PresenceEvent("participant_joined", LESSON_AT + timedelta(seconds=i % 600), s) for i, s in enumerate(members)
+    ]
     events += [PresenceEvent("participant_left", LESSON_AT + timedelta(minutes=30), s) for s in members]
     t3 = time.perf_counter()
     for i in range(0, len(events), MAX_RECORDS):

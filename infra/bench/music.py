@@ -28,7 +28,9 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import date, datetime, time as clock_time, timezone
+from datetime import date, datetime, timezone
+from datetime import time as clock_time
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse, urlunparse
@@ -69,7 +71,9 @@ def expand_rrule(rule: rrule | None = None) -> int:
     if rule is None:
         rule = rrule(WEEKLY, byweekday=[TH], dtstart=datetime.combine(start, clock_time()), wkst=MO)
     found = []
-    for local in rule.between(datetime.combine(start, clock_time()), datetime.combine(end, clock_time(23, 59)), inc=True):
+    for local in rule.between(
+        datetime.combine(start, clock_time()), datetime.combine(end, clock_time(23, 59)), inc=True
+    ):
         day = local.date()
         begin = datetime.combine(day, clock_time(21, 0), tzinfo=tz).astimezone(UTC)
         finish = datetime.combine(day, clock_time(23, 30), tzinfo=tz).astimezone(UTC)
@@ -114,12 +118,14 @@ def _free_port() -> int:
 def serve(database_url: str, port: int) -> None:
     """The API alone (no relay, consumers or jobs) over ``database_url``: the benchmark's server process."""
     import uvicorn
+    from pydantic import SecretStr
 
     from infra.api.app import create_app
     from infra.container import Container, Endpoints
     from infra.settings import Settings
 
-    container = Container(Settings(SESSIONSTREAM_API_TOKENS=f"{TOKEN}:write"), Endpoints(database_url, "unused:9092"))
+    settings = Settings(SESSIONSTREAM_API_TOKENS=SecretStr(f"{TOKEN}:write"))
+    container = Container(settings, Endpoints(database_url, "unused:9092"))
     container.music.registry()  # the event store's tables
     uvicorn.run(create_app(container), host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
@@ -152,7 +158,7 @@ def adds_per_second(url: str, http: httpx.Client, clients: int, per_client: int)
     if errors:
         raise RuntimeError(f"{len(errors)} adds failed, e.g. {errors[0]}")
     log = http.get(f"/music/instances/{instance['id']}/tunes").json()
-    assert len(log) == clients * per_client and all(a["order_number"] < b["order_number"] for a, b in zip(log, log[1:]))
+    assert len(log) == clients * per_client and all(a["order_number"] < b["order_number"] for a, b in pairwise(log))
     return clients * per_client / elapsed
 
 
@@ -216,7 +222,10 @@ def main(argv: list[str] | None = None) -> None:
     table.add_column("value", justify="right")
     for key, value in figures.items():
         table.add_row(key, f"{value:,.0f}")
-    table.add_row("ours / rrule reference", f"{figures['music_occurrences_per_s'] / figures['music_occurrences_per_s_rrule_reference']:.2f}")
+    table.add_row(
+        "ours / rrule reference",
+        f"{figures['music_occurrences_per_s'] / figures['music_occurrences_per_s_rrule_reference']:.2f}",
+    )
     console.print(table)
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2) + "\n")

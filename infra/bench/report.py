@@ -115,9 +115,9 @@ def print_results(results: dict[str, float], notes: list[str]) -> None:
                 f"{v:,.0f}" if float(v).is_integer() or abs(v) >= 100 else f"{v:,.2f}",
             )
     console.print(details)
-    shown = {key for key, _ in ROWS} | set(DETAILS)
+    listed = {key for key, _ in ROWS} | set(DETAILS)
     others = Table(title="every other figure", show_header=False)
-    for key in sorted(set(results) - shown):
+    for key in sorted(set(results) - listed):
         others.add_row(key, f"{results[key]:,.3f}")
     console.print(others)
     for note in notes:

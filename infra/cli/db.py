@@ -37,7 +37,9 @@ def status() -> None:
     container = build(settings)
     try:
         with container.pool.connection() as conn, conn.cursor() as cur:
-            waiting = [f"{schema}.{m}" for schema, components in schema_plan() for m in pending(cur, schema, components)]
+            waiting = [
+                f"{schema}.{m}" for schema, components in schema_plan() for m in pending(cur, schema, components)
+            ]
         for name in waiting:
             console.print(f"pending {name}")
         console.print(f"{len(waiting)} migrations pending.")

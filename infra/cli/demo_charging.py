@@ -37,7 +37,10 @@ def _z(instant: datetime) -> str:
 
 
 def _period(at: datetime, kwh: float, kw: float) -> dict[str, Any]:
-    return {"start_date_time": _z(at), "dimensions": [{"type": "ENERGY", "volume": kwh}, {"type": "POWER", "volume": kw}]}
+    return {
+        "start_date_time": _z(at),
+        "dimensions": [{"type": "ENERGY", "volume": kwh}, {"type": "POWER", "volume": kw}],
+    }
 
 
 def charging_demo(
@@ -144,7 +147,11 @@ def _print_session(served: dict[str, Any]) -> None:
 
 def _print_energy(base_url: str, write_token: str, location: str, start: datetime) -> dict[str, Any]:
     dashboard = httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {write_token}"}, timeout=15)
-    params = {"from": _z(start.replace(minute=0)), "to": _z(start.replace(minute=0) + timedelta(hours=4)), "bucket": "hour"}
+    params = {
+        "from": _z(start.replace(minute=0)),
+        "to": _z(start.replace(minute=0) + timedelta(hours=4)),
+        "bucket": "hour",
+    }
     deadline = time.monotonic() + 30
     while True:
         energy = dashboard.get(f"/charging/locations/{location}/energy", params=params).json()

@@ -42,7 +42,9 @@ def _iso(instant: datetime) -> str:
 
 def _ok(response: httpx.Response) -> dict[str, Any]:
     if response.status_code >= 400:
-        raise RuntimeError(f"{response.request.method} {response.request.url.path} -> {response.status_code}: {response.text}")
+        raise RuntimeError(
+            f"{response.request.method} {response.request.url.path} -> {response.status_code}: {response.text}"
+        )
     return response.json() if response.content else {}
 
 
@@ -67,33 +69,43 @@ def _scenario(http: httpx.Client, endpoints: Endpoints, prefix: str) -> dict[str
         "meeting_url": "https://meet.example/german-b1", "meeting_password": "s3cret", "reminders": [60, 30],
     }))  # fmt: skip
     room = lesson["id"]
-    console.print(f"classroom of {', '.join(NAMES)}; lesson {room[:8]} at {_iso(start)} with reminders 60 and 30 min before")
+    console.print(
+        f"classroom of {', '.join(NAMES)}; lesson {room[:8]} at {_iso(start)} with reminders 60 and 30 min before"
+    )
 
     tick = start - timedelta(minutes=60)
     _wait_for(lambda: _ok(http.get(f"/live-sessions/{room}", params={"min_version": lesson["version"]})))
     _wait_for(lambda: _ok(http.get(f"/classrooms/{classroom}", params={"min_version": 1 + len(NAMES)})))
     _print_due(http, room, names, tick)
     console.print(f"$ sessionstream notifications dispatch --at {_iso(tick)}")
-    env = get_settings().child_env(DATABASE_URL=endpoints.database_url, KAFKA_BOOTSTRAP_SERVERS=endpoints.kafka_bootstrap,
-               SESSIONSTREAM_TOPIC_PREFIX=prefix, SESSIONSTREAM_LOG_LEVEL="WARNING")  # fmt: skip
-    dispatched = subprocess.run([sys.executable, "-m", "infra.cli.main", "notifications", "dispatch", "--at", _iso(tick)],
-                                env=env, capture_output=True, text=True, check=False)  # fmt: skip
+    env = get_settings().child_env(
+        DATABASE_URL=endpoints.database_url, KAFKA_BOOTSTRAP_SERVERS=endpoints.kafka_bootstrap,
+        SESSIONSTREAM_TOPIC_PREFIX=prefix, SESSIONSTREAM_LOG_LEVEL="WARNING",
+    )  # fmt: skip
+    dispatch = [sys.executable, "-m", "infra.cli.main", "notifications", "dispatch", "--at", _iso(tick)]
+    dispatched = subprocess.run(dispatch, env=env, capture_output=True, text=True, check=False)
     if dispatched.returncode != 0:
         raise RuntimeError(f"the dispatch failed ({dispatched.returncode}): {dispatched.stderr.strip()}")
     console.print((dispatched.stdout.strip().splitlines() or [""])[-1])
     _print_reminders(http, room, teacher)
     _print_outgoing(endpoints.kafka_bootstrap, prefix, room, names)
 
-    _ok(http.post(f"/live-sessions/{room}/attendance/{students['Dan']}", json={"actor_id": teacher, "status": "excused"}))
+    _ok(
+        http.post(
+            f"/live-sessions/{room}/attendance/{students['Dan']}", json={"actor_id": teacher, "status": "excused"}
+        )
+    )
     console.print("the teacher excuses Dan")
-    at = {n: start + timedelta(minutes=n) for n in range(0, 61)}
+    at = {n: start + timedelta(minutes=n) for n in range(61)}
     webhooks = [
         ("participant_joined", at[0], "Ada"), ("participant_joined", at[2], "Ben"), ("participant_left", at[20], "Ben"),
         ("participant_joined", at[25], "Ben"), ("participant_left", at[50], "Ada"), ("room_finished", at[55], None),
     ]  # fmt: skip
-    sent = _publish(endpoints.kafka_bootstrap, prefix, room, [(e, when, students.get(who or "")) for e, when, who in webhooks])
-    console.print(f"{len(sent)} webhooks published on {classroom_topics.INBOUND_PRESENCE}: Ada's join starts the lesson; "
-                  "Ben leaves and rejoins; the room finishes at 18:55")  # fmt: skip
+    sent = _publish(
+        endpoints.kafka_bootstrap, prefix, room, [(e, when, students.get(who or "")) for e, when, who in webhooks]
+    )
+    console.print(f"{len(sent)} webhooks published on {classroom_topics.INBOUND_PRESENCE}: Ada's join starts the"
+                  " lesson; Ben leaves and rejoins; the room finishes at 18:55")  # fmt: skip
     outcomes = _outcomes(endpoints.kafka_bootstrap, prefix, sent)
     table = Table(title=f"outcomes on {topics.outcomes_topic(classroom_topics.INBOUND_PRESENCE)}")
     for column in ("event", "participant", "at", "status", "version"):
@@ -119,7 +131,9 @@ def _wait_for(call: Any, timeout: float = 60.0) -> Any:
             time.sleep(0.3)
 
 
-def _publish(bootstrap: str, prefix: str, room: str, items: list[tuple[str, datetime, str | None]]) -> list[dict[str, Any]]:
+def _publish(
+    bootstrap: str, prefix: str, room: str, items: list[tuple[str, datetime, str | None]]
+) -> list[dict[str, Any]]:
     producer = kafka.producer(bootstrap)
     sent = []
     for event, when, participant in items:
@@ -195,7 +209,8 @@ def _print_report(report: dict[str, Any], names: dict[str, str]) -> None:
         table.add_column(column)
     for row in report["attendance"]:
         table.add_row(names.get(row["student_id"], row["student_id"][:8]), row["status"] or "",
-                      (row["joined_at"] or "")[11:16], (row["left_at"] or "")[11:16], str(row["duration_minutes"]))  # fmt: skip
+                      (row["joined_at"] or "")[11:16], (row["left_at"] or "")[11:16],
+                      str(row["duration_minutes"]))  # fmt: skip
     console.print(table)
     console.print(f"total enrolled {report['total_enrolled']}, total attended {report['total_attended']}; "
                   f"totals {report['totals']}")  # fmt: skip

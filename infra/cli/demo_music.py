@@ -68,8 +68,9 @@ def _tick(tick: Tick, at: str) -> dict[str, Any]:
     console.print(f"$ sessionstream music tick --at {at}")
     report = tick(datetime.fromisoformat(at.replace("Z", "+00:00")))
     created = [f"{row['session_name']}: {', '.join(row['dates'])}" for row in report["auto_created"]]
-    console.print(f"  auto-created: {'; '.join(created) or 'nothing'}; activated {len(report['active_window']['activated'])},"
-                  f" deactivated {len(report['active_window']['deactivated'])}; errors {len(report['errors'])}")  # fmt: skip
+    window = report["active_window"]
+    console.print(f"  auto-created: {'; '.join(created) or 'nothing'}; activated {len(window['activated'])},"
+                  f" deactivated {len(window['deactivated'])}; errors {len(report['errors'])}")  # fmt: skip
     return report
 
 
@@ -110,7 +111,8 @@ def run(http: httpx.Client, *, bootstrap: str, topic_prefix: str, tick: Tick) ->
     console.print("over HTTP, meanwhile: Tobin's after Banish Misfortune")
     spear, cooleys, maid = (str(uuid.uuid4()) for _ in range(3))
     queue = [
-        {"action": "add", "entry_id": spear, "position": {"after": ocean}, "name": "The Silver Spear", "continues_set": True},
+        {"action": "add", "entry_id": spear, "position": {"after": ocean}, "name": "The Silver Spear",
+         "continues_set": True},
         {"action": "add", "entry_id": cooleys, "name": "Cooley's"},
         {"action": "add", "entry_id": maid, "position": {"after": cooleys}, "name": "The Maid Behind the Bar",
          "continues_set": True},
@@ -134,7 +136,8 @@ def run(http: httpx.Client, *, bootstrap: str, topic_prefix: str, tick: Tick) ->
              "phone" if e["id"] in phone or e["name"] == "Drowsy Maggie" else "HTTP") for e in log])  # fmt: skip
 
     replaced = _ok(http.put(f"/music/instances/{oct_26}/tunes", json={"sets": [
-        [{"name": "The Kesh"}, {"name": "Out on the Ocean"}], [{"name": "Cooley's"}, {"name": "The Maid Behind the Bar"}],
+        [{"name": "The Kesh"}, {"name": "Out on the Ocean"}],
+        [{"name": "Cooley's"}, {"name": "The Maid Behind the Bar"}],
     ]}))  # fmt: skip
     console.print(f"2025-10-26's log by bulk replace: {replaced['message']}")
     popular_url = f"/music/sessions/{sid}/tunes/popular"

@@ -278,7 +278,7 @@ def _wait_ready(pid: int, root: Path, port: int, log: Path) -> None:
             break
         except (KafkaError, OSError) as exc:
             if time.monotonic() > deadline or not _alive(pid, root):
-                raise LocalServiceError(f"Kafka does not answer metadata requests ({exc!r}):\n{_tail(log)}")
+                raise LocalServiceError(f"Kafka does not answer metadata requests ({exc!r}):\n{_tail(log)}") from exc
             time.sleep(0.5)
     logger.info("kafka ready", extra={"port": port, "seconds": round(time.monotonic() - started, 1)})
 

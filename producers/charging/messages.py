@@ -12,7 +12,7 @@ number of stored periods.  Readers ignore unknown fields: adding a field is a co
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, TypeAdapter
 
@@ -82,15 +82,13 @@ class SessionPreferencesSet(Message):
 
 
 SessionMessage = Annotated[
-    Union[
-        SessionCreated,
-        SessionReplaced,
-        SessionFieldsPatched,
-        SessionPeriodsAppended,
-        SessionStatusChanged,
-        SessionStaleUpdateIgnored,
-        SessionPreferencesSet,
-    ],
+    SessionCreated
+    | SessionReplaced
+    | SessionFieldsPatched
+    | SessionPeriodsAppended
+    | SessionStatusChanged
+    | SessionStaleUpdateIgnored
+    | SessionPreferencesSet,
     Field(discriminator="type"),
 ]
 

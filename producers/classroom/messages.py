@@ -13,7 +13,7 @@ only whether the session has one (``has_meeting_password``).  The event store ke
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
@@ -198,11 +198,9 @@ class ReminderRearmed(Message):
 
 
 LiveSessionMessage = Annotated[
-    Union[
-        LiveSessionScheduled, LiveSessionDetailsChanged, LiveSessionRescheduled, LiveSessionStarted,
-        LiveSessionEnded, LiveSessionCancelled, StudentRegistered, StudentJoined, StudentLeft,
-        StudentMarkedAbsent, StudentExcused, ReminderAdded, ReminderRemoved, ReminderSent, ReminderRearmed,
-    ],
+    LiveSessionScheduled | LiveSessionDetailsChanged | LiveSessionRescheduled | LiveSessionStarted
+    | LiveSessionEnded | LiveSessionCancelled | StudentRegistered | StudentJoined | StudentLeft
+    | StudentMarkedAbsent | StudentExcused | ReminderAdded | ReminderRemoved | ReminderSent | ReminderRearmed,
     Field(discriminator="type"),
 ]  # fmt: skip
 
@@ -226,7 +224,7 @@ class MembershipChanged(Message):
     at: datetime
 
 
-ClassroomMessage = Annotated[Union[ClassroomCreated, MembershipChanged], Field(discriminator="type")]
+ClassroomMessage = Annotated[ClassroomCreated | MembershipChanged, Field(discriminator="type")]
 
 LIVE_SESSION_MESSAGE: TypeAdapter[Any] = TypeAdapter(LiveSessionMessage)
 CLASSROOM_MESSAGE: TypeAdapter[Any] = TypeAdapter(ClassroomMessage)

@@ -9,7 +9,7 @@ scheduler read model is built from this one topic, in per-key order.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import Field
@@ -87,18 +87,16 @@ class MailScheduleMailSent(Message):
 
 
 MailMessage = Annotated[
-    Union[
-        MailSchedulerCreated,
-        MailSchedulerChanged,
-        MailSchedulerRemoved,
-        MailScheduleScheduled,
-        MailScheduleRescheduled,
-        MailScheduleRemoved,
-        MailScheduleAttendeeQueued,
-        MailScheduleAttendeeDropped,
-        MailScheduleAttendeeMailSent,
-        MailScheduleMailSent,
-    ],
+    MailSchedulerCreated
+    | MailSchedulerChanged
+    | MailSchedulerRemoved
+    | MailScheduleScheduled
+    | MailScheduleRescheduled
+    | MailScheduleRemoved
+    | MailScheduleAttendeeQueued
+    | MailScheduleAttendeeDropped
+    | MailScheduleAttendeeMailSent
+    | MailScheduleMailSent,
     Field(discriminator="type"),
 ]
 
@@ -133,6 +131,6 @@ class TimeslotRemoved(Message):
 
 
 CatalogueMessage = Annotated[
-    Union[EventTypeCreated, TimeslotCatalogueCreated, TimeslotAdded, TimeslotRemoved],
+    EventTypeCreated | TimeslotCatalogueCreated | TimeslotAdded | TimeslotRemoved,
     Field(discriminator="type"),
 ]

@@ -9,7 +9,7 @@ model never re-derives them; readers ignore fields they do not know.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
@@ -147,12 +147,10 @@ class SessionRegistered(Message):
 
 
 SessionMessage = Annotated[
-    Union[
-        SessionCreated, SessionDetailsChanged, SessionPathChanged, SessionTimezoneChanged,
-        SessionRecurrenceChanged, SessionLifetimeChanged, SessionBuffersChanged, SessionAutoCreateConfigured,
-        SessionInstanceListed, SessionInstanceUnlisted, SessionActiveInstancesChanged,
-        SessionPathClaimed, SessionPathReclaimed, SessionPathReleased, SessionRegistryStarted, SessionRegistered,
-    ],
+    SessionCreated | SessionDetailsChanged | SessionPathChanged | SessionTimezoneChanged | SessionRecurrenceChanged
+    | SessionLifetimeChanged | SessionBuffersChanged | SessionAutoCreateConfigured | SessionInstanceListed
+    | SessionInstanceUnlisted | SessionActiveInstancesChanged | SessionPathClaimed | SessionPathReclaimed
+    | SessionPathReleased | SessionRegistryStarted | SessionRegistered,
     Field(discriminator="type"),
 ]  # fmt: skip
 
@@ -309,12 +307,10 @@ class TuneDetailsUpdated(Message):
 
 
 InstanceMessage = Annotated[
-    Union[
-        InstanceCreated, InstanceRescheduled, InstanceDetailsChanged, InstanceCancelled, InstanceUncancelled,
-        InstanceActivated, InstanceDeactivated, InstanceLogMarkedComplete, InstanceLogReopened, InstanceDeleted,
-        TuneAdded, TuneRemoved, TuneSetStartChanged, TuneMoved, SetMoved, TuneLogRenumbered, TuneLogReplaced,
-        TuneDetailsUpdated,
-    ],
+    InstanceCreated | InstanceRescheduled | InstanceDetailsChanged | InstanceCancelled | InstanceUncancelled
+    | InstanceActivated | InstanceDeactivated | InstanceLogMarkedComplete | InstanceLogReopened | InstanceDeleted
+    | TuneAdded | TuneRemoved | TuneSetStartChanged | TuneMoved | SetMoved | TuneLogRenumbered | TuneLogReplaced
+    | TuneDetailsUpdated,
     Field(discriminator="type"),
 ]  # fmt: skip
 

@@ -70,7 +70,8 @@ class AttendanceReportProjection:
         if status_only:
             cur.executemany(
                 "INSERT INTO classroom_attendance (session_id, student_id, status, duration_minutes, connected)"
-                " VALUES (%s, %s, %s, 0, false) ON CONFLICT (session_id, student_id) DO UPDATE SET status = EXCLUDED.status",
+                " VALUES (%s, %s, %s, 0, false)"
+                " ON CONFLICT (session_id, student_id) DO UPDATE SET status = EXCLUDED.status",
                 [(s, student, status) for (s, student), status in status_only.items()],
             )
 
@@ -84,7 +85,8 @@ def record_changes(messages: Sequence[Any]) -> tuple[dict[tuple[UUID, UUID], Row
         if isinstance(m, v1.StudentRecordMessage):
             key = (m.aggregate_id, m.student_id)
             full[key] = {"session_id": key[0], "student_id": key[1], "status": m.status, "joined_at": m.joined_at,
-                         "left_at": m.left_at, "duration_minutes": m.duration_minutes, "connected": m.connected}  # fmt: skip
+                         "left_at": m.left_at, "duration_minutes": m.duration_minutes,
+                         "connected": m.connected}  # fmt: skip
             status_only.pop(key, None)
         elif isinstance(m, v1.StudentStatusMessage):
             key = (m.aggregate_id, m.student_id)
@@ -122,7 +124,7 @@ def report(cur: Cursor[Any], session_id: UUID) -> Row | None:
     found = cur.fetchone()
     if found is None:
         return None
-    header = dict(zip(HEADER_COLUMNS, found))
+    header = dict(zip(HEADER_COLUMNS, found, strict=True))
     cur.execute(
         "SELECT a.student_id, a.status, a.joined_at, a.left_at, a.duration_minutes, a.connected"
         " FROM classroom_attendance a WHERE a.session_id = %(s)s AND a.status IS NOT NULL"
@@ -134,9 +136,10 @@ def report(cur: Cursor[Any], session_id: UUID) -> Row | None:
         " ORDER BY 1",
         {"s": session_id, "c": header["classroom_id"]},
     )
-    rows = [dict(zip(RECORD_COLUMNS, r)) for r in cur.fetchall()]
+    rows = [dict(zip(RECORD_COLUMNS, r, strict=True)) for r in cur.fetchall()]
     cur.execute(
-        "SELECT count(*) FROM classroom_members WHERE classroom_id = %s AND status = 'active'", (header["classroom_id"],)
+        "SELECT count(*) FROM classroom_members WHERE classroom_id = %s AND status = 'active'",
+        (header["classroom_id"],),
     )
     enrolled = cur.fetchone()[0]  # type: ignore[index]
     counts = {status: sum(1 for r in rows if r["status"] == status) for status in STATUSES}

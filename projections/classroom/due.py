@@ -41,7 +41,7 @@ def due_reminders(cur: Cursor[Any], at: datetime, limit: int) -> list[dict[str, 
         {"at": at, "limit": limit},
     )
     columns = ("session_id", "classroom_id", "title", "scheduled_at", "minutes", "due_at")
-    return [dict(zip(columns, r)) for r in cur.fetchall()]
+    return [dict(zip(columns, r, strict=True)) for r in cur.fetchall()]
 
 
 def _iso_z(instant: datetime) -> str:
@@ -62,6 +62,6 @@ class ClassroomDue:
                 details={"session_id": str(r["session_id"]), "classroom_id": str(r["classroom_id"]),
                          "minutes": r["minutes"], "scheduled_at": _iso_z(r["scheduled_at"]), "title": r["title"]},
                 ref={"session_id": r["session_id"], "minutes": r["minutes"]},
-            )  # fmt: skip
+            )
             for r in reminders
-        ]
+        ]  # fmt: skip

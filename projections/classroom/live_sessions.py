@@ -34,7 +34,13 @@ DETAILS = (
     "title", "description", "duration_minutes", "timezone", "session_type", "meeting_url", "meeting_id",
     "materials", "recording_url",
 )  # fmt: skip
-REMINDER_MESSAGES = (v1.ReminderAdded, v1.ReminderRemoved, v1.ReminderSent, v1.ReminderRearmed, v1.LiveSessionRescheduled)
+REMINDER_MESSAGES = (
+    v1.ReminderAdded,
+    v1.ReminderRemoved,
+    v1.ReminderSent,
+    v1.ReminderRearmed,
+    v1.LiveSessionRescheduled,
+)
 
 
 class LiveSessionsProjection:
@@ -66,8 +72,8 @@ class LiveSessionsProjection:
     );
     CREATE INDEX IF NOT EXISTS classroom_live_sessions_teacher_idx ON classroom_live_sessions (teacher_id, scheduled_at)
         WHERE status = 'scheduled';
-    CREATE INDEX IF NOT EXISTS classroom_live_sessions_classroom_idx ON classroom_live_sessions (classroom_id, scheduled_at)
-        WHERE status = 'scheduled';
+    CREATE INDEX IF NOT EXISTS classroom_live_sessions_classroom_idx
+        ON classroom_live_sessions (classroom_id, scheduled_at) WHERE status = 'scheduled';
     CREATE TABLE IF NOT EXISTS classroom_live_session_reminders (
         session_id uuid NOT NULL,
         minutes integer NOT NULL,
@@ -137,14 +143,16 @@ def apply_reminders(cur: Cursor[Any], messages: Sequence[Any]) -> None:
         f"SELECT {', '.join(REMINDER_COLUMNS)} FROM classroom_live_session_reminders WHERE session_id = ANY(%s)",
         (sessions,),
     )
-    rows: dict[ReminderKey, dict[str, Any] | None] = {(r[0], r[1]): dict(zip(REMINDER_COLUMNS, r)) for r in cur.fetchall()}
+    rows: dict[ReminderKey, dict[str, Any] | None] = {
+        (r[0], r[1]): dict(zip(REMINDER_COLUMNS, r, strict=True)) for r in cur.fetchall()
+    }
     touched: set[ReminderKey] = set()
     for m in messages:
         for key, row in _reminder_changes(rows, m):
             rows[key] = row
             touched.add(key)
     gone = [key for key in touched if rows[key] is None]
-    kept = [rows[key] for key in touched if rows[key] is not None]
+    kept = [row for key in touched if (row := rows[key]) is not None]
     if gone:
         cur.executemany("DELETE FROM classroom_live_session_reminders WHERE session_id = %s AND minutes = %s", gone)
     if kept:
@@ -179,7 +187,7 @@ def get_live_session(cur: Cursor[Any], session_id: UUID) -> Row | None:
     found = cur.fetchone()
     if found is None:
         return None
-    return with_reminders(cur, [dict(zip(COLUMNS, found))])[0]
+    return with_reminders(cur, [dict(zip(COLUMNS, found, strict=True))])[0]
 
 
 def with_reminders(cur: Cursor[Any], rows: list[Row]) -> list[Row]:

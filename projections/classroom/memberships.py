@@ -54,7 +54,8 @@ class MembershipsProjection:
         if members:
             cur.executemany(
                 "INSERT INTO classroom_members (classroom_id, student_id, status, since) VALUES (%s, %s, %s, %s)"
-                " ON CONFLICT (classroom_id, student_id) DO UPDATE SET status = EXCLUDED.status, since = EXCLUDED.since",
+                " ON CONFLICT (classroom_id, student_id)"
+                " DO UPDATE SET status = EXCLUDED.status, since = EXCLUDED.since",
                 [(c, s, status, at) for (c, s), (status, at) in members.items()],
             )
 
@@ -75,7 +76,7 @@ def get_classroom(cur: Cursor[Any], classroom_id: UUID) -> Row | None:
     cur.execute(
         "SELECT student_id, status FROM classroom_members WHERE classroom_id = %s ORDER BY student_id", (classroom_id,)
     )
-    return dict(zip(CLASSROOM_COLUMNS, found), members=cur.fetchall())
+    return dict(zip(CLASSROOM_COLUMNS, found, strict=True), members=cur.fetchall())
 
 
 def active_members(cur: Cursor[Any], classroom_ids: Sequence[UUID]) -> dict[UUID, list[UUID]]:

@@ -27,10 +27,11 @@ def upcoming(cur: Cursor[Any], actor_id: UUID, at: datetime, limit: int = LIMIT)
     columns = ", ".join(f"s.{c}" for c in COLUMNS)
     cur.execute(
         f"SELECT {columns} FROM classroom_live_sessions s"
-        " WHERE s.status = 'scheduled' AND s.scheduled_at >= %(at)s AND (s.teacher_id = %(actor)s OR s.classroom_id IN ("
+        " WHERE s.status = 'scheduled' AND s.scheduled_at >= %(at)s"
+        " AND (s.teacher_id = %(actor)s OR s.classroom_id IN ("
         "  SELECT m.classroom_id FROM classroom_members m WHERE m.student_id = %(actor)s AND m.status = 'active'))"
         " ORDER BY s.scheduled_at, s.id LIMIT %(limit)s",
         {"actor": actor_id, "at": at, "limit": limit},
     )
-    rows = [dict(zip(COLUMNS, r)) for r in cur.fetchall()]
+    rows = [dict(zip(COLUMNS, r, strict=True)) for r in cur.fetchall()]
     return with_reminders(cur, rows) if rows else []

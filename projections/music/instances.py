@@ -86,7 +86,7 @@ def apply_message(row: Row | None, m: Any) -> Row | None:
 def get_instance(cur: Cursor[Any], instance_id: UUID) -> Row | None:
     cur.execute(f"SELECT {', '.join(COLUMNS)} FROM music_instances WHERE id = %s AND NOT deleted", (instance_id,))
     found = cur.fetchone()
-    return dict(zip(COLUMNS, found)) if found else None
+    return dict(zip(COLUMNS, found, strict=True)) if found else None
 
 
 def list_instances(
@@ -101,4 +101,4 @@ def list_instances(
         " ORDER BY date, start_time NULLS FIRST, id",
         {"s": session_id, "a": start, "b": end, "active": active_only},
     )
-    return [dict(zip(COLUMNS, r)) for r in cur.fetchall()]
+    return [dict(zip(COLUMNS, r, strict=True)) for r in cur.fetchall()]

@@ -89,7 +89,10 @@ def _apply_instance(instances: dict[UUID, Row], m: Any) -> bool:
         case v1.InstanceRescheduled() if m.aggregate_id in instances:
             instances[m.aggregate_id] = {**instances[m.aggregate_id], "date": m.date}
         case v1.InstanceCancelled() | v1.InstanceUncancelled() if m.aggregate_id in instances:
-            instances[m.aggregate_id] = {**instances[m.aggregate_id], "is_cancelled": isinstance(m, v1.InstanceCancelled)}
+            instances[m.aggregate_id] = {
+                **instances[m.aggregate_id],
+                "is_cancelled": isinstance(m, v1.InstanceCancelled),
+            }
         case v1.InstanceDeleted() if m.aggregate_id in instances:
             instances[m.aggregate_id] = {**instances[m.aggregate_id], "deleted": True}
         case _:
@@ -98,12 +101,14 @@ def _apply_instance(instances: dict[UUID, Row], m: Any) -> bool:
 
 
 def _load(cur: Cursor[Any], ids: list[UUID]) -> tuple[dict[UUID, Row], dict[UUID, Log]]:
-    cur.execute(f"SELECT {', '.join(INSTANCE_COLUMNS)} FROM music_popular_instances WHERE instance_id = ANY(%s)", (ids,))
-    instances = {r[0]: dict(zip(INSTANCE_COLUMNS, r)) for r in cur.fetchall()}
+    cur.execute(
+        f"SELECT {', '.join(INSTANCE_COLUMNS)} FROM music_popular_instances WHERE instance_id = ANY(%s)", (ids,)
+    )
+    instances = {r[0]: dict(zip(INSTANCE_COLUMNS, r, strict=True)) for r in cur.fetchall()}
     cur.execute(f"SELECT {', '.join(ENTRY_COLUMNS)} FROM music_popular_entries WHERE instance_id = ANY(%s)", (ids,))
     logs: dict[UUID, Log] = {}
     for row in cur.fetchall():
-        entry = dict(zip(ENTRY_COLUMNS, row))
+        entry = dict(zip(ENTRY_COLUMNS, row, strict=True))
         logs.setdefault(entry["instance_id"], {})[entry["entry_id"]] = entry
     return instances, logs
 
@@ -154,7 +159,9 @@ def _store(cur: Cursor[Any], instances: list[Row], logs: dict[UUID, Log]) -> Non
         for instance_id, log in logs.items() for e in log.values()
     ]  # fmt: skip
     if entries:
-        cur.executemany(f"INSERT INTO music_popular_entries ({', '.join(ENTRY_COLUMNS)}) VALUES (%s, %s, %s, %s)", entries)
+        cur.executemany(
+            f"INSERT INTO music_popular_entries ({', '.join(ENTRY_COLUMNS)}) VALUES (%s, %s, %s, %s)", entries
+        )
     cur.execute("DELETE FROM music_tune_plays WHERE instance_id = ANY(%s)", (ids,))
     plays = [row for instance in instances for row in plays_of(instance, logs.get(instance["instance_id"], {}))]
     if plays:
@@ -181,4 +188,4 @@ def popular_tunes(
         " GROUP BY tune_key ORDER BY plays DESC, last_played DESC, name, tune_key LIMIT %(l)s",
         {"s": session_id, "a": start, "b": end, "l": limit},
     )
-    return [dict(zip(POPULAR_COLUMNS, r)) for r in cur.fetchall()]
+    return [dict(zip(POPULAR_COLUMNS, r, strict=True)) for r in cur.fetchall()]

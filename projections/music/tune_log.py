@@ -67,11 +67,14 @@ class TuneLogProjection:
             else:
                 apply_to_log(log, m)
         cur.execute("DELETE FROM music_tune_entries WHERE instance_id = ANY(%s)", (ids,))
-        rows = [(instance_id, *(e[c] for c in ENTRY_COLUMNS)) for instance_id, log in logs.items() for e in log.values()]
+        rows = [
+            (instance_id, *(e[c] for c in ENTRY_COLUMNS)) for instance_id, log in logs.items() for e in log.values()
+        ]
         if rows:
             placeholders = ", ".join(["%s"] * (len(ENTRY_COLUMNS) + 1))
             cur.executemany(
-                f"INSERT INTO music_tune_entries (instance_id, {', '.join(ENTRY_COLUMNS)}) VALUES ({placeholders})", rows
+                f"INSERT INTO music_tune_entries (instance_id, {', '.join(ENTRY_COLUMNS)}) VALUES ({placeholders})",
+                rows,
             )
 
 
@@ -90,7 +93,7 @@ def load_logs(cur: Cursor[Any], instance_ids: list[UUID]) -> dict[UUID, Log]:
     )
     logs: dict[UUID, Log] = {}
     for instance_id, *values in cur.fetchall():
-        entry = dict(zip(ENTRY_COLUMNS, values))
+        entry = dict(zip(ENTRY_COLUMNS, values, strict=True))
         logs.setdefault(instance_id, {})[entry["entry_id"]] = entry
     return logs
 
@@ -101,7 +104,7 @@ def get_log(cur: Cursor[Any], instance_id: UUID) -> Row | None:
         f"SELECT {', '.join(LOG_COLUMNS)} FROM music_tune_logs WHERE instance_id = %s AND NOT deleted", (instance_id,)
     )
     found = cur.fetchone()
-    return dict(zip(LOG_COLUMNS, found)) if found else None
+    return dict(zip(LOG_COLUMNS, found, strict=True)) if found else None
 
 
 def tune_log(cur: Cursor[Any], instance_id: UUID) -> list[Row]:
@@ -112,5 +115,5 @@ def tune_log(cur: Cursor[Any], instance_id: UUID) -> list[Row]:
         " FROM music_tune_entries WHERE instance_id = %s ORDER BY order_number",
         (instance_id,),
     )
-    return [dict(zip((*ENTRY_COLUMNS, "set_index"), r)) for r in cur.fetchall()]
+    return [dict(zip((*ENTRY_COLUMNS, "set_index"), r, strict=True)) for r in cur.fetchall()]
 

@@ -71,7 +71,9 @@ def receiver_path(body: dict[str, Any], version: str = "2.2.1") -> str:
 
 
 def put(client: httpx.Client, body: dict[str, Any], version: str = "2.2.1", **kwargs: Any) -> httpx.Response:
-    return client.put(receiver_path(body, version), content=dumps(body), headers={"Content-Type": "application/json"}, **kwargs)
+    return client.put(
+        receiver_path(body, version), content=dumps(body), headers={"Content-Type": "application/json"}, **kwargs
+    )
 
 
 def patch(

@@ -8,6 +8,7 @@ to ``<local_dir>/fault-results.json`` and to the test's output.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -223,8 +224,8 @@ class Load:
             self._ok(client.post(f"/registrations/{pending.pop()}/confirm"))
             return
         event_id, session_id = self.sessions[turn % len(self.sessions)]
-        answer = self._ok(client.post("/registrations", json={
-            "event_id": event_id, "session_id": session_id, "name": f"p{turn}", "email": f"p{turn}@example.org"}))  # fmt: skip
+        body = {"event_id": event_id, "session_id": session_id, "name": f"p{turn}", "email": f"p{turn}@example.org"}
+        answer = self._ok(client.post("/registrations", json=body))
         if answer is not None:
             pending.append(answer["id"])
 
@@ -281,10 +282,8 @@ class DomainTopics:
             return self
         except KafkaError:
             self.close()
-            try:
+            with contextlib.suppress(KafkaError):
                 self._open()
-            except KafkaError:
-                pass
         return self
 
     def _read(self) -> None:
@@ -300,13 +299,13 @@ class DomainTopics:
 
     def followed(self) -> dict[str, set[str]]:
         """The aggregates each read model sees on its topics."""
-        return {name: set().union(*(self.aggregates.get(t, set()) for t in p.topics)) for name, p in PROJECTIONS.items()}
+        return {
+            name: set().union(*(self.aggregates.get(t, set()) for t in p.topics)) for name, p in PROJECTIONS.items()
+        }
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(Exception):  # a reader closing over a dead broker
             self.consumer.close()
-        except Exception:  # noqa: BLE001 - a reader closing over a dead broker
-            pass
 
 
 def _rows(container: Container, query: str) -> list[tuple[Any, ...]]:
@@ -351,7 +350,8 @@ def _read_models_have(container: Container, followed: dict[str, set[str]], lates
     have: dict[tuple[str, str], int] = {(p, str(a)): v for p, a, v in rows}
     return all(
         have.get((name, aggregate_id), 0) >= version
-        for name, aggregates in followed.items() for aggregate_id, version in latest.items() if aggregate_id in aggregates
+        for name, aggregates in followed.items()
+        for aggregate_id, version in latest.items() if aggregate_id in aggregates
     )  # fmt: skip
 
 

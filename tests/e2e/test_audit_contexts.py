@@ -12,8 +12,10 @@ from domain.charging.validation import validate_session, validate_session_patch
 from domain.eventsessions.seats import RegistrationState
 from infra.container import Container
 from producers.catalogue import REGISTRY
+from tests.e2e import test_audit_api
 from tests.e2e.charging_support import session as charging_session
-from tests.e2e.test_audit_api import auditor  # noqa: F401 - a fixture
+
+auditor = test_audit_api.auditor  # the fixture, bound where pytest looks for it
 
 START = datetime(2033, 1, 10, 9, tzinfo=timezone.utc)
 

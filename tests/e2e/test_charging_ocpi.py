@@ -13,7 +13,6 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from tests.support.waiting import wait_for
 from tests.e2e.charging_support import (
     decoded,
     dumps,
@@ -24,6 +23,7 @@ from tests.e2e.charging_support import (
     session,
     unique_id,
 )
+from tests.support.waiting import wait_for
 from tests.unit.charging.examples import (
     LIBRARY_FIXTURE_2_2_1,
     LIBRARY_FIXTURE_2_2_1_RENDERED,
@@ -66,7 +66,10 @@ def test_D19_the_library_fixture_comes_back_normalised_in_both_versions(base_url
     body = with_fresh_id(LIBRARY_FIXTURE_2_2_1)
     expected = load(LIBRARY_FIXTURE_2_2_1_RENDERED) | {"id": body["id"]}
     if version == "2.3.0":
-        expected["total_cost"] = {"before_taxes": Decimal("10.0"), "taxes": [{"name": "VAT", "amount": Decimal("0.25")}]}
+        expected["total_cost"] = {
+            "before_taxes": Decimal("10.0"),
+            "taxes": [{"name": "VAT", "amount": Decimal("0.25")}],
+        }
 
     with ocpi_client(base_url, ("US", "AAA")) as client:
         envelope(put(client, body, "2.2.1"), 201, 1000)
@@ -82,7 +85,9 @@ def test_the_receivers_get_reflects_every_answered_push_at_once(base_url: str) -
         for minute in range(1, 16):
             at = f"2030-01-01T10:{minute:02d}:00Z"
             period = {"start_date_time": at, "dimensions": [{"type": "ENERGY", "volume": 0.5}]}
-            envelope(patch(client, body, {"kwh": minute / 2, "charging_periods": [period], "last_updated": at}), 200, 1000)
+            envelope(
+                patch(client, body, {"kwh": minute / 2, "charging_periods": [period], "last_updated": at}), 200, 1000
+            )
 
             served = envelope(get(client, body), 200, 1000)["data"]
 
@@ -101,7 +106,9 @@ def ids_of(response: httpx.Response) -> list[str]:
 
 
 def test_R2_party_b_can_neither_push_under_a_nor_see_a_in_the_list_or_its_count(base_url: str) -> None:
-    mine = session(country_code="IT", party_id="AAA", cdr_token={**session()["cdr_token"], "country_code": "IT", "party_id": "TOK"})
+    mine = session(
+        country_code="IT", party_id="AAA", cdr_token={**session()["cdr_token"], "country_code": "IT", "party_id": "TOK"}
+    )
     with ocpi_client(base_url, ("IT", "AAA")) as a, ocpi_client(base_url, ("IT", "BBB")) as b, \
             ocpi_client(base_url, ("IT", "TOK")) as emsp:  # fmt: skip
         envelope(put(a, mine), 201, 1000)
@@ -269,7 +276,8 @@ def test_dashboard_lists_sessions_newest_first_with_their_filters(base_url: str,
     completed = http.get("/charging/sessions", params={"location_id": location, "status": "COMPLETED"})
     assert [s["id"] for s in completed.json()] == [bodies[0]["id"]]
     window = http.get("/charging/sessions", params={
-        "location_id": location, "updated_from": times[1], "updated_to": times[2], "country_code": "nl", "party_id": "STK",
+        "location_id": location, "updated_from": times[1], "updated_to": times[2],
+        "country_code": "nl", "party_id": "STK",
     })  # fmt: skip
     assert [s["id"] for s in window.json()] == [bodies[1]["id"]]
     assert http.get("/charging/sessions", params={"status": "RESERVED"}).status_code == 422
@@ -282,7 +290,8 @@ def test_location_energy_per_hour_spreads_each_period_until_the_next(base_url: s
         return {"start_date_time": at, "dimensions": [{"type": "ENERGY", "volume": kwh}]}
 
     body = session(location_id=location, status="ACTIVE", start_date_time="2035-03-01T10:30:00Z",
-                   charging_periods=[energy("2035-03-01T10:30:00Z", 6)], last_updated="2035-03-01T10:30:00Z")  # fmt: skip
+                   charging_periods=[energy("2035-03-01T10:30:00Z", 6)],
+                   last_updated="2035-03-01T10:30:00Z")  # fmt: skip
     with ocpi_client(base_url) as client:
         envelope(put(client, body), 201, 1000)
         change = {"charging_periods": [energy("2035-03-01T11:30:00Z", 2)], "last_updated": "2035-03-01T11:30:00Z"}

@@ -31,7 +31,10 @@ CPO = Path(__file__).with_name("py_ocpi_cpo.py")
 def py_ocpi_python() -> Path:
     python = VENV / "bin" / "python"
     # A fresh machine has no such venv yet: running a missing interpreter raises instead of failing.
-    if not python.exists() or subprocess.run([str(python), "-c", "import py_ocpi"], capture_output=True).returncode != 0:
+    if (
+        not python.exists()
+        or subprocess.run([str(python), "-c", "import py_ocpi"], capture_output=True).returncode != 0
+    ):
         subprocess.run([sys.executable, "-m", "venv", "--clear", str(VENV)], check=True)
         installed = subprocess.run([str(python), "-m", "pip", "install", "-q", LIBRARY], capture_output=True, text=True)
         assert installed.returncode == 0, f"could not install {LIBRARY}: {installed.stderr[-2000:]}"
@@ -48,7 +51,9 @@ def push_with_py_ocpi(python: Path, base_url: str, token: str, stored: dict[str,
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def test_a_py_ocpi_cpo_pushes_a_session_with_the_librarys_own_push_function(base_url: str, py_ocpi_python: Path) -> None:
+def test_a_py_ocpi_cpo_pushes_a_session_with_the_librarys_own_push_function(
+    base_url: str, py_ocpi_python: Path
+) -> None:
     stored = session(
         status="ACTIVE", charging_periods=[{"start_date_time": "2020-03-09T10:17:09Z",
                                             "dimensions": [{"type": "ENERGY", "volume": 1.5}]}],

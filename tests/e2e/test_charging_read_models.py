@@ -14,9 +14,9 @@ from infra.rebuild import verify
 from producers import topics
 from producers.charging.topics import INBOUND_OCPI_SESSIONS, session_key
 from projections.catalogue import PROJECTIONS
+from tests.e2e.charging_support import dumps, ocpi_client, patch, put, session
 from tests.support.database import read_row
 from tests.support.waiting import wait_for
-from tests.e2e.charging_support import dumps, ocpi_client, patch, put, session
 
 pytestmark = pytest.mark.e2e
 

@@ -32,7 +32,9 @@ def test_a_scheduled_lesson_shows_its_reminders_and_the_password_to_its_teacher_
         {"minutes": 30, "due_at": minute(-30), "sent_at": None},
         {"minutes": 60, "due_at": minute(-60), "sent_at": None},
     ]
-    assert ok(reader.get(f"/live-sessions/{sid}", params={"actor_id": room.students[0]}))["meeting_password"] == "s3cret"
+    assert (
+        ok(reader.get(f"/live-sessions/{sid}", params={"actor_id": room.students[0]}))["meeting_password"] == "s3cret"
+    )
     assert ok(reader.get(f"/live-sessions/{sid}"))["meeting_password"] is None
     problem(reader.get(f"/live-sessions/{sid}", params={"actor_id": str(uuid4())}), 404, "live_session.not_found")
     problem(reader.get(f"/live-sessions/{uuid4()}", params={"min_version": 1}), 404, "live_session.not_found")
@@ -40,8 +42,14 @@ def test_a_scheduled_lesson_shows_its_reminders_and_the_password_to_its_teacher_
 
 def test_B3_1_only_the_classrooms_teacher_schedules_its_sessions(http):
     room = new_room(http)
-    refused = problem(http.post(f"/classrooms/{room.id}/live-sessions", json={
-        "actor_id": room.students[0], "title": "x", "scheduled_at": iso(LESSON_AT)}), 403, "live_session.teacher_required")
+    refused = problem(
+        http.post(
+            f"/classrooms/{room.id}/live-sessions",
+            json={"actor_id": room.students[0], "title": "x", "scheduled_at": iso(LESSON_AT)},
+        ),
+        403,
+        "live_session.teacher_required",
+    )
     assert refused["detail"] == "Only teachers can create sessions. Apply to become a teacher first."
     assert refused["error"] == refused["detail"]
     problem(http.post(f"/classrooms/{uuid4()}/live-sessions", json={
@@ -52,7 +60,10 @@ def test_B1_field_rules_answer_422_with_their_codes_and_duplicates_409(http):
     room = new_room(http, students=0)
     base = {"actor_id": room.teacher, "title": "x", "scheduled_at": iso(LESSON_AT)}
     url = f"/classrooms/{room.id}/live-sessions"
-    assert problem(http.post(url, json={**base, "duration_minutes": 0}), 422, "live_session.duration.invalid")["field"] == "duration_minutes"
+    assert (
+        problem(http.post(url, json={**base, "duration_minutes": 0}), 422, "live_session.duration.invalid")["field"]
+        == "duration_minutes"
+    )
     problem(http.post(url, json={**base, "reminders": [0]}), 422, "reminder.minutes.invalid")
     problem(http.post(url, json={**base, "reminders": [30, 30]}), 409, "reminder.duplicate")
     problem(http.post(url, json={**base, "status": "live"}), 422, "live_session.status.read_only")
@@ -61,9 +72,18 @@ def test_B1_field_rules_answer_422_with_their_codes_and_duplicates_409(http):
     problem(http.post(url, json={**base, "title": "t" * 201}), 422, "live_session.title.too_long")
     problem(http.post(url, json={**base, "scheduled_at": "tomorrow"}), 422, "validation.invalid")
     sid = room.schedule(reminders=[30])["id"]
-    problem(http.post(f"/live-sessions/{sid}/reminders", json={"actor_id": room.teacher, "minutes": 30}), 409, "reminder.duplicate")
-    problem(http.post(f"/live-sessions/{sid}/reminders", json={"actor_id": room.teacher, "minutes": 0}), 422, "reminder.minutes.invalid")
-    assert ok(http.post(f"/live-sessions/{sid}/reminders", json={"actor_id": room.teacher, "minutes": 1440}), 201)["version"] == 3
+    problem(
+        http.post(f"/live-sessions/{sid}/reminders", json={"actor_id": room.teacher, "minutes": 30}),
+        409,
+        "reminder.duplicate",
+    )
+    problem(
+        http.post(f"/live-sessions/{sid}/reminders", json={"actor_id": room.teacher, "minutes": 0}),
+        422,
+        "reminder.minutes.invalid",
+    )
+    added = ok(http.post(f"/live-sessions/{sid}/reminders", json={"actor_id": room.teacher, "minutes": 1440}), 201)
+    assert added["version"] == 3
 
 
 def test_CL24_a_repeated_create_with_the_same_id_is_idempotent_and_another_body_is_409(http):
@@ -73,8 +93,14 @@ def test_CL24_a_repeated_create_with_the_same_id_is_idempotent_and_another_body_
     again = http.post(f"/classrooms/{room.id}/live-sessions", json={
         "id": chosen, "actor_id": room.teacher, "title": "Modal verbs", "scheduled_at": iso(LESSON_AT)})
     assert ok(again) == first
-    problem(http.post(f"/classrooms/{room.id}/live-sessions", json={
-        "id": chosen, "actor_id": room.teacher, "title": "Other", "scheduled_at": iso(LESSON_AT)}), 409, "conflict.id_reused")
+    problem(
+        http.post(
+            f"/classrooms/{room.id}/live-sessions",
+            json={"id": chosen, "actor_id": room.teacher, "title": "Other", "scheduled_at": iso(LESSON_AT)},
+        ),
+        409,
+        "conflict.id_reused",
+    )
     classroom = str(uuid4())
     body = {"id": classroom, "name": "C", "teacher_id": room.teacher}
     assert ok(http.post("/classrooms", json=body), 201)["id"] == classroom
@@ -90,7 +116,10 @@ def test_B2_the_state_machine_over_http_with_owner_only_transitions(http):
     problem(room.act(sid, "start", str(uuid4())), 404, "live_session.not_found")
     refused = problem(room.act(sid, "end", room.teacher), 409, "session.invalid_transition")
     assert (refused["from"], refused["to"]) == ("scheduled", "completed")
-    assert problem(room.act(sid, "join", a, minute(1)), 409, "attendance.session_not_live")["detail"] == "The session is not live."
+    assert (
+        problem(room.act(sid, "join", a, minute(1)), 409, "attendance.session_not_live")["detail"]
+        == "The session is not live."
+    )
     started = ok(room.act(sid, "start", room.teacher, minute(0)))
     assert started["status"] == "live" and started["id"] == sid
     again = problem(room.act(sid, "start", room.teacher), 409, "session.invalid_transition")
@@ -136,9 +165,13 @@ def test_B4_attendance_over_http_join_leave_rejoin_absent_and_excused(http, read
     assert [r["student_id"] for r in report["attendance"]] == sorted(rows)
     assert (report["total_enrolled"], report["total_attended"], report["session_title"]) == (4, 2, "Modal verbs")
     assert report["totals"] == {"enrolled": 4, "attended": 2, "absent": 0, "excused": 2, "registered": 0}
-    denied = problem(reader.get(f"/live-sessions/{sid}/attendance", params={"actor_id": a}), 403, "attendance.teacher_only")
+    denied = problem(
+        reader.get(f"/live-sessions/{sid}/attendance", params={"actor_id": a}), 403, "attendance.teacher_only"
+    )
     assert denied["detail"] == "Only the teacher can view attendance" == denied["error"]
-    problem(reader.get(f"/live-sessions/{sid}/attendance", params={"actor_id": str(uuid4())}), 404, "live_session.not_found")
+    problem(
+        reader.get(f"/live-sessions/{sid}/attendance", params={"actor_id": str(uuid4())}), 404, "live_session.not_found"
+    )
 
 
 def test_B4_10_completion_marks_the_active_members_without_a_record_absent(http, reader):
@@ -168,8 +201,8 @@ def test_B2_7_patch_reschedules_only_while_scheduled_and_refuses_status_and_unkn
     room = new_room(http)
     sid = room.schedule(reminders=[30])["id"]
     later = minute(60)
-    patched = ok(http.patch(f"/live-sessions/{sid}", json={"actor_id": room.teacher, "scheduled_at": later,
-                                                           "title": "Modal verbs II", "reminders": [30, 60]}))  # fmt: skip
+    changes = {"actor_id": room.teacher, "scheduled_at": later, "title": "Modal verbs II", "reminders": [30, 60]}
+    patched = ok(http.patch(f"/live-sessions/{sid}", json=changes))
     view = ok(reader.get(f"/live-sessions/{sid}", params={"min_version": patched["version"]}))
     assert view["scheduled_at"] == later and view["title"] == "Modal verbs II"
     assert [(r["minutes"], r["due_at"]) for r in view["reminders"]] == [(30, minute(30)), (60, minute(0))]
@@ -188,7 +221,9 @@ def test_B2_7_patch_reschedules_only_while_scheduled_and_refuses_status_and_unkn
 def test_CL13_a_reminder_is_removed_while_unsent_and_an_unknown_one_is_404(http, reader):
     room = new_room(http, students=0)
     sid = room.schedule(reminders=[30, 60])["id"]
-    problem(http.delete(f"/live-sessions/{sid}/reminders/15", params={"actor_id": room.teacher}), 404, "reminder.not_found")
+    problem(
+        http.delete(f"/live-sessions/{sid}/reminders/15", params={"actor_id": room.teacher}), 404, "reminder.not_found"
+    )
     problem(http.delete(f"/live-sessions/{sid}/reminders/30"), 422, "validation.invalid")
     removed = ok(http.delete(f"/live-sessions/{sid}/reminders/30", params={"actor_id": room.teacher}))
     view = ok(reader.get(f"/live-sessions/{sid}", params={"min_version": removed["version"]}))

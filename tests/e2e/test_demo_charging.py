@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from infra.cli.demo_charging import charging_demo
-from tests.support.service import WRITE_TOKEN
 from tests.e2e.charging_support import TOKENS
+from tests.support.service import WRITE_TOKEN
 
 pytestmark = pytest.mark.e2e
 

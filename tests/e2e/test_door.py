@@ -55,23 +55,23 @@ def test_every_poison_value_is_a_4xx_on_one_connection_and_every_worker_stays_up
              {"date_begin": "9999-12-30T20:00:00Z", "date_end": "9999-12-30T23:59:59Z"})  # fmt: skip
     poison: list[tuple[str, str, Any, int, str]] = [
         ("POST", "/registrations", {"event_id": event["id"], "name": "a\u0000b", "email": "a@example.org"},
-         422, "name"),  # fmt: skip
+         422, "name"),
         ("POST", "/registrations", {"event_id": event["id"], "name": "Ada", "email": "nope"}, 422, "email"),
         ("POST", "/events", {"name": "x", "seats_max": 3_000_000_000, **FAR}, 422, "seats_max"),
         ("PATCH", f"/events/{event['id']}", {"seats_max": 3_000_000_000}, 422, "seats_max"),
         ("POST", "/events", {"name": "x", "date_tz": "America/New_York", "date_begin": "0001-01-01T00:00:00Z",
-                             "date_end": "0001-01-02T00:00:00Z"}, 422, "date_begin"),  # fmt: skip
+                             "date_end": "0001-01-02T00:00:00Z"}, 422, "date_begin"),
         ("POST", f"/events/{event['id']}/mail-schedulers",
          {"interval_nbr": 8735248, "interval_unit": "weeks", "interval_type": "after_event", "template": "t"},
-         422, "interval_nbr"),  # fmt: skip
+         422, "interval_nbr"),
         ("POST", f"/events/{event['id']}/mail-schedulers",
          {"interval_nbr": 1, "interval_unit": "days", "interval_type": "after_event", "template": "a\u0000"},
-         422, "template"),  # fmt: skip
+         422, "template"),
         ("POST", f"/events/{session_event['id']}/sessions/generate",
          {"weekdays": ["mon"], "until": "9999-12-30", "timeslots": ["10:00"], "duration": 1}, 422, "until"),
         ("GET", "/registrations?offset=10000000000000000000", None, 422, "offset"),
         ("GET", "/registrations?offset=1e19", None, 422, "offset"),
-    ]
+    ]  # fmt: skip
     for method, path, body, status, field in poison:
         got, problem = kept.request(method, path, body)
         assert got == status, (path, problem)

@@ -17,11 +17,19 @@ import httpx
 import pytest
 
 from infra.container import Container
-from tests.support.waiting import wait_for
 from tests.e2e.faults import (
-    DomainTopics, Load, ServiceProcess, assert_complete, assert_sealed, check_local, outage, record, snapshot,
+    DomainTopics,
+    Load,
+    ServiceProcess,
+    assert_complete,
+    assert_sealed,
+    check_local,
+    outage,
+    record,
+    snapshot,
     wait_until_delivered,
 )  # fmt: skip
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.faults
 
@@ -104,7 +112,7 @@ def test_a_postgresql_outage_under_load_loses_nothing_and_writes_resume(pipeline
             answer = httpx.get(f"{service.url}/readyz", timeout=5)
             answers.append((answer.status_code, time.monotonic() - started))
 
-    down, back = outage("postgres", seconds, during)
+    _down, back = outage("postgres", seconds, during)
     first_write = wait_for(lambda: load.first_ok_after(back), timeout=120)
     current_at = wait_until_delivered(container, kafka, snapshot(container))
     time.sleep(2)

@@ -35,8 +35,8 @@ import httpx
 import pytest
 
 from infra.service import Service
-from tests.support.service import WRITE_TOKEN, every_worker_up
 from tests.e2e.conftest import serve
+from tests.support.service import WRITE_TOKEN, every_worker_up
 
 CHILD_TIMEOUT_S = 3600
 
@@ -61,10 +61,10 @@ def known_ids(http: httpx.Client) -> dict[str, str]:
         ),
         "scheduler_id": _created(http, f"/events/{event}/mail-schedulers",
                                  {"interval_nbr": 1, "interval_unit": "days", "interval_type": "before_event",
-                                  "template": "Reminder"}),  # fmt: skip
+                                  "template": "Reminder"}),
         "event_type_id": _created(http, "/event-types", {"name": "Fuzzed type"}),
         "slot_id": _created(http, "/timeslots", {"time": "07:15"}),
-    }
+    }  # fmt: skip
 
 
 def config(ids: dict[str, str], examples: int) -> str:

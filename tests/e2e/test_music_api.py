@@ -162,7 +162,9 @@ def test_an_instance_is_read_with_its_utc_window_and_is_active(http):
     assert shown["session_id"] == session["id"] and shown["date"] == "2025-11-02"
     assert (shown["start"], shown["end"]) == ("2025-11-03T03:00:00Z", "2025-11-03T07:00:00Z")  # cross-midnight
     assert shown["is_active"] is False and shown["is_cancelled"] is False and shown["auto_created"] is False
-    assert_problem(http.get(f"/music/instances/{uuid.uuid4()}"), 404, "instance.not_found", "Session instance not found")
+    assert_problem(
+        http.get(f"/music/instances/{uuid.uuid4()}"), 404, "instance.not_found", "Session instance not found"
+    )
 
 
 def test_the_session_lists_its_instances_by_date_from_the_read_model(http):
@@ -196,7 +198,9 @@ def test_an_instance_patch_refuses_unknown_fields_and_bad_times(http):
     session = new_session(http)
     instance_id = new_instance(http, session["id"])
     assert_problem(http.patch(f"/music/instances/{instance_id}", json={"colour": 1}), 422, "instance.field.unknown")
-    assert_problem(http.patch(f"/music/instances/{instance_id}", json={"start_time": "7pm"}), 422, "instance.time.invalid")
+    assert_problem(
+        http.patch(f"/music/instances/{instance_id}", json={"start_time": "7pm"}), 422, "instance.time.invalid"
+    )
 
 
 def test_a_read_token_may_not_create(reader):
@@ -293,7 +297,8 @@ def test_an_unknown_entry_is_tune_not_found(http, logged):
     assert_problem(http.post(f"/music/instances/{instance_id}/tunes/{unknown}/move", json={"direction": "left"}),
                    404, "tune.not_found", "Tune not found")  # fmt: skip
     assert_problem(http.delete(f"/music/instances/{instance_id}/tunes/{unknown}"), 404, "tune.not_found")
-    assert_problem(http.post(f"/music/instances/{instance_id}/tunes", json={"position": {"after": str(unknown)}, "name": "x"}),
+    after_unknown = {"position": {"after": str(unknown)}, "name": "x"}
+    assert_problem(http.post(f"/music/instances/{instance_id}/tunes", json=after_unknown),
                    404, "tune.not_found", "Tune not found")  # fmt: skip
     answer = http.patch(f"/music/instances/{instance_id}/tunes/{unknown}", json={"name": "x"})
     assert assert_problem(answer, 404, "tune.not_found")["detail"] == "Tune not found in this session instance"
@@ -364,7 +369,9 @@ def test_an_add_with_a_client_entry_id_is_idempotent(http, logged):
 
 
 def test_the_tune_log_of_an_unknown_instance_is_a_404(http):
-    assert_problem(http.get(f"/music/instances/{uuid.uuid4()}/tunes"), 404, "instance.not_found", "Session instance not found")
+    assert_problem(
+        http.get(f"/music/instances/{uuid.uuid4()}/tunes"), 404, "instance.not_found", "Session instance not found"
+    )
 
 
 # -- the popular-tunes dashboard ----------------------------------------------------------------------

@@ -15,7 +15,10 @@ def test_the_music_demo_runs_and_shows_what_it_promises(http, container):
     )  # fmt: skip
 
     dates = [(i["date"], i["start"], i["auto_created"], i["is_active"]) for i in shown["instances"]]
-    assert dates == [("2025-10-26", "2025-10-27T00:00:00Z", True, False), ("2025-11-02", "2025-11-03T01:00:00Z", True, True)]
+    assert dates == [
+        ("2025-10-26", "2025-10-27T00:00:00Z", True, False),
+        ("2025-11-02", "2025-11-03T01:00:00Z", True, True),
+    ]
     assert [(e["set_index"], e["name"]) for e in shown["tunes"]] == [
         (0, "The Kesh"), (0, "The Silver Spear"), (0, "Out on the Ocean"),
         (1, "Banish Misfortune"), (1, "Tobin's"),

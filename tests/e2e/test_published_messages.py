@@ -21,10 +21,10 @@ from infra.audit.chain import ChainStore
 from infra.kafka import read_topic
 from infra.service import Service
 from producers import catalogue, topics
-from projections.catalogue import PROJECTIONS
 from producers.charging.topics import INBOUND_OCPI_SESSIONS, session_key
 from producers.classroom.topics import INBOUND_PRESENCE
 from producers.music.topics import INBOUND_TUNELOG
+from projections.catalogue import PROJECTIONS
 from tests.e2e.charging_support import dumps
 from tests.e2e.charging_support import session as charging_session
 from tests.support.waiting import wait_for
@@ -100,7 +100,9 @@ def traffic(container_factory):
         empty = [t for t in wanted if t != "audit.checkpoints.v1"]
         deadline = time.monotonic() + 90
         while empty and time.monotonic() < deadline:
-            empty = [t for t in empty if not read_topic(container.endpoints.kafka_bootstrap, topics.physical(t, prefix))]
+            empty = [
+                t for t in empty if not read_topic(container.endpoints.kafka_bootstrap, topics.physical(t, prefix))
+            ]
             time.sleep(0.5)
         assert not empty, f"no message on {empty}"
         last = app.recorder.max_notification_id()

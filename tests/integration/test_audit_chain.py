@@ -18,9 +18,19 @@ from infra.audit.sealer_run import SealerWorker
 from infra.bench.support import fill_store
 from producers.audit import seal
 from producers.relay import Row
+from tests.integration import auditing
+from tests.integration.auditing import (
+    START,
+    history,
+    position_of,
+    run_cli,
+    seal_everything,
+    sql,
+    verified,
+)
 from tests.support.waiting import wait_for
-from tests.integration.auditing import fresh_container  # noqa: F401 - a fixture
-from tests.integration.auditing import START, history, run_cli, position_of, seal_everything, sql, verified
+
+fresh_container = auditing.fresh_container  # the fixture, bound where pytest looks for it
 
 
 def test_an_untouched_store_is_verified_intact_after_concurrent_writers(fresh_container):
@@ -62,8 +72,9 @@ def test_sealing_waits_for_a_writer_that_may_still_fill_a_gap(fresh_container):
     container = fresh_container
     history(container, registrations=1)
     sealer = seal_everything(container)
-    copy = ("INSERT INTO {t} (originator_id, originator_version, topic, state) SELECT gen_random_uuid(), 1, topic,"
-            " state FROM {t} ORDER BY notification_id LIMIT 1").format(t=container.event_store.recorder.events_table_name)
+    events = container.event_store.recorder.events_table_name
+    copy = (f"INSERT INTO {events} (originator_id, originator_version, topic, state) SELECT gen_random_uuid(), 1,"
+            f" topic, state FROM {events} ORDER BY notification_id LIMIT 1")
     url = container.endpoints.database_url
     # Two inserts behind the application's back (without its table lock): the first draws its id and
     # stays open, the second commits a higher id: a gap below the horizon that may still fill.
@@ -123,7 +134,8 @@ def test_an_event_inserted_by_sql_behind_the_applications_back_is_caught(fresh_c
     container.app.register(event_id=event_id, session_id=session_id, name="after", email="after@example.org")
     seal_everything(container)
     hole = sql(container, "SELECT s.i FROM generate_series(1, (SELECT max(notification_id) FROM EVENTS)) s(i)"
-                          " WHERE NOT EXISTS (SELECT 1 FROM EVENTS WHERE notification_id = s.i) LIMIT 1")[0][0]  # fmt: skip
+                          " WHERE NOT EXISTS (SELECT 1 FROM EVENTS WHERE notification_id = s.i)"
+                          " LIMIT 1")[0][0]  # fmt: skip
     sql(container, "INSERT INTO EVENTS (originator_id, originator_version, topic, state, notification_id)"
                    " SELECT gen_random_uuid(), 1, topic, state, %s FROM EVENTS WHERE originator_id = %s"
                    " AND originator_version = 1", hole, session_id)  # fmt: skip

@@ -15,9 +15,15 @@ from infra.audit.rebuild import check_schema, empty, rebuild_as_of, rebuild_live
 from infra.rebuild import differences
 from projections import base
 from projections.catalogue import LIVE_SCHEMA, PROJECTIONS
-from tests.integration.auditing import fresh_container  # noqa: F401 - a fixture
-from tests.integration.auditing import START, history, run_cli
+from tests.integration import auditing
+from tests.integration.auditing import (
+    START,
+    history,
+    run_cli,
+)
 from tests.integration.auditing import sql as run_sql
+
+fresh_container = auditing.fresh_container  # the fixture, bound where pytest looks for it
 
 
 def seats(container, schema: str, session_id) -> tuple[int, int, int]:

@@ -10,10 +10,15 @@ from infra.audit.log import timestamp_of
 from infra.audit.replay import ensure_topic, replay
 from infra.kafka import read_topic
 from producers.eventsessions import topics as es_topics
+from tests.integration import auditing
+from tests.integration.auditing import (
+    history,
+    sql,
+)
 from tests.support.kafka import all_records
 from tests.support.waiting import wait_for
-from tests.integration.auditing import fresh_container  # noqa: F401 - a fixture
-from tests.integration.auditing import history, sql
+
+fresh_container = auditing.fresh_container  # the fixture, bound where pytest looks for it
 
 
 def auditor_topic() -> str:
@@ -27,7 +32,9 @@ def test_the_replayed_count_equals_the_events_in_the_window_and_so_does_the_topi
     history(container, registrations=4)
     until = datetime.now(timezone.utc)
     history(container, registrations=2)
-    in_window = sum(since <= timestamp_of(bytes(state)) <= until for (state,) in sql(container, "SELECT state FROM EVENTS"))
+    in_window = sum(
+        since <= timestamp_of(bytes(state)) <= until for (state,) in sql(container, "SELECT state FROM EVENTS")
+    )
     topic = auditor_topic()
     ensure_topic(container.endpoints.kafka_bootstrap, topic)
 

@@ -13,8 +13,8 @@ from kafka import KafkaConsumer
 from infra import kafka
 from producers import topics
 from producers.charging.topics import INBOUND_OCPI_SESSIONS, session_key
-from tests.support.waiting import wait_for
 from tests.e2e.charging_support import dumps, session
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -77,7 +77,12 @@ def test_a_valid_put_then_patch_are_accepted_with_1000_and_applied(container: An
     send(container, dumps(created).encode(), dumps(patched).encode(), key=key_of(body))
 
     first, second = one_outcome(outcomes, created), one_outcome(outcomes, patched)
-    assert (first["status"], first["ocpi_status_code"], first["http_status"], first["version"]) == ("accepted", 1000, 201, 1)
+    assert (first["status"], first["ocpi_status_code"], first["http_status"], first["version"]) == (
+        "accepted",
+        1000,
+        201,
+        1,
+    )
     assert (second["status"], second["ocpi_status_code"], second["result"]) == ("accepted", 1000, "applied")
     stored = container.charging.get_session("NL", "STK", body["id"]).render("2.2.1")
     assert (stored["kwh"], len(stored["charging_periods"])) == (2, 1)
@@ -103,7 +108,11 @@ def test_a_body_breaking_the_ocpi_rules_is_rejected_with_2001(container: Any, ou
     send(container, dumps(unknown).encode(), key=b"other")
 
     refused, missing = one_outcome(outcomes, no_last_updated), one_outcome(outcomes, unknown)
-    assert (refused["status"], refused["ocpi_status_code"], refused["code"]) == ("rejected", 2001, "charging.missing_field")
+    assert (refused["status"], refused["ocpi_status_code"], refused["code"]) == (
+        "rejected",
+        2001,
+        "charging.missing_field",
+    )
     assert refused["detail"] == "Missing required field: last_updated"
     assert (missing["status"], missing["ocpi_status_code"], missing["http_status"]) == ("rejected", 2001, 404)
 
@@ -132,7 +141,9 @@ def test_a_duplicated_message_has_one_effect_and_one_outcome_and_a_reused_id_is_
     body = session(status="ACTIVE")
     put = request("PUT", body)
     period = {"start_date_time": "2020-03-09T10:20:00Z", "dimensions": [{"type": "ENERGY", "volume": 1}]}
-    append = request("PATCH", {"charging_periods": [period], "last_updated": "2020-03-09T10:20:00Z"}, session_id=body["id"])
+    append = request(
+        "PATCH", {"charging_periods": [period], "last_updated": "2020-03-09T10:20:00Z"}, session_id=body["id"]
+    )
     reused = dict(append, body={"kwh": 5, "last_updated": "2020-03-09T10:21:00Z"})
     marker = request("PATCH", {"kwh": 1, "last_updated": "2020-03-09T10:22:00Z"}, session_id=body["id"])
 

@@ -10,8 +10,8 @@ from infra.rebuild import verify
 from producers import claim_check
 from producers.eventsessions import topics as es_topics
 from projections.catalogue import PROJECTIONS
-from tests.support.kafka import all_records
 from tests.support.database import read_row
+from tests.support.kafka import all_records
 from tests.support.waiting import wait_for
 
 START = datetime(2027, 10, 1, 9, tzinfo=timezone.utc)

@@ -17,16 +17,16 @@ from psycopg import sql
 
 from consumers.dispatcher import Dispatcher
 from domain.classroom.reminders import is_due
+from infra.api.context import read
 from producers import topics
 from projections.base import create_tables
 from projections.catalogue import DUE_QUERIES
 from projections.classroom.due import due_reminders
 from projections.classroom.live_sessions import LiveSessionsProjection
 from projections.due import all_due
-from infra.api.context import read
+from tests.integration.classroom_support import members_settled, new_lesson, session_row
 from tests.support.kafka import all_records
 from tests.support.waiting import wait_for
-from tests.integration.classroom_support import members_settled, new_lesson, session_row
 
 
 def unique_start() -> datetime:
@@ -75,7 +75,8 @@ def test_the_due_query_sql_equals_the_domains_is_due_on_the_same_cases(container
                 (sid, uuid4(), uuid4(), scheduled_at, status, start),
             )
             cur.execute(
-                "INSERT INTO classroom_live_session_reminders (session_id, minutes, due_at, sent_at) VALUES (%s, %s, %s, %s)",
+                "INSERT INTO classroom_live_session_reminders (session_id, minutes, due_at, sent_at)"
+                " VALUES (%s, %s, %s, %s)",
                 (sid, minutes, scheduled_at - timedelta(minutes=minutes), sent_at),
             )
     due_cases = 0
@@ -114,7 +115,9 @@ def test_B5_5_a_60_minute_reminder_fires_at_the_1700_tick_and_the_30_minute_one_
     assert [(r.minutes, r.sent_at) for r in view.reminders] == [(30, at(start, "17:30")), (60, at(start, "17:00"))]
     notes = wait_for(lambda: outgoing(container, sid) if len(outgoing(container, sid)) >= 2 else None)
     assert sorted((n["minutes"], n["title"], n["body"]) for n in notes) == [
-        (30, "Session in 30 min: Modal verbs", "Join at 18:00"), (60, "Session in 60 min: Modal verbs", "Join at 18:00")]
+        (30, "Session in 30 min: Modal verbs", "Join at 18:00"),
+        (60, "Session in 60 min: Modal verbs", "Join at 18:00"),
+    ]
 
 
 def test_B5_4_an_outage_over_the_whole_window_means_the_reminder_is_never_sent(container):
@@ -164,13 +167,19 @@ def test_three_racing_dispatchers_send_each_reminder_once_to_the_members_active_
     for t in threads:
         t.join(60)
     assert sorted(s.item_id for s in sent) == sorted(f"{lesson.session_id}:{m}" for m in (30, 60, 1440))
-    notes = wait_for(lambda: outgoing(container, lesson.session_id) if len(outgoing(container, lesson.session_id)) >= 3 else None)
+    notes = wait_for(
+        lambda: outgoing(container, lesson.session_id) if len(outgoing(container, lesson.session_id)) >= 3 else None
+    )
     assert Counter(n["minutes"] for n in notes) == {30: 1, 60: 1, 1440: 1}
     assert len({n["notification_id"] for n in notes}) == 3
     active = sorted(str(s) for s in lesson.students[:3])
     for note in notes:
         assert sorted(r["student_id"] for r in note["recipients"]) == active  # the paused one is not reminded
-        assert (note["kind"], note["template"], note["context"]) == ("live_session_reminder", "session_reminder", "classroom")
+        assert (note["kind"], note["template"], note["context"]) == (
+            "live_session_reminder",
+            "session_reminder",
+            "classroom",
+        )
         assert note["data"] == {"session_id": str(lesson.session_id), "classroom_id": str(lesson.classroom_id)}
     assert sent_ids(dispatchers[0], at(start, "17:31"), lesson.session_id) == []
 

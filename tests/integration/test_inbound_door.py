@@ -9,9 +9,9 @@ from datetime import timedelta
 
 from producers import topics
 from producers.eventsessions import topics as es_topics
+from tests.integration.test_inbound_registrations import START, TopicReader, _send
 from tests.support.service import every_worker_up
 from tests.support.waiting import wait_for
-from tests.integration.test_inbound_registrations import START, TopicReader, _send
 
 POISON_NAMES = {
     "nul": "a\u0000b",

@@ -42,7 +42,8 @@ def test_messages_of_the_largest_values_reach_their_topics_far_below_the_message
     }  # fmt: skip
     largest = 0
     for topic, aggregate_id in expected.items():
-        mine = wait_for(lambda: [r for r in all_records(container, topic) if str(aggregate_id).encode() in r.value])
+        wanted = str(aggregate_id).encode()
+        mine = wait_for(lambda t=topic, a=wanted: [r for r in all_records(container, t) if a in r.value])
         largest = max(largest, *(record_size(r) for r in mine))
     # A quarter of the limit: room for contexts that add fields, and for headers.
     assert largest < KAFKA_MESSAGE_MAX_BYTES / 4, largest

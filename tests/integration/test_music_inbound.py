@@ -12,8 +12,8 @@ import pytest
 from domain.music.tunelog import After
 from producers import topics
 from producers.music.topics import INBOUND_TUNELOG
-from tests.support.waiting import wait_for
 from tests.integration.music_kafka import Outcomes, TopicReader, publish, request
+from tests.support.waiting import wait_for
 
 
 @pytest.fixture
@@ -84,7 +84,10 @@ def test_a_malformed_message_is_dead_lettered_and_the_next_one_is_processed(cont
     (unparsed,) = [x for x in letters if x.key == b"bad-1"]
     invalid = [x for x in letters if x.key == b"bad-2"]  # one key, one partition: in the order sent
     assert unparsed.value == not_json
-    assert [json.loads(x.value)["message_id"] for x in invalid] == [no_entry["message_id"], unknown_action["message_id"]]
+    assert [json.loads(x.value)["message_id"] for x in invalid] == [
+        no_entry["message_id"],
+        unknown_action["message_id"],
+    ]
     headers = dict(invalid[0].headers)
     assert headers["dlt.origin.topic"] == topics.physical(INBOUND_TUNELOG, container.settings.topic_prefix).encode()
     assert headers["dlt.exception.class"] == b"ValidationError"

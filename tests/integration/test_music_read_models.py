@@ -96,14 +96,20 @@ def test_the_popular_tunes_agree_with_the_logs_of_the_instances_that_took_place(
             if key is not None:
                 expected[key] += 1
     rows = read(container, lambda cur: popular_tunes(cur, session_id))
-    assert {(r["tune_id"] and f"tune:{r['tune_id']}") or f"name:{r['name'].casefold()}": r["plays"] for r in rows} == dict(expected)
+    assert {
+        (r["tune_id"] and f"tune:{r['tune_id']}") or f"name:{r['name'].casefold()}": r["plays"] for r in rows
+    } == dict(expected)
     assert rows[0]["plays"] == max(expected.values())
 
 
 @pytest.mark.parametrize("name", MUSIC_READ_MODELS)
 def test_a_rebuilt_music_read_model_serves_the_same_answers(traffic, name):
     container, session_id, _ = traffic
-    before = read(container, lambda cur: (instances_model.list_instances(cur, session_id), popular_tunes(cur, session_id)))
+    before = read(
+        container, lambda cur: (instances_model.list_instances(cur, session_id), popular_tunes(cur, session_id))
+    )
     rebuild(container.event_store, container.pool, PROJECTIONS[name])
-    after = read(container, lambda cur: (instances_model.list_instances(cur, session_id), popular_tunes(cur, session_id)))
+    after = read(
+        container, lambda cur: (instances_model.list_instances(cur, session_id), popular_tunes(cur, session_id))
+    )
     assert after == before

@@ -15,10 +15,10 @@ from infra.rebuild import verify
 from producers import topics
 from producers.eventsessions import topics as es_topics
 from projections.catalogue import PROJECTIONS
-from tests.support.kafka import all_records
-from tests.support.database import read_row
-from tests.support.waiting import wait_for
 from tests.integration.test_inbound_registrations import TopicReader
+from tests.support.database import read_row
+from tests.support.kafka import all_records
+from tests.support.waiting import wait_for
 
 
 def _created(container, event_id: uuid.UUID):
@@ -104,7 +104,9 @@ def test_a_batch_with_one_bad_record_applies_every_other_record_of_the_batch(con
             wait_for(lambda event=event: read_row(container, "SELECT 1 FROM readmodels.events WHERE id = %s", event.id),
                      timeout=30)  # fmt: skip
         assert runner.failed is None and thread.is_alive()
-        count = read_row(container, "SELECT count(*) FROM readmodels.projection_errors WHERE aggregate_id = %s", poison_id)
+        count = read_row(
+            container, "SELECT count(*) FROM readmodels.projection_errors WHERE aggregate_id = %s", poison_id
+        )
         assert count == (1,)
     finally:
         runner.stop()

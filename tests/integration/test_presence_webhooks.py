@@ -10,7 +10,6 @@ from infra.rebuild import verify
 from producers import topics
 from producers.classroom import topics as classroom_topics
 from projections.catalogue import PROJECTIONS
-from tests.support.waiting import wait_for
 from tests.integration.classroom_support import (
     TopicReader,
     as_record,
@@ -23,6 +22,7 @@ from tests.integration.classroom_support import (
     report,
     webhook,
 )
+from tests.support.waiting import wait_for
 
 CLASSROOM_READ_MODELS = ("classroom_memberships", "live_sessions", "classroom_attendance")
 
@@ -64,7 +64,8 @@ def test_out_of_order_duplicated_reused_and_malformed_webhooks_give_the_in_order
     assert by_id[b_left["message_id"]][1]["code"] == "inbound.message_id_reused"
     assert by_id[outsider["message_id"]] == [{
         "message_id": outsider["message_id"], "status": "rejected", "code": "live_session.not_found",
-        "detail": f"Live session {room} not found.", "aggregate_id": str(room), "version": by_id[outsider["message_id"]][0]["version"],
+        "detail": f"Live session {room} not found.", "aggregate_id": str(room),
+        "version": by_id[outsider["message_id"]][0]["version"],
     }]  # fmt: skip
     for w in (a_left_first, a_joined, b_joined, b_rejoined, finished, b_late_leave):
         [outcome] = by_id[w["message_id"]]
@@ -77,7 +78,10 @@ def test_out_of_order_duplicated_reused_and_malformed_webhooks_give_the_in_order
     letters = wait_for(my_letters)
     assert sorted(r.value for r in letters) == sorted(v for _, v in malformed)
     headers = dict(letters[0].headers)
-    assert headers["dlt.origin.topic"] == topics.physical(classroom_topics.INBOUND_PRESENCE, container.settings.topic_prefix).encode()
+    assert (
+        headers["dlt.origin.topic"]
+        == topics.physical(classroom_topics.INBOUND_PRESENCE, container.settings.topic_prefix).encode()
+    )
     assert headers["dlt.exception.class"] == b"ValidationError" and headers["origin"] == b"video-platform"
 
     last = by_id[b_late_leave["message_id"]][0]["version"]
@@ -123,4 +127,8 @@ def test_a_webhook_for_an_unknown_room_is_a_rejected_outcome_not_a_dead_letter(c
     lost = webhook("participant_joined", room, minute(0), uuid.uuid4())
     publish(container, [as_record(lost)])
     [outcome] = outcomes_of(outcomes, {lost["message_id"]})
-    assert (outcome["status"], outcome["code"], outcome["aggregate_id"]) == ("rejected", "live_session.not_found", str(room))
+    assert (outcome["status"], outcome["code"], outcome["aggregate_id"]) == (
+        "rejected",
+        "live_session.not_found",
+        str(room),
+    )

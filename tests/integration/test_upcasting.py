@@ -15,8 +15,16 @@ from infra.audit.replay import ensure_topic, replay
 from infra.kafka import read_topic
 from producers.relay import EventDecoder, Row
 from projections.catalogue import PROJECTIONS
-from tests.integration.auditing import fresh_container  # noqa: F401 - a fixture
-from tests.integration.auditing import history, position_of, seal_everything, sql, verified
+from tests.integration import auditing
+from tests.integration.auditing import (
+    history,
+    position_of,
+    seal_everything,
+    sql,
+    verified,
+)
+
+fresh_container = auditing.fresh_container  # the fixture, bound where pytest looks for it
 
 
 def stored_as_version_1(container, registration_id, version: int) -> datetime | None:
@@ -54,7 +62,9 @@ def test_old_events_load_replay_and_rebuild_through_the_upcaster(fresh_container
 
     assert (loaded.version, loaded.state, loaded.date_closed) == (2, "done", closed)
     assert isinstance(fast, Registration.StateChanged) and (fast.closed_at, fast.reason) == (closed, None)
-    changed = next(m for m in replayed if m["type"] == "RegistrationStateChanged" and m["aggregate_id"] == str(attended))
+    changed = next(
+        m for m in replayed if m["type"] == "RegistrationStateChanged" and m["aggregate_id"] == str(attended)
+    )
     assert datetime.fromisoformat(changed["date_closed"]) == closed
     assert rebuilt == ("done", closed)
     assert data == {"from_state": "open", "to_state": "done", "closed_at": closed.isoformat().replace("+00:00", "Z"),

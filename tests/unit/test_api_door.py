@@ -84,7 +84,9 @@ def test_a_template_with_a_nul_is_422(client):
     refused(client.patch(f"/mail-schedulers/{uuid4()}", json=body, headers=WRITE), "template")
 
 
-@pytest.mark.parametrize(("field", "value"), [("until", "9999-12-31"), ("start", "0001-01-01"), ("duration", "Infinity")])
+@pytest.mark.parametrize(
+    ("field", "value"), [("until", "9999-12-31"), ("start", "0001-01-01"), ("duration", "Infinity")]
+)
 def test_wizard_values_past_the_calendar_or_infinite_are_422(client, field, value):
     body = {"weekdays": ["mon"], "until": "2030-01-31", "timeslots": ["10:00"], "duration": 1, field: value}
     refused(client.post(f"/events/{uuid4()}/sessions/generate", **raw_json(body)), field)
@@ -106,7 +108,9 @@ def test_a_viewer_time_zone_with_a_nul_or_too_long_is_422(client):
 
 
 def test_a_body_declared_over_the_limit_is_413_before_it_is_read(client):
-    response = client.post("/events", content=b"{" + b" " * 70_000 + b"}", headers={**WRITE, "Content-Type": "application/json"})
+    response = client.post(
+        "/events", content=b"{" + b" " * 70_000 + b"}", headers={**WRITE, "Content-Type": "application/json"}
+    )
     problem = assert_problem(response, 413)
     assert problem["code"] == "request.too_large"
     assert "65536 bytes" in problem["detail"]

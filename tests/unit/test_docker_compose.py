@@ -19,7 +19,10 @@ def test_compose_runs_the_official_kafka_and_postgres_images_with_healthchecks()
 
 def test_the_service_waits_for_healthy_dependencies_and_gets_the_settings_it_reads():
     app = COMPOSE["services"]["sessionstream"]
-    assert app["depends_on"] == {"postgres": {"condition": "service_healthy"}, "kafka": {"condition": "service_healthy"}}
+    assert app["depends_on"] == {
+        "postgres": {"condition": "service_healthy"},
+        "kafka": {"condition": "service_healthy"},
+    }
     env = app["environment"]
     assert env["DATABASE_URL"].startswith("postgresql://") and "@postgres:5432/" in env["DATABASE_URL"]
     assert env["KAFKA_BOOTSTRAP_SERVERS"] == "kafka:9092"

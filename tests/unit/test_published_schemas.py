@@ -124,13 +124,33 @@ def test_a_literal_that_becomes_an_enum_of_the_same_values_is_the_same_type():
 @pytest.mark.parametrize(
     ("fields", "problem"),
     [
-        ({"id": (UUID, ...), "colour": (Literal["red", "blue"], ...), "at": (datetime | None, ...)}, "count: field removed"),
-        ({"id": (UUID, ...), "count": (str, ...), "colour": (Literal["red", "blue"], ...), "at": (datetime | None, ...)},
-         "count: type changed"),
-        ({"id": (UUID, ...), "count": (int, ...), "colour": (Literal["red", "blue"], ...), "at": (datetime | None, ...),
-          "owner": (str, ...)}, "owner: new required field"),
-        ({"id": (UUID, ...), "count": (int, ...), "colour": (Literal["red"], ...), "at": (datetime | None, ...)},
-         "colour: "),
+        (
+            {"id": (UUID, ...), "colour": (Literal["red", "blue"], ...), "at": (datetime | None, ...)},
+            "count: field removed",
+        ),
+        (
+            {
+                "id": (UUID, ...),
+                "count": (str, ...),
+                "colour": (Literal["red", "blue"], ...),
+                "at": (datetime | None, ...),
+            },
+            "count: type changed",
+        ),
+        (
+            {
+                "id": (UUID, ...),
+                "count": (int, ...),
+                "colour": (Literal["red", "blue"], ...),
+                "at": (datetime | None, ...),
+                "owner": (str, ...),
+            },
+            "owner: new required field",
+        ),
+        (
+            {"id": (UUID, ...), "count": (int, ...), "colour": (Literal["red"], ...), "at": (datetime | None, ...)},
+            "colour: ",
+        ),
     ],
     ids=["removed field", "changed type", "new required field", "removed value"],
 )

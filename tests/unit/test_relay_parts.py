@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from domain.eventsessions.application import EventSessions
 from domain.eventsessions.seats import RegistrationState
 from domain.shared.clock import FrozenClock
-from producers.eventsessions import mapping
 from producers.catalogue import relay_scopes
+from producers.eventsessions import mapping
 from producers.relay import MESSAGE_ID_NAMESPACE, EventDecoder, Row, covers, message_id
 
 NOW = datetime(2027, 1, 10, 8, tzinfo=timezone.utc)

@@ -1,10 +1,10 @@
 """Every rule id the code or the tests cite is defined in a ``domain/<context>/RULES.md``.
 
 Each context's rooms (``domain/<c>/``, ``producers/<c>/``, ``projections/<c>/``, ``consumers/<c>/``,
-``infra/api/<c>/``, ``infra/cli/<c>.py``, ``infra/cli/demo_<c>.py``, ``infra/bench/<c>.py``, any ``tests/**/<c>/`` folder and any test file named for the
-context) are checked with that context's id patterns against its own ``RULES.md``.  Every other Python
-file (the shared machinery, tests of several contexts) is checked for the ids of the shape ``§n``, ``Cn``
-and ``Qn`` against the ids of every ``RULES.md``.  A ``RULES.md`` defines one id per line:
+``infra/api/<c>/``, ``infra/cli/<c>.py``, ``infra/cli/demo_<c>.py``, ``infra/bench/<c>.py``, any ``tests/**/<c>/``
+folder and any test file named for the context) are checked with that context's id patterns against its own
+``RULES.md``.  Every other Python file (the shared machinery, tests of several contexts) is checked for the ids
+of the shape ``§n``, ``Cn`` and ``Qn`` against the ids of every ``RULES.md``.  A ``RULES.md`` defines one id per line:
 ``- **<ID>** <text>``.
 """
 

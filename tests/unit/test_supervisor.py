@@ -39,7 +39,9 @@ class Flaky:
 
 def test_a_worker_that_fails_is_restarted_until_it_runs() -> None:
     Flaky.made = 0
-    worker = Supervised("projection:x", lambda: Flaky(3, psycopg.OperationalError("server closed")), wait=wait_fixed(0.01))
+    worker = Supervised(
+        "projection:x", lambda: Flaky(3, psycopg.OperationalError("server closed")), wait=wait_fixed(0.01)
+    )
     worker.start()
     try:
         status = wait_for(lambda: (s := worker.status()).state == "running" and Flaky.made == 4 and s)

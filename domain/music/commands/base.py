@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
@@ -9,6 +10,7 @@ from typing import TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
 from domain.music.errors import InstanceNotFoundError, SessionNotFoundError
@@ -43,7 +45,7 @@ class MusicApplicationBase(ContextApplication):
 
     def get_session(self, session_id: UUID) -> Session:
         try:
-            session = self.repository.get(session_id)
+            session: Aggregate = self.repository.get(session_id)
         except AggregateNotFoundError:
             raise SessionNotFoundError() from None
         if not isinstance(session, Session):
@@ -52,7 +54,7 @@ class MusicApplicationBase(ContextApplication):
 
     def get_instance(self, instance_id: UUID) -> SessionInstance:
         try:
-            instance = self.repository.get(instance_id)
+            instance: Aggregate = self.repository.get(instance_id)
         except AggregateNotFoundError:
             raise InstanceNotFoundError() from None
         if not isinstance(instance, SessionInstance) or instance.deleted:
@@ -62,12 +64,10 @@ class MusicApplicationBase(ContextApplication):
     def registry(self) -> SessionRegistry:
         """The registry of sessions; created the first time anything needs it."""
         try:
-            registry = self.repository.get(REGISTRY_ID)
+            registry: Aggregate = self.repository.get(REGISTRY_ID)
         except AggregateNotFoundError:
-            try:
+            with contextlib.suppress(IntegrityError):  # another writer started it first
                 self.save(SessionRegistry.start())
-            except IntegrityError:
-                pass  # another writer started it first
             registry = self.repository.get(REGISTRY_ID)
         assert isinstance(registry, SessionRegistry)
         return registry

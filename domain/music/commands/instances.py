@@ -123,7 +123,9 @@ class InstanceCommands(MusicApplicationBase):
             now = self.clock.now()
             day = changes.get("date", date.fromisoformat(instance.date))
             instance.reschedule(
-                day.isoformat(), changes.get("start_time", instance.start_time), changes.get("end_time", instance.end_time)
+                day.isoformat(),
+                changes.get("start_time", instance.start_time),
+                changes.get("end_time", instance.end_time),
             )
             session.list_instance(instance.id, day)
             instance.change_details(

@@ -112,7 +112,7 @@ class ClockJobs(MusicApplicationBase):
             instances = []
             for occurrence in planned:
                 assert occurrence.start_time is not None and occurrence.end_time is not None  # planned ones have times
-                values = {
+                values: dict[str, Any] = {
                     "session_id": session.id, "date": occurrence.date.isoformat(),
                     "start_time": f"{occurrence.start_time:%H:%M}", "end_time": f"{occurrence.end_time:%H:%M}",
                 }  # fmt: skip

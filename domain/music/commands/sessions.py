@@ -10,6 +10,7 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.domain import Aggregate
 
 from domain.music.commands.base import MusicApplicationBase
 from domain.music.errors import PathTakenError, check_text, invalid
@@ -93,12 +94,16 @@ def check_session_values(values: Mapping[str, Any]) -> dict[str, Any]:
         if not _is_date(values[field]):
             raise invalid(field, f"{field} must be a date.", "session.date.invalid")
     if initiation is not None and termination is not None and termination < initiation:
-        raise invalid("termination_date", "termination_date cannot be before initiation_date.", "session.lifetime.invalid")
+        raise invalid(
+            "termination_date", "termination_date cannot be before initiation_date.", "session.lifetime.invalid"
+        )
     for field in ("active_buffer_minutes_before", "active_buffer_minutes_after"):
         if not _is_int(values[field]) or values[field] < 0:
             raise invalid(field, f"{field} must be an integer >= 0.", "buffer.invalid")
     if not isinstance(values["auto_create_instances"], bool):
-        raise invalid("auto_create_instances", "auto_create_instances must be true or false.", "session.auto_create.invalid")
+        raise invalid(
+            "auto_create_instances", "auto_create_instances must be true or false.", "session.auto_create.invalid"
+        )
     hours = values["auto_create_hours_ahead"]
     if not _is_int(hours) or not 1 <= hours <= 168:
         raise invalid(
@@ -190,7 +195,7 @@ class SessionCommands(MusicApplicationBase):
     def _claim_path(self, path: str, session_id: UUID) -> SessionPath:
         """MU-2: the index aggregate of the path, new or reclaimed; taken by another session -> 409."""
         try:
-            index = self.repository.get(path_index_id(path))
+            index: Aggregate = self.repository.get(path_index_id(path))
         except AggregateNotFoundError:
             return SessionPath.for_path(path, session_id)
         assert isinstance(index, SessionPath)
@@ -201,7 +206,7 @@ class SessionCommands(MusicApplicationBase):
         return index
 
     def _release_path(self, session: Session) -> SessionPath:
-        index = self.repository.get(path_index_id(session.path))
+        index: Aggregate = self.repository.get(path_index_id(session.path))
         assert isinstance(index, SessionPath)
         index.release(session.id)
         return index
@@ -219,7 +224,7 @@ class SessionCommands(MusicApplicationBase):
     def find_session_by_path(self, path: str) -> UUID | None:
         """The session holding ``path`` (normalised, MU-1), or None."""
         try:
-            index = self.repository.get(path_index_id(path))
+            index: Aggregate = self.repository.get(path_index_id(path))
         except AggregateNotFoundError:
             return None
         assert isinstance(index, SessionPath)

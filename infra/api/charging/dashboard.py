@@ -76,6 +76,7 @@ async def location_energy(
         "location_id": location_id, "bucket": bucket, "from": iso_z(start), "to": iso_z(end),
         "total_kwh": round(sum(kwh), 6),
         "buckets": [
-            {"start": iso_z(b.start), "end": iso_z(b.end), "kwh": k, "sessions": b.sessions} for b, k in zip(found, kwh)
+            {"start": iso_z(b.start), "end": iso_z(b.end), "kwh": k, "sessions": b.sessions}
+            for b, k in zip(found, kwh, strict=True)
         ],
     }  # fmt: skip

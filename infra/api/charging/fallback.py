@@ -21,7 +21,9 @@ async def unknown(request: Request, rest: str) -> JSONResponse:
         if route.matches(request.scope)[0] is not Match.NONE for method in getattr(route, "methods", ())
     })  # fmt: skip
     if allowed:
-        error = OcpiError(405, GENERIC_CLIENT_ERROR, f"{request.method} is not allowed here.", {"Allow": ", ".join(allowed)})
+        error = OcpiError(
+            405, GENERIC_CLIENT_ERROR, f"{request.method} is not allowed here.", {"Allow": ", ".join(allowed)}
+        )
     else:
         error = OcpiError(404, GENERIC_CLIENT_ERROR, f"No OCPI endpoint at {request.url.path}.")
     return error_response(request, error)

@@ -1,4 +1,5 @@
-"""The eMSP receiver (spec §7.3): ``GET | PUT | PATCH /ocpi/emsp/{version}/sessions/{country_code}/{party_id}/{session_id}``.
+"""The eMSP receiver (spec §7.3):
+``GET | PUT | PATCH /ocpi/emsp/{version}/sessions/{country_code}/{party_id}/{session_id}``.
 
 The caller pushes under its own country code and party id only (R-2; any other is 404 ``Unknown
 session``, which hides other parties' sessions).  GET is served from the aggregate, so it reflects
@@ -50,7 +51,9 @@ async def _checked(request: Request, version: str, country_code: str, party_id: 
 
 
 @route(router, PATH, ["GET"])
-async def get_session(request: Request, version: str, country_code: str, party_id: str, session_id: str) -> JSONResponse:
+async def get_session(
+    request: Request, version: str, country_code: str, party_id: str, session_id: str
+) -> JSONResponse:
     """The session as we hold it now, in the version of the path (D3: one object)."""
     checked = await _checked(request, version, country_code, party_id)
     app = container_of(request).charging
@@ -59,7 +62,9 @@ async def get_session(request: Request, version: str, country_code: str, party_i
 
 
 @route(router, PATH, ["PUT"])
-async def put_session(request: Request, version: str, country_code: str, party_id: str, session_id: str) -> JSONResponse:
+async def put_session(
+    request: Request, version: str, country_code: str, party_id: str, session_id: str
+) -> JSONResponse:
     """Creates or replaces the whole session (R-3)."""
     checked = await _checked(request, version, country_code, party_id)
     body = await json_body(request)

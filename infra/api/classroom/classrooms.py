@@ -29,7 +29,9 @@ from infra.api.instants import UtcInstant
 from infra.api.problems import responses
 from projections.classroom import memberships
 
-router = APIRouter(tags=["classrooms"], dependencies=[Depends(bearer)], responses=responses(401, 403, 404, 409, 422, 503))
+router = APIRouter(
+    tags=["classrooms"], dependencies=[Depends(bearer)], responses=responses(401, 403, 404, 409, 422, 503)
+)
 
 
 class ClassroomCreate(BaseModel):

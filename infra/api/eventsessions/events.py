@@ -32,8 +32,8 @@ from infra.api.context import (
 from infra.api.instants import Instant, UtcInstant
 from infra.api.problems import responses
 from producers.fields import Count, Flag, Int4, Name, Template, ZoneName
-from projections.eventsessions import event_dates, events, seat_availability
 from projections.base import Row
+from projections.eventsessions import event_dates, events, seat_availability
 
 router = APIRouter(tags=["events"], dependencies=[Depends(bearer)], responses=responses(401, 403, 404, 409, 422, 503))
 

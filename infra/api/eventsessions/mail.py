@@ -20,8 +20,8 @@ from infra.api.context import CommandResult, ContainerDep, answer, read_now
 from infra.api.eventsessions.events import MailSchedulerIn
 from infra.api.instants import UtcInstant
 from infra.api.problems import responses
-from producers.fields import Count, Template
 from infra.container import Container
+from producers.fields import Count, Template
 from projections.eventsessions import events, mail_schedulers, seat_availability
 
 router = APIRouter(tags=["mail"], dependencies=[Depends(bearer)], responses=responses(401, 403, 404, 409, 422))

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from domain.eventsessions.errors import RegistrationNotFoundError
 from domain.eventsessions.seats import RegistrationState
+from domain.shared.limits import INT8_MAX
 from infra.api.auth import bearer
 from infra.api.context import (
     DEFAULT_WAIT_MS,
@@ -30,11 +31,10 @@ from infra.api.context import (
 )
 from infra.api.instants import UtcInstant
 from infra.api.problems import responses
-from domain.shared.limits import INT8_MAX
-from producers.fields import Email, Name, Phone
 from infra.container import Container
-from projections.eventsessions import events, registrations, seat_availability
+from producers.fields import Email, Name, Phone
 from projections.base import Row
+from projections.eventsessions import events, registrations, seat_availability
 
 router = APIRouter(
     tags=["registrations"], dependencies=[Depends(bearer)], responses=responses(401, 403, 404, 409, 422, 503)

@@ -18,8 +18,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from domain.eventsessions.errors import EventNotFoundError, SessionNotFoundError
 from domain.eventsessions.stages import STAGES, kanban_state_label
 from domain.shared.errors import InvalidInputError
-from infra.api.eventsessions import ics
-from infra.api.eventsessions.events import StagePair
 from infra.api.auth import bearer
 from infra.api.context import (
     DEFAULT_WAIT_MS,
@@ -32,11 +30,13 @@ from infra.api.context import (
     read_row,
     written,
 )
+from infra.api.eventsessions import ics
+from infra.api.eventsessions.events import StagePair
 from infra.api.instants import Instant, UtcInstant, format_located, zone
 from infra.api.problems import responses
 from producers.fields import Flag, Int4, ShortText, ZoneName
-from projections.eventsessions import attendance, events, seat_availability
 from projections.base import Row
+from projections.eventsessions import attendance, events, seat_availability
 from projections.eventsessions.seat_availability import figures
 
 router = APIRouter(tags=["sessions"], dependencies=[Depends(bearer)], responses=responses(401, 403, 404, 409, 422, 503))
@@ -229,7 +229,11 @@ def delete_session(session_id: UUID, container: ContainerDep) -> None:
     container.app.delete_session(session_id)
 
 
-@router.get("/sessions/{session_id}/ics", response_class=Response, responses={200: {"content": {"application/octet-stream": {}}}})
+@router.get(
+    "/sessions/{session_id}/ics",
+    response_class=Response,
+    responses={200: {"content": {"application/octet-stream": {}}}},
+)
 async def session_ics(session_id: UUID, container: ContainerDep) -> Response:
     """The session as an iCalendar file, times in UTC (spec §6.10)."""
     row = await read_now(container, lambda cur: load_session(cur, session_id))

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from datetime import date, datetime, time as clock_time
+from datetime import date, datetime
+from datetime import time as clock_time
 from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
@@ -48,7 +49,9 @@ def check_range(start: date | None, end: date | None, *, required: bool = False)
             raise invalid("to", f"The range may span at most {MAX_RANGE_DAYS} days.", "range.too_long")
 
 
-async def at_version(load: Callable[[], T], version_of: Callable[[T], int], min_version: int | None, wait_ms: int = DEFAULT_WAIT_MS) -> T:
+async def at_version(
+    load: Callable[[], T], version_of: Callable[[T], int], min_version: int | None, wait_ms: int = DEFAULT_WAIT_MS
+) -> T:
     """``load()`` off the event loop; with ``min_version``, polled until its version reaches it (else 503).
     The aggregates answer every version a command has returned at once; only a version still to come waits."""
     deadline = time.monotonic() + min(wait_ms, MAX_WAIT_MS) / 1000

@@ -55,12 +55,14 @@ def create_instance(session_id: UUID, body: InstanceCreate, response: Response, 
     return answer(outcome, response)
 
 
+UPDATABLE_FIELDS = "date, start_time, end_time, location_override, comments, is_cancelled, log_complete"
+
+
 @router.patch("/instances/{instance_id}")
 def update_instance(
     instance_id: UUID,
     music: MusicDep,
-    body: Annotated[dict[str, Any], Body(description="date, start_time, end_time, location_override, comments, "
-                                                     "is_cancelled, log_complete")],  # fmt: skip
+    body: Annotated[dict[str, Any], Body(description=UPDATABLE_FIELDS)],
 ) -> CommandResult:
     """Only the fields sent change, all or none; date/time and cancellation changes re-evaluate the active
     window at once (A.5: cancelling an active instance deactivates it)."""

@@ -33,7 +33,9 @@ router = APIRouter(
 Integer = Annotated[Any, Field(json_schema_extra={"type": "integer"})]
 Flag = Annotated[Any, Field(json_schema_extra={"type": "boolean"})]
 Day = Annotated[Any, Field(json_schema_extra={"type": "string", "format": "date"})]
-Recurrence = Annotated[Any, Field(description="Canonical recurrence JSON (a pattern, or {\"schedules\": [...]}), or null.")]
+Recurrence = Annotated[
+    Any, Field(description='Canonical recurrence JSON (a pattern, or {"schedules": [...]}), or null.')
+]
 DATE_FIELDS = ("initiation_date", "termination_date")
 
 
@@ -127,7 +129,9 @@ async def get_session(
 
 
 @router.get("/sessions")
-def find_sessions(music: MusicDep, path: Annotated[str | None, Query(description="The session's path (MU-1).")] = None) -> list[SessionOut]:
+def find_sessions(
+    music: MusicDep, path: Annotated[str | None, Query(description="The session's path (MU-1).")] = None
+) -> list[SessionOut]:
     """With ``path``: the session holding it (compared normalised), or an empty list; else every session."""
     if path is not None:
         found = music.find_session_by_path(path)

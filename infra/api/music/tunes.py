@@ -101,7 +101,9 @@ def tune_changes(body: dict[str, Any]) -> dict[str, Any]:
         try:
             changes["played_timestamp"] = INSTANT.validate_python(changes["played_timestamp"])
         except ValidationError:
-            raise invalid("played_timestamp", "played_timestamp must be an ISO 8601 instant.", "tune.played_timestamp.invalid") from None
+            raise invalid(
+                "played_timestamp", "played_timestamp must be an ISO 8601 instant.", "tune.played_timestamp.invalid"
+            ) from None
     return changes
 
 
@@ -148,7 +150,9 @@ def update_tune(
     instance_id: UUID,
     entry_id: UUID,
     music: MusicDep,
-    body: Annotated[dict[str, Any], Body(description="name, key_override, setting_override, tune_id, played_timestamp")],
+    body: Annotated[
+        dict[str, Any], Body(description="name, key_override, setting_override, tune_id, played_timestamp")
+    ],
 ) -> CommandResult:
     return result(music.update_tune(instance_id, entry_id, tune_changes(body)))
 

@@ -9,7 +9,6 @@ import pytest
 
 from domain.charging.application import ChargingSessions, PushOutcome
 from domain.charging.validation import validate_session, validate_session_patch
-
 from tests.unit.charging.conftest import session_body
 
 T0 = "2020-03-09T10:17:09Z"

@@ -12,7 +12,6 @@ import pytest
 
 from domain.charging.application import ChargingSessions
 from domain.shared.clock import FrozenClock
-
 from tests.unit.charging.examples import SESSION_JUST_STARTED_2_2_1, load
 
 NOW = datetime(2020, 3, 9, 12, 0, tzinfo=timezone.utc)

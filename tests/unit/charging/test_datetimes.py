@@ -32,7 +32,7 @@ def test_D19_accepted_forms_are_normalised_to_utc_keeping_fractions(text: str, i
 
 @pytest.mark.parametrize(
     "text",
-    ["2015-06-29", "20150629T203909Z", "2015-06-29T20:39Z", "2015-06-29T25:00:00Z", 
+    ["2015-06-29", "20150629T203909Z", "2015-06-29T20:39Z", "2015-06-29T25:00:00Z",
      "2015-06-29T20:39:09+24:00",
      "2015-06-29T20:39:09 Europe/Paris", "0001-01-01T00:30:00+01:00", " 2015-06-29T20:39:09Z"],
 )  # fmt: skip

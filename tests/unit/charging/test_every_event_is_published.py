@@ -16,7 +16,6 @@ from producers.charging import messages as v1
 from producers.charging.mapping import MAPPING, IdentityIndex
 from producers.charging.topics import SESSIONS
 from producers.registry import ahead_of_events
-
 from tests.unit.charging.conftest import period, session_body
 from tests.unit.charging.examples import ROUND_TRIP_SESSIONS, load
 
@@ -26,10 +25,19 @@ KEY = '["nl","stk","101"]'
 def every_event(app: ChargingSessions) -> list[Any]:
     """A scenario that stores every event class: create, replace, patch, append, status, stale, preferences."""
     app.put_session("NL", "STK", "101", validate_session(session_body(), "2.2.1"))
-    app.put_session("NL", "STK", "101", validate_session(session_body(kwh=1, last_updated="2020-03-09T10:18:00Z"), "2.2.1"))
-    patch = {"kwh": 2, "status": "ACTIVE", "charging_periods": [period("2020-03-09T10:19:00Z")], "last_updated": "2020-03-09T10:19:00Z"}
+    app.put_session(
+        "NL", "STK", "101", validate_session(session_body(kwh=1, last_updated="2020-03-09T10:18:00Z"), "2.2.1")
+    )
+    patch = {
+        "kwh": 2,
+        "status": "ACTIVE",
+        "charging_periods": [period("2020-03-09T10:19:00Z")],
+        "last_updated": "2020-03-09T10:19:00Z",
+    }
     app.patch_session("NL", "STK", "101", validate_session_patch(patch, "2.2.1"))
-    app.patch_session("NL", "STK", "101", validate_session_patch({"kwh": 0, "last_updated": "2020-03-09T10:00:00Z"}, "2.2.1"))
+    app.patch_session(
+        "NL", "STK", "101", validate_session_patch({"kwh": 0, "last_updated": "2020-03-09T10:00:00Z"}, "2.2.1")
+    )
     app.set_charging_preferences("NL", "STK", "101", validate_charging_preferences({"profile_type": "FAST"}, "2.2.1"))
     return [app.mapper.to_domain_event(n) for n in app.recorder.select_notifications(start=1, limit=100)]
 
@@ -78,7 +86,9 @@ def test_CH23_sessions_survive_the_document_form_of_messages_and_read_models() -
 
 
 def test_CH23_numbers_become_json_numbers() -> None:
-    stored = validate_session(session_body(kwh=41.12, charging_periods=[period("2020-03-09T10:19:00Z", ("ENERGY", 120))]), "2.2.1").to_stored()
+    stored = validate_session(
+        session_body(kwh=41.12, charging_periods=[period("2020-03-09T10:19:00Z", ("ENERGY", 120))]), "2.2.1"
+    ).to_stored()
 
     document = to_document(stored)
 

@@ -24,7 +24,6 @@ from domain.shared.clock import FrozenClock
 from infra.api.app import create_app
 from infra.container import Container
 from infra.settings import Settings
-
 from tests.unit.charging.conftest import IN_MEMORY, NOW, period, session_body
 from tests.unit.charging.examples import SESSION_EMAID_WITH_EXTENSIONS_2_3_0, SESSION_JUST_STARTED_2_3_0, load
 
@@ -328,7 +327,12 @@ def test_D11_a_body_that_is_no_object_is_2001(ocpi: TestClient) -> None:
 
 @pytest.mark.parametrize(
     "authorization",
-    [None, "Token " + base64.b64encode(b"nobody").decode(), "Token ", "Bearer " + base64.b64encode(b"cpo-nl-stk").decode()],
+    [
+        None,
+        "Token " + base64.b64encode(b"nobody").decode(),
+        "Token ",
+        "Bearer " + base64.b64encode(b"cpo-nl-stk").decode(),
+    ],
 )
 def test_D12_a_missing_or_unknown_token_is_http_401(fake: FakeContainer, authorization: str | None) -> None:
     headers = {"Authorization": authorization} if authorization else {}
@@ -346,7 +350,9 @@ def test_D12_a_raw_token_is_accepted_as_a_fallback(fake: FakeContainer) -> None:
 def test_D15_charging_preferences_are_answered_with_the_response_string(ocpi: TestClient) -> None:
     put_session(ocpi, status="ACTIVE")
 
-    body = answer(send(ocpi, "PUT", {"profile_type": "GREEN"}, "/ocpi/cpo/2.3.0/sessions/101/charging_preferences"), 200, 1000)
+    body = answer(
+        send(ocpi, "PUT", {"profile_type": "GREEN"}, "/ocpi/cpo/2.3.0/sessions/101/charging_preferences"), 200, 1000
+    )
 
     assert body["data"] == "ACCEPTED"
 

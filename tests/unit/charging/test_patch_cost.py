@@ -9,10 +9,9 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, NoReturn
 
 from domain.charging.application import ChargingSessions
+from domain.charging.datetimes import format_datetime
 from domain.charging.session import ChargingSession, SessionPolicy, UpdateResult
 from domain.charging.validation import validate_session, validate_session_patch
-from domain.charging.datetimes import format_datetime
-
 from tests.unit.charging.conftest import period, session_body
 
 START = datetime(2020, 3, 9, 10, 0, tzinfo=timezone.utc)

@@ -18,7 +18,6 @@ from hypothesis import strategies as st
 from domain.charging.application import ChargingSessions
 from domain.charging.datetimes import format_datetime
 from domain.charging.validation import validate_session, validate_session_patch
-
 from tests.unit.charging.conftest import IN_MEMORY, period, session_body
 
 BASE = datetime(2020, 3, 9, 10, 0, tzinfo=timezone.utc)

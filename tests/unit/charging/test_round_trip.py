@@ -11,7 +11,6 @@ from domain.charging.application import ChargingSessions
 from domain.charging.rendering import render_price, render_session
 from domain.charging.validation import read_price, validate_session, validate_session_patch
 from domain.charging.vocabulary import OcpiVersion
-
 from tests.unit.charging.examples import (
     LIBRARY_FIXTURE_2_2_1,
     LIBRARY_FIXTURE_2_2_1_RENDERED,

@@ -17,7 +17,6 @@ from domain.charging.errors import (
 )
 from domain.charging.session import UpdateResult
 from domain.shared.errors import RuleViolationError
-
 from tests.unit.charging.commands import T0, T1, patch, put, recorded, refused, served
 from tests.unit.charging.conftest import period
 

@@ -18,7 +18,6 @@ from domain.charging.errors import IdentityMismatchError, UnknownSessionError
 from domain.charging.session import ChargingSession, UpdateResult
 from domain.charging.validation import validate_session, validate_session_patch
 from domain.shared.errors import InvalidInputError, NotFoundError
-
 from tests.unit.charging.commands import T0, T1, T2, names, patch, put, recorded, refused, served
 from tests.unit.charging.conftest import period, session_body
 

@@ -7,7 +7,6 @@ from pydantic import ValidationError
 
 from domain.charging.application import ChargingSessions
 from infra.settings import Settings
-
 from tests.unit.charging.conftest import IN_MEMORY
 
 

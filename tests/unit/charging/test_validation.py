@@ -10,7 +10,6 @@ import pytest
 from domain.charging.errors import InvalidSessionInputError, MissingFieldError
 from domain.charging.validation import validate_charging_preferences, validate_session, validate_session_patch
 from domain.charging.vocabulary import ProfileType
-
 from tests.unit.charging.conftest import period, session_body
 from tests.unit.charging.examples import SESSION_JUST_STARTED_2_3_0, load
 

@@ -77,7 +77,11 @@ def test_a_sent_reminder_is_a_classroom_notification_with_the_b56_text(app, cloc
     message = notification.message
     assert isinstance(message, ClassroomNotification)
     assert notification.key == session_id and notification.message_id == message.notification_id
-    assert (message.context, message.kind, message.template) == ("classroom", "live_session_reminder", "session_reminder")
+    assert (message.context, message.kind, message.template) == (
+        "classroom",
+        "live_session_reminder",
+        "session_reminder",
+    )
     assert message.title == "Session in 60 min: Modal verbs II"
     assert message.body == "Join at 18:00"
     assert len(message.recipients) == 3 and message.minutes == 60

@@ -107,7 +107,9 @@ def test_an_invalid_transition_is_409_with_from_and_to(action):
 
 def test_a_members_command_of_the_teacher_is_403():
     fake = FakeContainer(classroom=Raising(OwnerOnlyError()))
-    answer = client(fake).post(f"/live-sessions/{uuid4()}/reminders", headers=WRITE, json={"actor_id": str(uuid4()), "minutes": 30})
+    answer = client(fake).post(
+        f"/live-sessions/{uuid4()}/reminders", headers=WRITE, json={"actor_id": str(uuid4()), "minutes": 30}
+    )
     assert answer.status_code == 403 and answer.json()["code"] == "live_session.owner_only"
 
 

@@ -105,7 +105,9 @@ def test_the_fingerprint_is_of_the_values_not_the_bytes():
 
 def test_a_rejected_item_is_a_rejected_outcome_with_the_rules_code():
     webhook = parse(json.dumps(_body()).encode())
-    outcome = outcome_of(webhook, PresenceResult(False, 7, code="attendance.session_not_live", detail="The session is not live."))
+    outcome = outcome_of(
+        webhook, PresenceResult(False, 7, code="attendance.session_not_live", detail="The session is not live.")
+    )
     assert (outcome.status, outcome.code, outcome.detail, outcome.aggregate_id, outcome.version) == (
         "rejected", "attendance.session_not_live", "The session is not live.", webhook.room, 7)
 
@@ -132,7 +134,10 @@ def test_a_repeat_is_skipped_and_a_reused_id_is_rejected_in_and_across_batches()
     known = {UUID(seen["message_id"]): body_fingerprint(parse(json.dumps(seen).encode()))}
     reused_seen = dict(seen, at="2031-03-01T18:05:00Z")
     fresh = _body()
-    records = [FakeRecord(json.dumps(b).encode()) for b in (seen, reused_seen, fresh, fresh, dict(fresh, at="2031-03-01T18:09:00Z"))]
+    records = [
+        FakeRecord(json.dumps(b).encode())
+        for b in (seen, reused_seen, fresh, fresh, dict(fresh, at="2031-03-01T18:09:00Z"))
+    ]
     cursor = FakeCursor(known)
     handler.handle(cursor, records)  # type: ignore[arg-type]
     assert [len(events) for _, events in app.calls] == [1]  # only the fresh one, once

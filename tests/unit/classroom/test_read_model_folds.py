@@ -49,9 +49,9 @@ def test_the_live_session_row_is_the_write_sides_view_without_the_password(app, 
     for sid in (session_id, cancelled):
         row = _fold_session(_messages(app, sid))
         view = app.live_session_view(sid)
-        for field in ("version", "classroom_id", "teacher_id", "title", "description", "scheduled_at", "duration_minutes",
-                      "timezone", "session_type", "status", "meeting_url", "meeting_id", "recording_url",
-                      "created_at", "started_at", "completed_at", "cancelled_at"):  # fmt: skip
+        for field in ("version", "classroom_id", "teacher_id", "title", "description", "scheduled_at",
+                      "duration_minutes", "timezone", "session_type", "status", "meeting_url", "meeting_id",
+                      "recording_url", "created_at", "started_at", "completed_at", "cancelled_at"):  # fmt: skip
             assert row[field] == getattr(view, field), field
         assert row["materials"].obj == view.materials
         assert row["has_meeting_password"] is (app.get_live_session(sid).meeting_password is not None)
@@ -113,7 +113,9 @@ def test_a_status_after_a_whole_record_in_one_batch_keeps_the_records_times(app,
 
 def test_the_report_header_follows_title_and_lifecycle(app, clock):
     lesson = new_lesson(app, clock)
-    app.update_live_session(lesson.session_id, lesson.teacher, {"title": "Renamed", "scheduled_at": START + timedelta(hours=1)})
+    app.update_live_session(
+        lesson.session_id, lesson.teacher, {"title": "Renamed", "scheduled_at": START + timedelta(hours=1)}
+    )
     lesson.start(60)
     lesson.end(90)
     header = None

@@ -292,7 +292,7 @@ def test_CL13_a_patch_dropping_a_sent_reminder_changes_nothing(lesson_with_remin
 
 def test_CL11_the_clock_is_the_tick_when_none_is_given(lesson_with_reminders: Lesson, clock) -> None:
     lesson = lesson_with_reminders
-    assert NOW < at(17, 0)
+    assert at(17, 0) > NOW
     clock.set(at(17, 3))
     assert lesson.app.record_reminder_sent(lesson.session_id, 60).sent
     assert lesson.session().reminder(60).sent_at == at(17, 3)

@@ -196,7 +196,7 @@ def test_CL23_a_session_reloaded_from_a_snapshot_goes_on_deciding_alike(app: Cla
     snapshot_version = lesson.session().version
     lesson.webhooks(left(crowd[1], 40), finished(45))
     reloaded = app.repository.get(lesson.session_id, version=lesson.session().version)
-    assert list(app.snapshots.get(lesson.session_id))[0].originator_version == snapshot_version
+    assert next(iter(app.snapshots.get(lesson.session_id))).originator_version == snapshot_version
     assert reloaded.record(crowd[1]).duration_minutes == 40
     assert reloaded.record(crowd[2]).duration_minutes == 45
     assert reloaded.record(lesson.a).status == "absent"

@@ -72,5 +72,6 @@ def test_a_backslash_before_a_comma_is_escaped_as_two_escapes():
 
 
 def _unescape(text: str) -> str:
-    """RFC 5545 TEXT (section 3.3.11): ``\\\\`` ``\\;`` ``\\,`` stand for themselves, ``\\n``/``\\N`` for a line break."""
+    """RFC 5545 TEXT (section 3.3.11):
+    ``\\\\`` ``\\;`` ``\\,`` stand for themselves, ``\\n``/``\\N`` for a line break."""
     return re.sub(r"\\([\\;,nN])", lambda m: "\n" if m[1] in "nN" else m[1], text)

@@ -62,7 +62,9 @@ def test_every_message_round_trips_through_its_topics_decoder(stored):
         (outgoing,) = messages_of(event)
         decoded = DECODERS[outgoing.topic](outgoing.message.__pydantic_serializer__.to_json(outgoing.message))
         assert decoded == outgoing.message
-        assert decoded.occurred_at.tzinfo is not None and decoded.occurred_at.utcoffset() == timezone.utc.utcoffset(None)
+        assert decoded.occurred_at.tzinfo is not None and decoded.occurred_at.utcoffset() == timezone.utc.utcoffset(
+            None
+        )
 
 
 def test_type_names_are_unique_per_topic(stored):
@@ -77,7 +79,7 @@ def test_type_names_are_unique_per_topic(stored):
 
 
 def test_a_replaced_log_carries_every_new_entry(stored):
-    scenario, events = stored
+    _scenario, events = stored
     replaced = next(e for e in events if type(e).__qualname__ == "SessionInstance.TuneLogReplaced")
     (outgoing,) = REGISTRY.bind(repository=None)(replaced)
     assert [(e.tune_id, e.name, e.continues_set) for e in outgoing.message.entries] == [

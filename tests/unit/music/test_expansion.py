@@ -180,7 +180,9 @@ def anchored_patterns(draw: st.DrawFn) -> dict[str, Any]:
         "endTime": "01:00",
     }
     if kind == "monthly" and draw(st.booleans()):
-        pattern["setPositions"] = draw(st.lists(st.sampled_from([1, 2, 3, 4, -1, -2]), unique=True, min_size=1, max_size=2))
+        pattern["setPositions"] = draw(
+            st.lists(st.sampled_from([1, 2, 3, 4, -1, -2]), unique=True, min_size=1, max_size=2)
+        )
     return pattern
 
 

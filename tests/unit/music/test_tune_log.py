@@ -106,7 +106,9 @@ def test_A6_5_twenty_midpoint_inserts_at_one_place_renumber_when_the_gap_is_exha
     names = [e.name for e in app.tune_log(instance)]
     assert names == ["A", *[f"X{n}" for n in range(20, 0, -1)], "B"]
     assert all(a < b for a, b in zip(numbers(app, instance), numbers(app, instance)[1:], strict=False))
-    assert event_names(app, instance).count("TuneLogRenumbered") == 2  # a 1000 gap halves out after 9 inserts: twice in 20
+    assert (
+        event_names(app, instance).count("TuneLogRenumbered") == 2
+    )  # a 1000 gap halves out after 9 inserts: twice in 20
 
 
 def test_A6_5_the_renumbering_event_numbers_the_log_in_steps_of_1000(app, instance):
@@ -292,7 +294,9 @@ def test_A6_6_a_set_end_cannot_move_right_into_the_next_set(app, instance):
 def test_A6_6_a_one_tune_set_cannot_move_right(app, instance):
     ids = build(app, instance, [["A"], ["B"]])
 
-    assert refused_move(app.move_tune, instance, ids["A"], "right").message == "Cannot move tune right across set boundary"
+    assert (
+        refused_move(app.move_tune, instance, ids["A"], "right").message == "Cannot move tune right across set boundary"
+    )
 
 
 def test_A6_6_moving_the_set_start_right_swaps_continues_set(app, instance):
@@ -434,7 +438,10 @@ def test_A6_setting_override_that_is_no_integer_is_refused_with_the_spec_message
     with pytest.raises(InvalidInputError) as refused:
         parse_setting_override(raw)
 
-    assert (refused.value.message, refused.value.code) == ("Invalid setting_override value", "tune.setting_override.invalid")
+    assert (refused.value.message, refused.value.code) == (
+        "Invalid setting_override value",
+        "tune.setting_override.invalid",
+    )
 
 
 def test_MU33_set_index_counts_sets_from_zero(app, instance):

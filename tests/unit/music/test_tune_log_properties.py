@@ -8,7 +8,9 @@ instance rebuilt from its stored events shows the same log.
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date, datetime, timezone
+from itertools import pairwise
 from uuid import UUID
 
 from hypothesis import given, settings
@@ -34,10 +36,10 @@ operations = st.lists(
 
 
 def check_well_formed(log) -> None:
-    assert all(a.order_number < b.order_number for a, b in zip(log, log[1:], strict=False))
+    assert all(a.order_number < b.order_number for a, b in pairwise(log))
     if log:
         assert log[0].continues_set is False and log[0].set_index == 0
-    for previous, entry in zip(log, log[1:], strict=False):
+    for previous, entry in pairwise(log):
         assert entry.set_index == previous.set_index + (0 if entry.continues_set else 1)
     assert all(entry.tune_id is not None or entry.name for entry in log)
 
@@ -65,10 +67,8 @@ def test_A6_any_sequence_of_commands_keeps_the_log_well_formed(ops):
             live.discard(target)
         elif kind in ("move", "move_set") and live:
             target = sorted(live)[op[1] % len(live)]
-            try:
+            with contextlib.suppress(TuneMoveRefusedError):
                 (app.move_tune if kind == "move" else app.move_set)(instance_id, target, op[2])
-            except TuneMoveRefusedError:
-                pass
         elif kind == "replace":
             app.replace_tunes(instance_id, [[TuneSpec(name=f"R{n}.{i}") for i in range(size)] for size in op[1]])
             live = {entry.id for entry in app.tune_log(instance_id)}
