@@ -31,11 +31,12 @@ demo: up
 run: up
 	SESSIONSTREAM_API_TOKENS=$${SESSIONSTREAM_API_TOKENS:-dev-write:write,dev-read:read} $(SS) run
 
-# The static checks first (ruff's lints, the import contracts, mypy: see lint below; not yet the format
-# check), then unit, integration and e2e tests against the real local services.  pytest exits 5 when it
+# The static checks first (ruff's lints and formatting, the import contracts, mypy: see lint below), then
+# unit, integration and e2e tests against the real local services.  pytest exits 5 when it
 # collects nothing: that is a failure here too, because this suite is never empty.
 test: up
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy
 	eval "$$($(SS) local env)" && $(PY) -m pytest -q
@@ -54,7 +55,7 @@ fuzz: up
 	eval "$$($(SS) local env)" && $(PY) -m pytest -q -s tests/e2e/test_fuzz.py --fuzz-examples $${FUZZ_EXAMPLES:-300}
 
 # Static checks: ruff's lints and formatting, the import contracts, and mypy on the modules listed under
-# [tool.mypy] in pyproject.toml.  ``make test`` runs all of them but the format check.
+# [tool.mypy] in pyproject.toml.  ``make test`` runs all of them first.
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .

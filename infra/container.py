@@ -47,7 +47,10 @@ log = logging.getLogger(__name__)
 
 #: Every context's application class; the first one builds the event store's infrastructure.
 CONTEXT_APPLICATIONS: tuple[type[ContextApplication], ...] = (
-    EventSessions, ChargingSessions, Classrooms, MusicSessions,
+    EventSessions,
+    ChargingSessions,
+    Classrooms,
+    MusicSessions,
 )
 
 #: The relay's positions, beside the event store (schema ``public``).
@@ -109,7 +112,10 @@ class PgPosition:
 def schema_plan(schema: str = LIVE_SCHEMA) -> list[tuple[str, list[Component]]]:
     """Every schema the service owns and the migration components in it, in the order they run."""
     readmodels = [
-        BOOKKEEPING, *(component(p) for p in PROJECTIONS.values()), INBOUND_MESSAGES, CHARGING_INBOUND_MESSAGES,
+        BOOKKEEPING,
+        *(component(p) for p in PROJECTIONS.values()),
+        INBOUND_MESSAGES,
+        CHARGING_INBOUND_MESSAGES,
         PROJECTION_ERRORS,
     ]
     return [("public", [RELAY_POSITIONS, AUDIT_CHAIN]), (schema, readmodels)]
@@ -218,7 +224,9 @@ class Container:
             self.eventsessions.timeslots()  # creates the event store's tables, and the seeded timeslot catalogue
             prepare_schema(self.pool)
         kafka.ensure_topics(
-            self.endpoints.kafka_bootstrap, self.settings.topic_prefix, self.settings.topic_partitions,
+            self.endpoints.kafka_bootstrap,
+            self.settings.topic_prefix,
+            self.settings.topic_partitions,
             [t.name for t in TOPICS],
         )
 

@@ -127,7 +127,11 @@ class Producer:
         while True:
             try:
                 self._producer.produce(
-                    topic, value, key, headers=headers, on_delivery=delivery  # type: ignore[arg-type]
+                    topic,
+                    value,
+                    key,
+                    headers=headers,
+                    on_delivery=delivery,  # type: ignore[arg-type]
                 )
                 return delivery
             except BufferError:  # the local queue is full: let librdkafka deliver some first

@@ -53,9 +53,7 @@ def child_main(settings: Settings, endpoints: Endpoints, scope: Scope, conn: Con
     def attempt(child: Child) -> None:
         pause = _pause_once(settings.fault_relay_pause_file, child.stopping)  # the file says whether it did
         # The parent prepared the tables; the relay reads with one connection and reads ahead with another.
-        container = Container(
-            settings, endpoints, create_event_store=False, store_pool_size=2, store_pre_ping=False
-        )
+        container = Container(settings, endpoints, create_event_store=False, store_pool_size=2, store_pre_ping=False)
         relay: Any = None
         try:
             name = container.relay_position_name(scope)

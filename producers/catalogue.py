@@ -25,9 +25,14 @@ from producers.music import topics as music_topics
 from producers.registry import Registry
 
 #: Domain event -> messages, for every context.
-REGISTRY = Registry([
-    eventsessions_mapping.MAPPING, charging_mapping.MAPPING, classroom_mapping.MAPPING, music_mapping.MAPPING,
-])
+REGISTRY = Registry(
+    [
+        eventsessions_mapping.MAPPING,
+        charging_mapping.MAPPING,
+        classroom_mapping.MAPPING,
+        music_mapping.MAPPING,
+    ]
+)
 
 #: Every topic the service reads or writes.
 TOPICS: tuple[topics.TopicSpec, ...] = (
@@ -41,13 +46,17 @@ TOPICS: tuple[topics.TopicSpec, ...] = (
 
 #: Domain topics too quiet for a relay process of their own (they share the first scope's).
 QUIET_TOPICS: tuple[str, ...] = (
-    *eventsessions_topics.QUIET_TOPICS, *charging_topics.QUIET_TOPICS, *classroom_topics.QUIET_TOPICS,
+    *eventsessions_topics.QUIET_TOPICS,
+    *charging_topics.QUIET_TOPICS,
+    *classroom_topics.QUIET_TOPICS,
     *music_topics.QUIET_TOPICS,
 )
 
 #: Logical domain topic -> the function that parses and validates one message value from it.
 DECODERS: dict[str, Callable[[bytes], Any]] = {
-    **eventsessions_messages.DECODERS, **charging_messages.DECODERS, **classroom_messages.DECODERS,
+    **eventsessions_messages.DECODERS,
+    **charging_messages.DECODERS,
+    **classroom_messages.DECODERS,
     **music_messages.DECODERS,
 }
 
@@ -56,8 +65,10 @@ DECODERS: dict[str, Callable[[bytes], Any]] = {
 #: a topic's ``TopicSpec.messages`` says it too, and a domain topic missing from both is described
 #: by its decoder's return type.
 MESSAGES: dict[str, Any] = {
-    **eventsessions_messages.TOPIC_MESSAGES, **charging_messages.TOPIC_MESSAGES,
-    **classroom_messages.TOPIC_MESSAGES, **music_messages.TOPIC_MESSAGES,
+    **eventsessions_messages.TOPIC_MESSAGES,
+    **charging_messages.TOPIC_MESSAGES,
+    **classroom_messages.TOPIC_MESSAGES,
+    **music_messages.TOPIC_MESSAGES,
 }
 
 

@@ -96,6 +96,7 @@ class Sender(Protocol):
 
 class RelayMetrics(Protocol):
     def on_published(self, count: int, position: int) -> None: ...
+
     # Optional: ``on_progress(position, horizon)`` after every read, caught up or not.
 
 

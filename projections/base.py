@@ -106,7 +106,8 @@ def track_versions(cur: Cursor[Any], projection: str, messages: Sequence[Message
     # %b and binary rows: a batch's ids travel as one binary array, several times cheaper than text.
     cur.execute(
         "SELECT aggregate_id, version FROM projection_versions WHERE projection = %s AND aggregate_id = ANY(%b)",
-        (projection, ids), binary=True,
+        (projection, ids),
+        binary=True,
     )
     known: dict[UUID, int] = dict(cur.fetchall())
     before = dict(known)
@@ -165,7 +166,8 @@ def fold(
     cols = sql.SQL(", ").join(map(sql.Identifier, columns))
     cur.execute(
         sql.SQL("SELECT {} FROM {} WHERE {} = ANY(%b)").format(cols, sql.Identifier(table), sql.Identifier(key)),
-        (ids,), binary=True,
+        (ids,),
+        binary=True,
     )
     rows: dict[UUID, Row] = {row[0]: dict(zip(columns, row, strict=True)) for row in cur.fetchall()}
     loaded = set(rows)

@@ -30,11 +30,20 @@ LIVE_SCHEMA = "readmodels"
 PROJECTIONS: dict[str, Projection] = {
     p.name: p
     for p in (
-        EventsProjection(), SeatAvailabilityProjection(), EventDatesProjection(), RegistrationsProjection(),
-        AttendanceProjection(), MailSchedulersProjection(),
-        ChargingSessionsProjection(), LocationEnergyProjection(),
-        MembershipsProjection(), LiveSessionsProjection(), AttendanceReportProjection(),
-        MusicInstancesProjection(), MusicTuneLogProjection(), MusicPopularTunesProjection(),
+        EventsProjection(),
+        SeatAvailabilityProjection(),
+        EventDatesProjection(),
+        RegistrationsProjection(),
+        AttendanceProjection(),
+        MailSchedulersProjection(),
+        ChargingSessionsProjection(),
+        LocationEnergyProjection(),
+        MembershipsProjection(),
+        LiveSessionsProjection(),
+        AttendanceReportProjection(),
+        MusicInstancesProjection(),
+        MusicTuneLogProjection(),
+        MusicPopularTunesProjection(),
     )
 }
 

@@ -66,12 +66,8 @@ def policy_from_env(env: Environment | Mapping[str, str]) -> SessionPolicy:
     stale = (env.get(STALE_UPDATES_SETTING) or "ignore").lower()
     final = (env.get(FINAL_STATUSES_SETTING) or "terminal").lower()
     if stale not in ("ignore", "apply") or final not in ("terminal", "open"):
-        raise ValueError(
-            f"{STALE_UPDATES_SETTING} must be ignore or apply, {FINAL_STATUSES_SETTING} terminal or open"
-        )
-    return SessionPolicy(
-        ignore_stale_updates=stale == "ignore", final_statuses_are_terminal=final == "terminal"
-    )
+        raise ValueError(f"{STALE_UPDATES_SETTING} must be ignore or apply, {FINAL_STATUSES_SETTING} terminal or open")
+    return SessionPolicy(ignore_stale_updates=stale == "ignore", final_statuses_are_terminal=final == "terminal")
 
 
 class ChargingSessions(ContextApplication):
@@ -111,9 +107,7 @@ class ChargingSessions(ContextApplication):
 
     # -- the receiver (eMSP) -------------------------------------------------------------------------
 
-    def put_session(
-        self, country_code: str, party_id: str, session_id: str, session: SessionObject
-    ) -> PushOutcome:
+    def put_session(self, country_code: str, party_id: str, session_id: str, session: SessionObject) -> PushOutcome:
         """Creates or replaces the session the URL names (R-2, R-3, R-13)."""
         check_identity_matches(
             country_code, party_id, session_id,
@@ -133,9 +127,7 @@ class ChargingSessions(ContextApplication):
 
         return self.retrying(attempt)
 
-    def patch_session(
-        self, country_code: str, party_id: str, session_id: str, patch: SessionPatch
-    ) -> PushOutcome:
+    def patch_session(self, country_code: str, party_id: str, session_id: str, patch: SessionPatch) -> PushOutcome:
         """Merges a PATCH into the session the URL names (R-4..R-6, R-13), else ``UnknownSessionError``."""
         check_identity_matches(country_code, party_id, session_id, dict(patch.identity))
         return self._update(country_code, party_id, session_id, lambda s: s.patch(patch, self.policy))

@@ -195,9 +195,7 @@ class ChargingSession(FlatStateCopy, Aggregate):
         if changes:
             self._fields_patched(changes=changes)
         if periods:
-            self._periods_appended(
-                charging_periods=periods, period_count=len(self.charging_periods) + len(periods)
-            )
+            self._periods_appended(charging_periods=periods, period_count=len(self.charging_periods) + len(periods))
         if to_status is not None:
             self._status_changed(from_status=self.status, to_status=to_status)
         return UpdateResult.APPLIED

@@ -117,9 +117,7 @@ _DIMENSION_FIELDS: Fields = {"type": (_enum(CdrDimensionType), True), "volume": 
 
 def read_dimension(value: Any, path: str) -> CdrDimension:
     obj = json_object(value, path)
-    return CdrDimension(
-        **_read_fields(obj, _DIMENSION_FIELDS, path), extra=extra_fields(obj, _DIMENSION_FIELDS, path)
-    )
+    return CdrDimension(**_read_fields(obj, _DIMENSION_FIELDS, path), extra=extra_fields(obj, _DIMENSION_FIELDS, path))
 
 
 _PERIOD_FIELDS: Fields = {
@@ -131,9 +129,7 @@ _PERIOD_FIELDS: Fields = {
 
 def read_charging_period(value: Any, path: str) -> ChargingPeriod:
     obj = json_object(value, path)
-    return ChargingPeriod(
-        **_read_fields(obj, _PERIOD_FIELDS, path), extra=extra_fields(obj, _PERIOD_FIELDS, path)
-    )
+    return ChargingPeriod(**_read_fields(obj, _PERIOD_FIELDS, path), extra=extra_fields(obj, _PERIOD_FIELDS, path))
 
 
 _TAX_FIELDS: Fields = {

@@ -27,9 +27,7 @@ Extra = Mapping[str, Any]
 
 def extra_text(extra: Extra) -> str:
     """CH-6: unknown fields as one canonical JSON text (numbers written as JSON numbers)."""
-    return json.dumps(
-        dict(extra), sort_keys=True, separators=(",", ":"), allow_nan=False, default=_json_number
-    )
+    return json.dumps(dict(extra), sort_keys=True, separators=(",", ":"), allow_nan=False, default=_json_number)
 
 
 def extra_values(text: str | None) -> dict[str, Any]:
@@ -115,9 +113,7 @@ class TaxAmount:
     extra: Extra = field(default_factory=dict)
 
     def to_stored(self) -> dict[str, Any]:
-        stored = _optional(
-            {"name": self.name}, account_number=self.account_number, percentage=self.percentage
-        )
+        stored = _optional({"name": self.name}, account_number=self.account_number, percentage=self.percentage)
         stored["amount"] = self.amount
         return _with_extra(stored, self.extra)
 

@@ -222,6 +222,7 @@ class Classrooms(PresenceCommands, ReminderCommands, ContextApplication):
 
     def end(self, session_id: UUID, actor_id: UUID, at: datetime | None = None) -> LifecycleOutcome:
         """B.2.3: live -> completed, the owner only; closes segments and decides absences (B.4.9-B.4.11)."""
+
         def transition(session: LiveSession, classroom: Classroom, when: datetime) -> None:
             session.end(when, by=actor_id, active_member_ids=classroom.active_member_ids())
 

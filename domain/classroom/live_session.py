@@ -274,8 +274,8 @@ class LiveSession(FlatStateCopy, Aggregate):
         connected: bool,
     ) -> None:
         record = self._record_or_new(student_id)
-        self.attendance[str(student_id)] = record.within(self.window) if closed_by_end else record.with_mark(
-            at, False, self.window
+        self.attendance[str(student_id)] = (
+            record.within(self.window) if closed_by_end else record.with_mark(at, False, self.window)
         )
 
     @event("StudentMarkedAbsent")

@@ -308,13 +308,21 @@ class SessionInstance(FlatStateCopy, Aggregate):
 
     @event("TuneMoved")
     def _tune_moved(
-        self, entry_id: UUID, direction: str, order_number: int, continues_set: bool, other_entry_id: UUID,
-        other_order_number: int, other_continues_set: bool,
+        self,
+        entry_id: UUID,
+        direction: str,
+        order_number: int,
+        continues_set: bool,
+        other_entry_id: UUID,
+        other_order_number: int,
+        other_continues_set: bool,
     ) -> None:
         key, other = str(entry_id), str(other_entry_id)
         self.entries[key] = {**self.entries[key], "order_number": order_number, "continues_set": continues_set}
         self.entries[other] = {
-            **self.entries[other], "order_number": other_order_number, "continues_set": other_continues_set
+            **self.entries[other],
+            "order_number": other_order_number,
+            "continues_set": other_continues_set,
         }
         self._sort()
 

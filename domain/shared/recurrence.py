@@ -274,9 +274,7 @@ def _zone(name: str, field: str) -> ZoneInfo:
     return load_zone(name, field=field)
 
 
-def local_to_utc(
-    day: date, at: time, tz: str | ZoneInfo, *, policy: DstPolicy = DstPolicy.PRE_TRANSITION
-) -> datetime:
+def local_to_utc(day: date, at: time, tz: str | ZoneInfo, *, policy: DstPolicy = DstPolicy.PRE_TRANSITION) -> datetime:
     """The aware UTC instant of wall-clock ``at`` on local ``day`` in ``tz`` (see ``DstPolicy``)."""
     local = datetime.combine(day, at, tzinfo=zone(tz))
     if policy is DstPolicy.PRE_TRANSITION:

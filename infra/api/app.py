@@ -39,8 +39,14 @@ def create_app(container: Container, *, readiness: Readiness | None = None) -> F
     health.install(app, readiness or no_checks)
     problems.install(app)
     for router in (
-        health.router, schemas.router, notifications.router, audit.router,
-        *eventsessions.ROUTERS, *charging.ROUTERS, *classroom.ROUTERS, *music.ROUTERS,
+        health.router,
+        schemas.router,
+        notifications.router,
+        audit.router,
+        *eventsessions.ROUTERS,
+        *charging.ROUTERS,
+        *classroom.ROUTERS,
+        *music.ROUTERS,
     ):
         app.include_router(router)
     openapi.install(app)

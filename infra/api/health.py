@@ -46,9 +46,7 @@ PROBE_WAIT_S = 0.3  # how long /readyz waits for a first result
 LOOP_BEAT_S = 0.5
 LOOP_STALL_S = 5.0
 
-HTTP_REQUESTS = Counter(
-    "sessionstream_http_requests_total", "HTTP requests answered.", ["method", "route", "status"]
-)
+HTTP_REQUESTS = Counter("sessionstream_http_requests_total", "HTTP requests answered.", ["method", "route", "status"])
 HTTP_LATENCY = Histogram(
     "sessionstream_http_request_duration_seconds", "Time to answer an HTTP request.", ["method", "route"]
 )

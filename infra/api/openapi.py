@@ -102,4 +102,3 @@ def install(app: FastAPI) -> None:
         return cached
 
     app.openapi = openapi  # FastAPI's documented way to customise the document
-

@@ -56,7 +56,10 @@ class ProblemResponse(JSONResponse):
 #: What the database drivers raise while PostgreSQL is unreachable, slow past a timeout, or the pool is
 #: exhausted (``psycopg_pool.PoolTimeout`` is an ``OperationalError``); eventsourcing wraps psycopg's.
 UNAVAILABLE = (
-    psycopg.OperationalError, psycopg.InterfaceError, persistence.OperationalError, persistence.InterfaceError,
+    psycopg.OperationalError,
+    psycopg.InterfaceError,
+    persistence.OperationalError,
+    persistence.InterfaceError,
 )
 UNAVAILABLE_CODE = "database.unavailable"
 
@@ -186,9 +189,7 @@ def install(app: FastAPI) -> None:
         return http_problem(exc, request)
 
     async def on_behind(_: Request, exc: Exception) -> ProblemResponse:
-        return problem(
-            503, str(exc), ReadModelBehindError.code, headers={"Retry-After": str(RETRY_AFTER_S)}
-        )
+        return problem(503, str(exc), ReadModelBehindError.code, headers={"Retry-After": str(RETRY_AFTER_S)})
 
     async def on_unavailable(request: Request, exc: Exception) -> ProblemResponse:
         # Once per failed request, without the stack: the cause is outside this process.

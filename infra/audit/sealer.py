@@ -87,21 +87,29 @@ class Writers:
         return self._conn
 
     def holding(self) -> list[str]:
-        rows = self._connection().execute(
-            "SELECT DISTINCT virtualtransaction FROM pg_locks WHERE locktype = 'relation'"
-            " AND relation = to_regclass(%s) AND mode = ANY(%s) AND pid IS DISTINCT FROM pg_backend_pid()",
-            (self.table, WRITE_LOCKS),
-        ).fetchall()
+        rows = (
+            self._connection()
+            .execute(
+                "SELECT DISTINCT virtualtransaction FROM pg_locks WHERE locktype = 'relation'"
+                " AND relation = to_regclass(%s) AND mode = ANY(%s) AND pid IS DISTINCT FROM pg_backend_pid()",
+                (self.table, WRITE_LOCKS),
+            )
+            .fetchall()
+        )
         return [r[0] for r in rows]
 
     def wait_until_ended(self, transactions: list[str], stopping: threading.Event) -> None:
         waited_since = time.monotonic()
         warned = waited_since
         while transactions and not stopping.is_set():
-            row = self._connection().execute(
-                "SELECT array_agg(DISTINCT virtualtransaction) FROM pg_locks WHERE virtualtransaction = ANY(%s)",
-                (transactions,),
-            ).fetchone()
+            row = (
+                self._connection()
+                .execute(
+                    "SELECT array_agg(DISTINCT virtualtransaction) FROM pg_locks WHERE virtualtransaction = ANY(%s)",
+                    (transactions,),
+                )
+                .fetchone()
+            )
             transactions = list(row[0] or []) if row else []
             if transactions:
                 if time.monotonic() - warned > 10:

@@ -47,8 +47,10 @@ def _start_service() -> tuple[subprocess.Popen[bytes], str]:
     endpoints = resolve_endpoints(settings)
     port = _free_port()
     env = settings.child_env(
-        DATABASE_URL=endpoints.database_url, KAFKA_BOOTSTRAP_SERVERS=endpoints.kafka_bootstrap,
-        SESSIONSTREAM_HTTP_PORT=str(port), SESSIONSTREAM_API_TOKENS=f"{DEMO_TOKEN}:write",
+        DATABASE_URL=endpoints.database_url,
+        KAFKA_BOOTSTRAP_SERVERS=endpoints.kafka_bootstrap,
+        SESSIONSTREAM_HTTP_PORT=str(port),
+        SESSIONSTREAM_API_TOKENS=f"{DEMO_TOKEN}:write",
         SESSIONSTREAM_OCPI_TOKENS=f"{DEMO_OCPI_TOKEN}:{DEMO_PARTY[0]}:{DEMO_PARTY[1]}",
         SESSIONSTREAM_LOG_LEVEL="WARNING",
     )

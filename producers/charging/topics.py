@@ -27,4 +27,3 @@ CATALOGUE: tuple[TopicSpec, ...] = (
     TopicSpec(dead_letter_topic(INBOUND_OCPI_SESSIONS), "same as the request", "undecodable requests"),
     TopicSpec(dead_letter_topic(SESSIONS), "same as the record", "undecodable domain records"),
 )
-

@@ -292,9 +292,7 @@ def notification_of(event: Any, key: UUID) -> Outgoing | None:
         scheduler_id=what["scheduler_id"], schedule_id=event.originator_id, recipients=recipients,
         due_at=_optional_utc(event.due_at), sent_at=_utc(event.sent_at), data=data,
     )  # fmt: skip
-    return Outgoing(
-        topics.NOTIFICATIONS_OUTGOING, message.subject_id, message, message.type, CONTEXT, notification_id
-    )
+    return Outgoing(topics.NOTIFICATIONS_OUTGOING, message.subject_id, message, message.type, CONTEXT, notification_id)
 
 
 _NOT_SENT, _TO_MANY, _TO_ONE = 0, 1, 2

@@ -36,7 +36,9 @@ def _optional_utc(value: datetime | None) -> datetime | None:
 
 def _common(event: Any) -> dict[str, Any]:
     return {
-        "aggregate_id": event.originator_id, "version": event.originator_version, "occurred_at": _utc(event.timestamp)
+        "aggregate_id": event.originator_id,
+        "version": event.originator_version,
+        "occurred_at": _utc(event.timestamp),
     }
 
 
@@ -49,9 +51,24 @@ def _values(event: Any, names: tuple[str, ...]) -> dict[str, Any]:
 
 _SESSION: dict[type, Builder] = {
     Session.Created: lambda e, c: v1.SessionCreated(
-        **c, **_values(e, ("name", "path", "timezone", "recurrence", "session_type", "initiation_date",
-                           "termination_date", *_LOCATION, "active_buffer_minutes_before",
-                           "active_buffer_minutes_after", "auto_create_instances", "auto_create_hours_ahead")),
+        **c,
+        **_values(
+            e,
+            (
+                "name",
+                "path",
+                "timezone",
+                "recurrence",
+                "session_type",
+                "initiation_date",
+                "termination_date",
+                *_LOCATION,
+                "active_buffer_minutes_before",
+                "active_buffer_minutes_after",
+                "auto_create_instances",
+                "auto_create_hours_ahead",
+            ),
+        ),
         created_at=_utc(e.created_at),
     ),
     Session.DetailsChanged: lambda e, c: v1.SessionDetailsChanged(
@@ -83,8 +100,21 @@ _SESSION: dict[type, Builder] = {
 
 _INSTANCE: dict[type, Builder] = {
     SessionInstance.Created: lambda e, c: v1.InstanceCreated(
-        **c, **_values(e, ("session_id", "date", "start_time", "end_time", "location_override", "comments",
-                           "created_by", "auto_created", "horizon_hours")),
+        **c,
+        **_values(
+            e,
+            (
+                "session_id",
+                "date",
+                "start_time",
+                "end_time",
+                "location_override",
+                "comments",
+                "created_by",
+                "auto_created",
+                "horizon_hours",
+            ),
+        ),
         created_at=_utc(e.created_at),
     ),
     SessionInstance.Rescheduled: lambda e, c: v1.InstanceRescheduled(
@@ -102,17 +132,31 @@ _INSTANCE: dict[type, Builder] = {
     SessionInstance.LogReopened: lambda e, c: v1.InstanceLogReopened(**c, at=_utc(e.at)),
     SessionInstance.Deleted: lambda e, c: v1.InstanceDeleted(**c, at=_utc(e.at)),
     SessionInstance.TuneAdded: lambda e, c: v1.TuneAdded(
-        **c, **_values(e, ("entry_id", "order_number", "continues_set", "tune_id", "name", "key_override",
-                           "setting_override")),
-        played_timestamp=_optional_utc(e.played_timestamp), inserted_at=_utc(e.inserted_at),
+        **c,
+        **_values(
+            e, ("entry_id", "order_number", "continues_set", "tune_id", "name", "key_override", "setting_override")
+        ),
+        played_timestamp=_optional_utc(e.played_timestamp),
+        inserted_at=_utc(e.inserted_at),
     ),
     SessionInstance.TuneRemoved: lambda e, c: v1.TuneRemoved(**c, entry_id=e.entry_id),
     SessionInstance.TuneSetStartChanged: lambda e, c: v1.TuneSetStartChanged(
         **c, entry_id=e.entry_id, continues_set=e.continues_set
     ),
     SessionInstance.TuneMoved: lambda e, c: v1.TuneMoved(
-        **c, **_values(e, ("entry_id", "direction", "order_number", "continues_set", "other_entry_id",
-                           "other_order_number", "other_continues_set")),
+        **c,
+        **_values(
+            e,
+            (
+                "entry_id",
+                "direction",
+                "order_number",
+                "continues_set",
+                "other_entry_id",
+                "other_order_number",
+                "other_continues_set",
+            ),
+        ),
     ),
     SessionInstance.SetMoved: lambda e, c: v1.SetMoved(
         **c, entry_id=e.entry_id, direction=e.direction, mapping={UUID(k): n for k, n in e.mapping.items()}
@@ -124,7 +168,8 @@ _INSTANCE: dict[type, Builder] = {
         **c, entries=[v1.ReplacedEntry.model_validate(item) for item in e.entries], at=_utc(e.at)
     ),
     SessionInstance.TuneDetailsUpdated: lambda e, c: v1.TuneDetailsUpdated(
-        **c, **_values(e, ("entry_id", "tune_id", "name", "key_override", "setting_override")),
+        **c,
+        **_values(e, ("entry_id", "tune_id", "name", "key_override", "setting_override")),
         played_timestamp=_optional_utc(e.played_timestamp),
     ),
 }

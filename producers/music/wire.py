@@ -56,4 +56,3 @@ class TuneSpecIn(BaseModel):
 
 def tune_sets(sets: list[list[TuneSpecIn]]) -> list[list[TuneSpec]]:
     return [[spec.to_domain() for spec in members] for members in sets]
-

@@ -40,7 +40,10 @@ class LocationEnergyProjection:
     name = "location_energy"
     topics = (topics.SESSIONS,)
     tables = ("charging_energy_sessions", "charging_energy_periods")
-    migrations = (Migration("0001_create", """
+    migrations = (
+        Migration(
+            "0001_create",
+            """
     CREATE TABLE IF NOT EXISTS charging_energy_sessions (
         aggregate_id uuid PRIMARY KEY,
         version integer NOT NULL,
@@ -59,7 +62,9 @@ class LocationEnergyProjection:
         energy_kwh numeric NOT NULL,
         PRIMARY KEY (aggregate_id, position)
     );
-    """),)
+    """,
+        ),
+    )
 
     def apply(self, cur: Cursor[Any], messages: Sequence[v1.Message]) -> None:
         cleared: set[UUID] = set()
@@ -106,9 +111,7 @@ def _instant(text: str) -> datetime:
 
 def period_energy(period: dict[str, Any]) -> Decimal:
     """The sum of a period's ``ENERGY`` dimensions, in kWh (0 when it has none)."""
-    return sum(
-        (Decimal(str(d["volume"])) for d in period["dimensions"] if d["type"] == "ENERGY"), Decimal(0)
-    )
+    return sum((Decimal(str(d["volume"])) for d in period["dimensions"] if d["type"] == "ENERGY"), Decimal(0))
 
 
 def _spans(fields: dict[str, Any], row: Row | None = None) -> dict[str, Any]:

@@ -41,7 +41,10 @@ class ChargingSessionsProjection:
     name = "charging_sessions"
     topics = (topics.SESSIONS,)
     tables = ("charging_sessions", "charging_session_periods")
-    migrations = (Migration("0001_create", """
+    migrations = (
+        Migration(
+            "0001_create",
+            """
     CREATE TABLE IF NOT EXISTS charging_sessions (
         aggregate_id uuid PRIMARY KEY,
         session_key text NOT NULL,
@@ -73,7 +76,9 @@ class ChargingSessionsProjection:
         period jsonb NOT NULL,
         PRIMARY KEY (aggregate_id, position)
     );
-    """),)
+    """,
+        ),
+    )
 
     def apply(self, cur: Cursor[Any], messages: Sequence[v1.Message]) -> None:
         periods = _PeriodChanges()
@@ -206,9 +211,7 @@ def _stored_sessions(cur: Cursor[Any], rows: list[tuple[UUID, str]]) -> list[dic
         )
         for aggregate_id, text in cur.fetchall():
             periods[aggregate_id].append(_decoded(text))
-    return [
-        from_document({**_decoded(text), "charging_periods": periods[aggregate_id]}) for aggregate_id, text in rows
-    ]
+    return [from_document({**_decoded(text), "charging_periods": periods[aggregate_id]}) for aggregate_id, text in rows]
 
 
 def list_sessions(

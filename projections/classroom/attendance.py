@@ -118,9 +118,7 @@ def report(cur: Cursor[Any], session_id: UUID) -> Row | None:
     """B.6.2: the header (``version`` for ``min_version``), ``total_enrolled`` (active members now),
     ``total_attended``, counts per status, and the rows ordered by student id; None before the
     session reached the read model."""
-    cur.execute(
-        f"SELECT {', '.join(HEADER_COLUMNS)} FROM classroom_attendance_sessions WHERE id = %s", (session_id,)
-    )
+    cur.execute(f"SELECT {', '.join(HEADER_COLUMNS)} FROM classroom_attendance_sessions WHERE id = %s", (session_id,))
     found = cur.fetchone()
     if found is None:
         return None

@@ -200,4 +200,3 @@ def with_reminders(cur: Cursor[Any], rows: list[Row]) -> list[Row]:
     for session_id, minutes, due_at, sent_at in cur.fetchall():
         by_session[session_id].append({"minutes": minutes, "due_at": due_at, "sent_at": sent_at})
     return [dict(r, reminders=by_session[r["id"]]) for r in rows]
-

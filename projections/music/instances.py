@@ -28,7 +28,10 @@ class InstancesProjection:
     name = "music_instances"
     topics = (topics.INSTANCES,)
     tables = ("music_instances",)
-    migrations = (Migration("0001_create", """
+    migrations = (
+        Migration(
+            "0001_create",
+            """
     CREATE TABLE IF NOT EXISTS music_instances (
         id uuid PRIMARY KEY,
         version integer NOT NULL,
@@ -48,7 +51,9 @@ class InstancesProjection:
     );
     CREATE INDEX IF NOT EXISTS music_instances_session_idx ON music_instances (session_id, date);
     CREATE INDEX IF NOT EXISTS music_instances_active_idx ON music_instances (session_id) WHERE is_active;
-    """),)
+    """,
+        ),
+    )
 
     def apply(self, cur: Cursor[Any], messages: Sequence[v1.Message]) -> None:
         fold(cur, "music_instances", "id", COLUMNS, messages, lambda m: m.aggregate_id, apply_message)

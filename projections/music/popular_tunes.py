@@ -38,7 +38,10 @@ class PopularTunesProjection:
     name = "music_popular_tunes"
     topics = (topics.INSTANCES,)
     tables = ("music_popular_instances", "music_popular_entries", "music_tune_plays")
-    migrations = (Migration("0001_create", """
+    migrations = (
+        Migration(
+            "0001_create",
+            """
     CREATE TABLE IF NOT EXISTS music_popular_instances (
         instance_id uuid PRIMARY KEY,
         session_id uuid NOT NULL,
@@ -64,7 +67,9 @@ class PopularTunesProjection:
         PRIMARY KEY (instance_id, tune_key)
     );
     CREATE INDEX IF NOT EXISTS music_tune_plays_session_idx ON music_tune_plays (session_id, date);
-    """),)
+    """,
+        ),
+    )
 
     def apply(self, cur: Cursor[Any], messages: Sequence[v1.Message]) -> None:
         ids = list({m.aggregate_id for m in messages})

@@ -31,7 +31,10 @@ class TuneLogProjection:
     name = "music_tune_log"
     topics = (topics.INSTANCES,)
     tables = ("music_tune_logs", "music_tune_entries")
-    migrations = (Migration("0001_create", """
+    migrations = (
+        Migration(
+            "0001_create",
+            """
     CREATE TABLE IF NOT EXISTS music_tune_logs (
         instance_id uuid PRIMARY KEY,
         version integer NOT NULL,
@@ -51,7 +54,9 @@ class TuneLogProjection:
         inserted_at timestamptz NOT NULL
     );
     CREATE INDEX IF NOT EXISTS music_tune_entries_instance_idx ON music_tune_entries (instance_id, order_number);
-    """),)
+    """,
+        ),
+    )
 
     def apply(self, cur: Cursor[Any], messages: Sequence[v1.Message]) -> None:
         fold(cur, "music_tune_logs", "instance_id", LOG_COLUMNS, messages, lambda m: m.aggregate_id, _apply_log)
@@ -116,4 +121,3 @@ def tune_log(cur: Cursor[Any], instance_id: UUID) -> list[Row]:
         (instance_id,),
     )
     return [dict(zip((*ENTRY_COLUMNS, "set_index"), r, strict=True)) for r in cur.fetchall()]
-

@@ -33,9 +33,7 @@ def token_header(token: str) -> str:
 
 
 def ocpi_client(base_url: str, party: tuple[str, str] = ("NL", "STK"), **kwargs: Any) -> httpx.Client:
-    return httpx.Client(
-        base_url=base_url, headers={"Authorization": token_header(TOKENS[party])}, timeout=20, **kwargs
-    )
+    return httpx.Client(base_url=base_url, headers={"Authorization": token_header(TOKENS[party])}, timeout=20, **kwargs)
 
 
 def unique_id(prefix: str = "s") -> str:

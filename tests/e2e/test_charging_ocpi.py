@@ -307,7 +307,9 @@ def test_location_energy_per_hour_spreads_each_period_until_the_next(base_url: s
     found = wait_for(served)
 
     assert [(b["start"], b["kwh"], b["sessions"]) for b in found["buckets"]] == [
-        ("2035-03-01T10:00:00Z", 3.0, 1), ("2035-03-01T11:00:00Z", 4.0, 1), ("2035-03-01T12:00:00Z", 1.0, 1),
+        ("2035-03-01T10:00:00Z", 3.0, 1),
+        ("2035-03-01T11:00:00Z", 4.0, 1),
+        ("2035-03-01T12:00:00Z", 1.0, 1),
     ]
     assert found["total_kwh"] == 8.0
     day = http.get(f"/charging/locations/{location}/energy", params=params | {"bucket": "day"}).json()

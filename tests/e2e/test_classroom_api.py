@@ -52,8 +52,14 @@ def test_B3_1_only_the_classrooms_teacher_schedules_its_sessions(http):
     )
     assert refused["detail"] == "Only teachers can create sessions. Apply to become a teacher first."
     assert refused["error"] == refused["detail"]
-    problem(http.post(f"/classrooms/{uuid4()}/live-sessions", json={
-        "actor_id": room.teacher, "title": "x", "scheduled_at": iso(LESSON_AT)}), 404, "classroom.not_found")
+    problem(
+        http.post(
+            f"/classrooms/{uuid4()}/live-sessions",
+            json={"actor_id": room.teacher, "title": "x", "scheduled_at": iso(LESSON_AT)},
+        ),
+        404,
+        "classroom.not_found",
+    )
 
 
 def test_B1_field_rules_answer_422_with_their_codes_and_duplicates_409(http):
@@ -90,8 +96,10 @@ def test_CL24_a_repeated_create_with_the_same_id_is_idempotent_and_another_body_
     room = new_room(http, students=0)
     chosen = str(uuid4())
     first = room.schedule(id=chosen)
-    again = http.post(f"/classrooms/{room.id}/live-sessions", json={
-        "id": chosen, "actor_id": room.teacher, "title": "Modal verbs", "scheduled_at": iso(LESSON_AT)})
+    again = http.post(
+        f"/classrooms/{room.id}/live-sessions",
+        json={"id": chosen, "actor_id": room.teacher, "title": "Modal verbs", "scheduled_at": iso(LESSON_AT)},
+    )
     assert ok(again) == first
     problem(
         http.post(
@@ -112,7 +120,8 @@ def test_B2_the_state_machine_over_http_with_owner_only_transitions(http):
     sid = room.schedule()["id"]
     a = room.students[0]
     assert problem(room.act(sid, "start", a), 403, "live_session.owner_only")["detail"] == (
-        "Only the teacher can manage this session.")
+        "Only the teacher can manage this session."
+    )
     problem(room.act(sid, "start", str(uuid4())), 404, "live_session.not_found")
     refused = problem(room.act(sid, "end", room.teacher), 409, "session.invalid_transition")
     assert (refused["from"], refused["to"]) == ("scheduled", "completed")

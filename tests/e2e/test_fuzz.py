@@ -151,4 +151,3 @@ def test_every_operation_answers_as_documented_never_with_a_server_error_and_eve
     for code, out, _ in runs:
         assert code == 0, out[-8000:]
     assert every_worker_up(service.readiness()), service.readiness()
-

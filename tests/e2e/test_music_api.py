@@ -228,7 +228,9 @@ def test_the_log_lists_entries_in_order_with_their_set_index(http, logged):
     instance_id, ids = logged
     log = tunes(http, instance_id)
     assert [(e["id"], e["order_number"], e["continues_set"], e["set_index"]) for e in log] == [
-        (ids[0], 1000, False, 0), (ids[1], 2000, True, 0), (ids[2], 3000, False, 1),
+        (ids[0], 1000, False, 0),
+        (ids[1], 2000, True, 0),
+        (ids[2], 3000, False, 1),
     ]
     assert log[2]["tune_id"] == 55 and log[2]["key_override"] is None and log[2]["played_timestamp"] is None
 
@@ -276,15 +278,20 @@ def test_a_set_moves_up_and_the_log_is_renumbered(http, logged):
     assert http.post(f"/music/instances/{instance_id}/sets/{ids[2]}/move", json={"direction": "up"}).status_code == 200
     log = tunes(http, instance_id)
     assert [(e["id"], e["order_number"], e["set_index"]) for e in log] == [
-        (ids[2], 1000, 0), (ids[0], 2000, 1), (ids[1], 3000, 1),
+        (ids[2], 1000, 0),
+        (ids[0], 2000, 1),
+        (ids[1], 3000, 1),
     ]
 
 
-@pytest.mark.parametrize(("path", "body"), [
-    ("tunes/{entry}/move", {"direction": "up"}),
-    ("sets/{entry}/move", {"direction": "left"}),
-    ("tunes/{entry}/move", {}),
-])
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("tunes/{entry}/move", {"direction": "up"}),
+        ("sets/{entry}/move", {"direction": "left"}),
+        ("tunes/{entry}/move", {}),
+    ],
+)
 def test_a_direction_outside_the_allowed_is_invalid_parameters(http, logged, path, body):
     instance_id, ids = logged
     answer = http.post(f"/music/instances/{instance_id}/" + path.format(entry=ids[0]), json=body)
@@ -353,7 +360,9 @@ def test_bulk_replace_numbers_the_sets_and_names_unknown_tunes(http, logged):
     assert answer.json()["message"] == f"Session saved successfully ({answer.json()['modifications']} modifications)"
     log = tunes(http, instance_id)
     assert [(e["order_number"], e["continues_set"], e["name"], e["set_index"]) for e in log] == [
-        (1000, False, "The Kesh", 0), (2000, True, "Out on the Ocean", 0), (3000, False, "Unknown tune", 1),
+        (1000, False, "The Kesh", 0),
+        (2000, True, "Out on the Ocean", 0),
+        (3000, False, "Unknown tune", 1),
     ]
 
 
@@ -395,7 +404,8 @@ def test_popular_tunes_count_plays_across_instances_in_the_range(http):
                       and len(r) == 3 and r)  # fmt: skip
 
     assert [(t["tune_id"], t["name"], t["plays"], t["last_played"]) for t in popular] == [
-        (55, "Banish Misfortune", 2, "2025-11-02"), (None, "The Kesh", 2, "2025-11-02"),
+        (55, "Banish Misfortune", 2, "2025-11-02"),
+        (None, "The Kesh", 2, "2025-11-02"),
         (None, "Out on the Ocean", 1, "2025-11-02"),
     ]
     assert [t["plays"] for t in ranged] == [1, 1, 1]

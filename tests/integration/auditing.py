@@ -81,4 +81,3 @@ def run_cli(container: Container, *args: str) -> subprocess.CompletedProcess[str
                                        KAFKA_BOOTSTRAP_SERVERS=container.endpoints.kafka_bootstrap)  # fmt: skip
     return subprocess.run([sys.executable, "-m", "infra.cli.main", *args], env=env, capture_output=True, text=True,
                           timeout=120)  # fmt: skip
-

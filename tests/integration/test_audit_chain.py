@@ -73,8 +73,10 @@ def test_sealing_waits_for_a_writer_that_may_still_fill_a_gap(fresh_container):
     history(container, registrations=1)
     sealer = seal_everything(container)
     events = container.event_store.recorder.events_table_name
-    copy = (f"INSERT INTO {events} (originator_id, originator_version, topic, state) SELECT gen_random_uuid(), 1,"
-            f" topic, state FROM {events} ORDER BY notification_id LIMIT 1")
+    copy = (
+        f"INSERT INTO {events} (originator_id, originator_version, topic, state) SELECT gen_random_uuid(), 1,"
+        f" topic, state FROM {events} ORDER BY notification_id LIMIT 1"
+    )
     url = container.endpoints.database_url
     # Two inserts behind the application's back (without its table lock): the first draws its id and
     # stays open, the second commits a higher id: a gap below the horizon that may still fill.

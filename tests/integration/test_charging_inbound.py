@@ -129,9 +129,10 @@ def test_a_malformed_message_goes_to_the_dead_letter_topic_and_the_next_is_proce
 
     letters = wait_for(lambda: [r for r in dlt.read() if r.key == b"bad"] if len(dlt.read()) >= 2 else None)
     assert [dict(r.headers)["dlt.exception.class"] for r in letters[-2:]] == [b"JSONDecodeError", b"ValidationError"]
-    assert dict(letters[-1].headers)["dlt.origin.topic"] == topics.physical(
-        INBOUND_OCPI_SESSIONS, container.settings.topic_prefix
-    ).encode()
+    assert (
+        dict(letters[-1].headers)["dlt.origin.topic"]
+        == topics.physical(INBOUND_OCPI_SESSIONS, container.settings.topic_prefix).encode()
+    )
     assert one_outcome(outcomes, good)["status"] == "accepted"
 
 

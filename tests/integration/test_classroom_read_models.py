@@ -17,12 +17,26 @@ CLASSROOM_READ_MODELS = ("classroom_memberships", "live_sessions", "classroom_at
 def _mixed_traffic(app) -> list:
     lessons = []
     for n in range(3):
-        lesson = new_lesson(app, students=5, scheduled_at=LESSON_AT + timedelta(days=n), reminders=[30, 60],
-                            meeting_password="pw", materials=[{"type": "pdf", "content_id": "c1", "title": "Verbs"}])
+        lesson = new_lesson(
+            app,
+            students=5,
+            scheduled_at=LESSON_AT + timedelta(days=n),
+            reminders=[30, 60],
+            meeting_password="pw",
+            materials=[{"type": "pdf", "content_id": "c1", "title": "Verbs"}],
+        )
         a, b, c, d, e = lesson.students
         sid = lesson.session_id
-        app.update_live_session(sid, lesson.teacher, {"title": f"Lesson {n}", "meeting_url": "https://meet.example/x",
-                                                      "materials": [], "meeting_password": None})
+        app.update_live_session(
+            sid,
+            lesson.teacher,
+            {
+                "title": f"Lesson {n}",
+                "meeting_url": "https://meet.example/x",
+                "materials": [],
+                "meeting_password": None,
+            },
+        )
         app.record_reminder_sent(sid, 60, at=minute(-55, LESSON_AT + timedelta(days=n)))
         app.update_live_session(sid, lesson.teacher, {"scheduled_at": LESSON_AT + timedelta(days=n, hours=1)})
         app.add_reminder(sid, lesson.teacher, 1440)

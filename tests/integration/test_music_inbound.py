@@ -150,5 +150,7 @@ def test_a_bulk_replace_from_the_queue_sets_the_whole_log(container, music, inst
 
     assert outcomes.of(replace)[0]["status"] == "accepted"
     assert [(e.tune_id, e.name, e.set_index) for e in music.tune_log(instance)] == [
-        (None, "The Kesh", 0), (55, None, 0), (None, "Unknown tune", 1),
+        (None, "The Kesh", 0),
+        (55, None, 0),
+        (None, "Unknown tune", 1),
     ]

@@ -89,14 +89,23 @@ def test_out_of_order_duplicated_reused_and_malformed_webhooks_give_the_in_order
     shown = report(container, room, last)
     rows = {r["student_id"]: r for r in shown["rows"]}
     assert (rows[a]["status"], rows[a]["joined_at"], rows[a]["left_at"], rows[a]["duration_minutes"]) == (
-        "attended", minute(0), minute(10), 10)
+        "attended",
+        minute(0),
+        minute(10),
+        10,
+    )
     assert (rows[b]["status"], rows[b]["joined_at"], rows[b]["left_at"], rows[b]["duration_minutes"]) == (
-        "attended", minute(1), minute(50), 40)  # 1-31 and 40-50: the late leave re-cut the closed segment
+        "attended",
+        minute(1),
+        minute(50),
+        40,
+    )  # 1-31 and 40-50: the late leave re-cut the closed segment
     assert rows[c]["status"] == rows[d]["status"] == "absent"
     assert (shown["status"], shown["total_enrolled"], shown["total_attended"]) == ("completed", 4, 2)
     decided = app.attendance_report(room, lesson.teacher).attendance  # the write side's own view
     assert [(r.student_id, r.status, r.joined_at, r.left_at, r.duration_minutes) for r in decided] == [
-        (r["student_id"], r["status"], r["joined_at"], r["left_at"], r["duration_minutes"]) for r in shown["rows"]]
+        (r["student_id"], r["status"], r["joined_at"], r["left_at"], r["duration_minutes"]) for r in shown["rows"]
+    ]
     for name in CLASSROOM_READ_MODELS:
         assert verify(app, container.pool, PROJECTIONS[name], settle_seconds=10) == [], name
 

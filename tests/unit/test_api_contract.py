@@ -256,9 +256,7 @@ def test_a_read_model_at_min_version_answers(client: TestClient, read_model: Cal
     assert client.get(f"/sessions/{uuid4()}?min_version=3", headers=READ).json()["version"] == 3
 
 
-def test_session_lists_filter_on_time_status_as_of_now(
-    client: TestClient, read_model: Callable[[Any], None]
-) -> None:
+def test_session_lists_filter_on_time_status_as_of_now(client: TestClient, read_model: Callable[[Any], None]) -> None:
     ongoing = session_row(date_begin=NOW, date_end=datetime(2025, 10, 6, 13, 0, tzinfo=timezone.utc))
     finished = session_row()
     read_model(({"name": "Test event", "date_tz": "UTC"}, [finished, ongoing]))

@@ -144,7 +144,9 @@ def test_a_business_refusal_is_a_rejected_outcome_with_the_domain_code_and_messa
     assert h.handle(Table(), [message("Nobody")]) == []
     outcome = sent[0][2]
     assert (outcome["status"], outcome["code"], outcome["detail"]) == (
-        "rejected", "greetings.nobody", "Nobody cannot be greeted."
+        "rejected",
+        "greetings.nobody",
+        "Nobody cannot be greeted.",
     )
 
 

@@ -229,4 +229,3 @@ def route(router: APIRouter, path: str, methods: Iterable[str], **kwargs: Any) -
         return handler
 
     return register
-

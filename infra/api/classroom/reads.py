@@ -139,8 +139,9 @@ async def upcoming_sessions(
     return [session_view(row) for row in rows]
 
 
-@router.api_route("/live-sessions/upcoming", methods=["POST", "PUT", "PATCH", "DELETE"], include_in_schema=False,
-                  response_model=None)
+@router.api_route(
+    "/live-sessions/upcoming", methods=["POST", "PUT", "PATCH", "DELETE"], include_in_schema=False, response_model=None
+)
 async def upcoming_is_read_only() -> None:
     """``upcoming`` is no session id: another method is 405 here, not a 422 from ``/live-sessions/{id}``."""
     raise StarletteHTTPException(405)

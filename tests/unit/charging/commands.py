@@ -17,15 +17,11 @@ T2 = "2020-03-09T10:19:00Z"
 T3 = "2020-03-09T10:20:00Z"
 
 
-def put(
-    app: ChargingSessions, url: tuple[str, str, str] = ("NL", "STK", "101"), **fields: Any
-) -> PushOutcome:
+def put(app: ChargingSessions, url: tuple[str, str, str] = ("NL", "STK", "101"), **fields: Any) -> PushOutcome:
     return app.put_session(*url, validate_session(session_body(**fields), "2.2.1"))
 
 
-def patch(
-    app: ChargingSessions, body: dict[str, Any], url: tuple[str, str, str] = ("NL", "STK", "101")
-) -> PushOutcome:
+def patch(app: ChargingSessions, body: dict[str, Any], url: tuple[str, str, str] = ("NL", "STK", "101")) -> PushOutcome:
     return app.patch_session(*url, validate_session_patch(body, "2.2.1"))
 
 

@@ -23,9 +23,7 @@ def set_preferences(app: ChargingSessions, body: dict[str, Any]) -> Any:
 
 
 @pytest.mark.parametrize("status", ["PENDING", "RESERVATION", "ACTIVE"])
-def test_D15_preferences_for_an_ongoing_session_are_answered_ACCEPTED(
-    app: ChargingSessions, status: str
-) -> None:
+def test_D15_preferences_for_an_ongoing_session_are_answered_ACCEPTED(app: ChargingSessions, status: str) -> None:
     start(app, status)
 
     outcome = set_preferences(app, {"profile_type": "FAST", "energy_need": 100})
@@ -34,9 +32,7 @@ def test_D15_preferences_for_an_ongoing_session_are_answered_ACCEPTED(
 
 
 @pytest.mark.parametrize("status", ["COMPLETED", "INVALID"])
-def test_CH16_preferences_for_a_finished_session_are_answered_NOT_POSSIBLE(
-    app: ChargingSessions, status: str
-) -> None:
+def test_CH16_preferences_for_a_finished_session_are_answered_NOT_POSSIBLE(app: ChargingSessions, status: str) -> None:
     start(app, status)
 
     assert set_preferences(app, {"profile_type": "GREEN"}).response == "NOT_POSSIBLE"

@@ -130,9 +130,7 @@ def test_R13_any_update_order_ends_as_the_non_stale_updates_applied_in_order(his
     served = every.get_session(*URL).render("2.2.1")
     assert served == only_current.get_session(*URL).render("2.2.1")
     assert served == model_of(non_stale(bodies))
-    ignored = [
-        e for e in every.events.get(every.get_session(*URL).id) if type(e).__name__ == "StaleUpdateIgnored"
-    ]
+    ignored = [e for e in every.events.get(every.get_session(*URL).id) if type(e).__name__ == "StaleUpdateIgnored"]
     assert len(ignored) == len(bodies) - len(non_stale(bodies))
 
 

@@ -33,9 +33,7 @@ def put_and_get(app: ChargingSessions, body: dict, version: str) -> dict:
 
 
 @pytest.mark.parametrize("name", sorted(ROUND_TRIP_SESSIONS))
-def test_D1_every_spec_example_session_round_trips_unchanged_in_its_version(
-    app: ChargingSessions, name: str
-) -> None:
+def test_D1_every_spec_example_session_round_trips_unchanged_in_its_version(app: ChargingSessions, name: str) -> None:
     version, text = ROUND_TRIP_SESSIONS[name]
 
     served = put_and_get(app, load(text), version)

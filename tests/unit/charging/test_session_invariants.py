@@ -36,9 +36,7 @@ def test_CH14_pending_to_active_records_the_status_change(app: ChargingSessions)
 @pytest.mark.parametrize(
     ("start", "to"), [("ACTIVE", "PENDING"), ("ACTIVE", "RESERVATION"), ("PENDING", "RESERVATION")]
 )
-def test_CH14_a_status_change_the_spec_does_not_allow_is_refused(
-    app: ChargingSessions, start: str, to: str
-) -> None:
+def test_CH14_a_status_change_the_spec_does_not_allow_is_refused(app: ChargingSessions, start: str, to: str) -> None:
     put(app, status=start)
 
     error = refused(StatusTransitionError, lambda: patch(app, {"status": to, "last_updated": T1}))
@@ -115,9 +113,7 @@ def test_CH22_the_currency_cannot_change_by_put(app: ChargingSessions) -> None:
 def test_R19_a_patched_period_must_start_after_the_last_stored_one(app: ChargingSessions, start: str) -> None:
     put(app, status="ACTIVE", charging_periods=[period(T0)])
 
-    error = refused(
-        PeriodOrderError, lambda: patch(app, {"charging_periods": [period(start)], "last_updated": T1})
-    )
+    error = refused(PeriodOrderError, lambda: patch(app, {"charging_periods": [period(start)], "last_updated": T1}))
 
     assert "cannot follow one starting at 2020-03-09T10:17:09Z" in error.message
     assert len(served(app)["charging_periods"]) == 1

@@ -256,9 +256,7 @@ def test_CH10_a_patch_nulling_an_optional_field_clears_it() -> None:
 
 
 def test_CH10_a_patch_with_null_periods_appends_nothing() -> None:
-    patch = validate_session_patch(
-        {"charging_periods": None, "last_updated": "2020-03-09T10:20:00Z"}, "2.2.1"
-    )
+    patch = validate_session_patch({"charging_periods": None, "last_updated": "2020-03-09T10:20:00Z"}, "2.2.1")
 
     assert (patch.charging_periods, patch.changes) == ((), {})
 

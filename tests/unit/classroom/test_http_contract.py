@@ -68,8 +68,11 @@ def test_upcoming_needs_an_actor():
 
 
 def test_a_status_in_a_create_is_refused_before_the_application_is_asked():
-    answer = client(FakeContainer()).post(f"/classrooms/{uuid4()}/live-sessions", headers=WRITE, json={
-        "actor_id": str(uuid4()), "title": "x", "scheduled_at": "2031-03-01T18:00:00Z", "status": "live"})
+    answer = client(FakeContainer()).post(
+        f"/classrooms/{uuid4()}/live-sessions",
+        headers=WRITE,
+        json={"actor_id": str(uuid4()), "title": "x", "scheduled_at": "2031-03-01T18:00:00Z", "status": "live"},
+    )
     assert answer.status_code == 422 and answer.json()["code"] == "live_session.status.read_only"
 
 
@@ -87,8 +90,11 @@ def test_a_malformed_create_is_422_and_asks_nothing(body):
 
 def test_a_forbidden_actor_gets_403_with_the_sources_error_field():
     fake = FakeContainer(classroom=Raising(TeacherRequiredError()))
-    answer = client(fake).post(f"/classrooms/{uuid4()}/live-sessions", headers=WRITE, json={
-        "actor_id": str(uuid4()), "title": "x", "scheduled_at": "2031-03-01T18:00:00Z"})
+    answer = client(fake).post(
+        f"/classrooms/{uuid4()}/live-sessions",
+        headers=WRITE,
+        json={"actor_id": str(uuid4()), "title": "x", "scheduled_at": "2031-03-01T18:00:00Z"},
+    )
     body = answer.json()
     assert answer.status_code == 403 and answer.headers["content-type"] == "application/problem+json"
     assert body["code"] == "live_session.teacher_required"

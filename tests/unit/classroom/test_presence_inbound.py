@@ -100,7 +100,8 @@ def test_the_fingerprint_is_of_the_values_not_the_bytes():
     spaced = json.dumps(body, indent=2).encode()
     assert body_fingerprint(parse(spaced)) == body_fingerprint(parse(json.dumps(body).encode()))
     assert body_fingerprint(parse(json.dumps(dict(body, at="2031-03-01T18:00:01Z")).encode())) != body_fingerprint(
-        parse(spaced))
+        parse(spaced)
+    )
 
 
 def test_a_rejected_item_is_a_rejected_outcome_with_the_rules_code():
@@ -109,7 +110,12 @@ def test_a_rejected_item_is_a_rejected_outcome_with_the_rules_code():
         webhook, PresenceResult(False, 7, code="attendance.session_not_live", detail="The session is not live.")
     )
     assert (outcome.status, outcome.code, outcome.detail, outcome.aggregate_id, outcome.version) == (
-        "rejected", "attendance.session_not_live", "The session is not live.", webhook.room, 7)
+        "rejected",
+        "attendance.session_not_live",
+        "The session is not live.",
+        webhook.room,
+        7,
+    )
 
 
 def test_a_batch_is_one_apply_per_room_in_arrival_order_with_one_outcome_per_message():
@@ -122,7 +128,9 @@ def test_a_batch_is_one_apply_per_room_in_arrival_order_with_one_outcome_per_mes
     dead = handler.handle(FakeCursor(), [records[0], FakeRecord(b"{bad"), *records[1:]])  # type: ignore[arg-type]
     assert [d.value for d in dead] == [b"{bad"]
     assert [(room, [e.kind for e in events]) for room, events in app.calls] == [
-        (first, ["participant_joined", "participant_left", "room_finished"]), (second, ["participant_joined"])]
+        (first, ["participant_joined", "participant_left", "room_finished"]),
+        (second, ["participant_joined"]),
+    ]
     assert [o["message_id"] for o in producer.sent] == [b["message_id"] for b in bodies]
     assert all(o["status"] == "accepted" for o in producer.sent)
 

@@ -62,7 +62,8 @@ def test_the_reminder_rows_are_the_views_reminders_after_sent_rearmed_and_remove
     rows = _fold_reminders(_messages(app, session_id))
     view = app.live_session_view(session_id)
     assert [(r["minutes"], r["due_at"], r["sent_at"]) for _, r in sorted(rows.items())] == [
-        (r.minutes, r.due_at, r.sent_at) for r in view.reminders]
+        (r.minutes, r.due_at, r.sent_at) for r in view.reminders
+    ]
     assert [r.minutes for r in view.reminders] == [60]  # 30 removed; 60 sent, then re-armed by the reschedule
     assert view.reminders[0].sent_at is None
 
@@ -95,7 +96,8 @@ def test_the_attendance_rows_are_the_write_sides_report_after_out_of_order_webho
         rows[student]["status"] = status
     report = app.attendance_report(lesson.session_id, lesson.teacher)
     assert {r.student_id: (r.status, r.joined_at, r.left_at, r.duration_minutes) for r in report.attendance} == {
-        s: (r["status"], r["joined_at"], r["left_at"], r["duration_minutes"]) for s, r in rows.items()}
+        s: (r["status"], r["joined_at"], r["left_at"], r["duration_minutes"]) for s, r in rows.items()
+    }
     assert rows[b]["duration_minutes"] == 29 and rows[c]["status"] == "excused"
 
 

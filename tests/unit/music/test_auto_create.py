@@ -27,7 +27,6 @@ def auto_session(app, **values):
     return new_session(app, **values)
 
 
-
 def test_A4_an_occurrence_exactly_at_the_horizon_end_is_created(app):
     session_id = auto_session(app)
 

@@ -83,6 +83,8 @@ def test_a_replaced_log_carries_every_new_entry(stored):
     replaced = next(e for e in events if type(e).__qualname__ == "SessionInstance.TuneLogReplaced")
     (outgoing,) = REGISTRY.bind(repository=None)(replaced)
     assert [(e.tune_id, e.name, e.continues_set) for e in outgoing.message.entries] == [
-        (None, "The Silver Spear", False), (1, None, True), (None, "Unknown tune", False),
+        (None, "The Silver Spear", False),
+        (1, None, True),
+        (None, "Unknown tune", False),
     ]
     assert isinstance(outgoing.message.entries[0].entry_id, UUID)

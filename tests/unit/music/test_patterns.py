@@ -26,9 +26,7 @@ def test_A2_null_and_empty_string_mean_no_schedule():
 
 
 def test_A2_1_a_weekly_pattern_parses_with_its_defaults():
-    assert parse_recurrence(WEEKLY) == (
-        Pattern("weekly", 1, (4,), start_time=time(21), end_time=time(23, 30)),
-    )
+    assert parse_recurrence(WEEKLY) == (Pattern("weekly", 1, (4,), start_time=time(21), end_time=time(23, 30)),)
 
 
 def test_A2_schedules_wrapper_keeps_its_patterns_in_order():
@@ -136,8 +134,18 @@ def test_A2_7_monthly_nth_weekday_becomes_monthly_with_set_positions():
 
     upcast = upcast_legacy(legacy)
 
-    assert upcast.recurrence == {"schedules": [{"type": "monthly", "interval": 1, "daysOfWeek": [7],
-                                                "setPositions": [1, -1], "startTime": "15:00", "endTime": "18:00"}]}
+    assert upcast.recurrence == {
+        "schedules": [
+            {
+                "type": "monthly",
+                "interval": 1,
+                "daysOfWeek": [7],
+                "setPositions": [1, -1],
+                "startTime": "15:00",
+                "endTime": "18:00",
+            }
+        ]
+    }
     assert parse_recurrence(upcast.recurrence)[0].set_positions == (1, -1)
 
 

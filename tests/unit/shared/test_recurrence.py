@@ -107,8 +107,7 @@ def test_to_rfc5545_prints_dtstart_as_a_date_and_every_part_explicitly():
     )
 
     assert rule.to_rfc5545() == (
-        "DTSTART;VALUE=DATE:20250101\n"
-        "RRULE:FREQ=MONTHLY;INTERVAL=2;WKST=MO;BYDAY=TU,TH;BYSETPOS=2,-1;UNTIL=20251231"
+        "DTSTART;VALUE=DATE:20250101\nRRULE:FREQ=MONTHLY;INTERVAL=2;WKST=MO;BYDAY=TU,TH;BYSETPOS=2,-1;UNTIL=20251231"
     )
 
 
