@@ -6,7 +6,6 @@ its filled store, after its own phases; it takes the benchmark's relay and lag r
 that both are measured with and without sealing in one run, by the benchmark's own code.  Run alone,
 ``python -m infra.bench.audit [--large] [--json PATH]`` fills a fresh database (the benchmark's fill:
 registrations, 100 per save; 50,000 events, or 1,000,000 with ``--large``) and reports the same figures.
-
 ``infra.bench.run`` calls it after its lag phase, with its own relay, catch-up and lag runs.
 
 Figures:
@@ -17,8 +16,8 @@ Figures:
   grew this process's resident memory.
 - ``relay_events_per_s_sealing_off`` / ``_on`` / ``_backlog``: the relay from position 0 over the
   store, alone, with the sealer running (chain up to date), and with the sealer sealing the same
-  backlog beside it; ``lag_p99_ms_sealing_off`` / ``_on``: the
-  benchmark's lag run (steady 200 commands/s) without and with the sealer in the service;
+  backlog beside it; ``lag_p99_ms_sealing_off`` / ``_on``: the benchmark's lag run (steady 200
+  commands/s) without and with the sealer in the service;
   ``seal_lag_p50_ms`` / ``seal_lag_p99_ms``: during the run with it, from each event's commit to its
   seal, as a 2 ms poller of the log's and the chain's heads sees them (``SealWatch``);
   ``seal_lag_from_event_time_*``: from the event's own timestamp, taken before its commit, to its link's
@@ -346,7 +345,7 @@ def main(argv: list[str] | None = None) -> None:
     from infra.bench.catch_up import catch_up
     from infra.bench.lag import lag_run
     from infra.bench.relay import relay_rate, topic_size
-    from infra.bench.support import Sizes, create_database, delete_topics, drop_database, fill_store
+    from infra.bench.support import Sizes, create_database, delete_topics, drop_database, fill_store, settle_store
     from infra.container import Endpoints, resolve_endpoints
     from infra.settings import get_settings
     from producers import topics
@@ -371,6 +370,7 @@ def main(argv: list[str] | None = None) -> None:
         container.prepare()
         started = time.perf_counter()
         stored = fill_store(container.app, target)
+        settle_store(url, events_table(container.app))
         figures: Figures = {"store_events": stored, "fill_seconds": time.perf_counter() - started}
         runs: dict[str, Any] = {}
         if not args.no_lag:

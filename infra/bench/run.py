@@ -23,8 +23,10 @@ from infra.bench.support import (
     delete_topics,
     drop_database,
     fill_store,
+    settle_store,
 )
 from infra.container import Container, Endpoints, resolve_endpoints
+from infra.postgres import events_table
 from infra.settings import get_settings
 from producers import topics
 from producers.eventsessions import topics as es_topics
@@ -78,6 +80,7 @@ def run(json_path: Path | None = None, quick: bool = False, large: bool = False)
             status.update(f"2/8 filling the event store to {sizes.store_events} events")
             t = time.perf_counter()
             results["store_events"] = fill_store(app, sizes.store_events)
+            settle_store(database_url, events_table(app))
             results["fill_seconds"] = time.perf_counter() - t
             status.update("2/8 relay from position 0")
             relayed = relay_rate(container, int(results["store_events"]), timeout=600)

@@ -137,6 +137,17 @@ def register(app: EventSessions, event_id: UUID, session_id: UUID, i: int) -> No
     )
 
 
+def settle_store(database_url: str, events_table: str) -> None:
+    """After a fill: the events table vacuumed (hint bits and visibility map set) and a checkpoint taken.
+    Otherwise the first part to read the fresh rows (the relay, the sealer) writes them all again to set
+    their hint bits, beside the checkpoints the fill's WAL started: on a 1,000,000-event store that cost
+    the sealer three quarters of its rate.  A running service reads each event soon after its commit,
+    never a million unread ones at once."""
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("VACUUM (ANALYZE) {}").format(sql.Identifier(events_table)))
+        conn.execute("CHECKPOINT")
+
+
 def fill_store(
     app: EventSessions,
     target_events: int,
