@@ -306,17 +306,13 @@ class SessionInstance(FlatStateCopy, Aggregate):
             other_continues_set=moved["continues_set"] if swap_flags else other["continues_set"],
         )  # fmt: skip
 
+    # fmt: off
     @event("TuneMoved")
     def _tune_moved(
-        self,
-        entry_id: UUID,
-        direction: str,
-        order_number: int,
-        continues_set: bool,
-        other_entry_id: UUID,
-        other_order_number: int,
-        other_continues_set: bool,
+        self, entry_id: UUID, direction: str, order_number: int, continues_set: bool, other_entry_id: UUID,
+        other_order_number: int, other_continues_set: bool,
     ) -> None:
+        # fmt: on
         key, other = str(entry_id), str(other_entry_id)
         self.entries[key] = {**self.entries[key], "order_number": order_number, "continues_set": continues_set}
         self.entries[other] = {
