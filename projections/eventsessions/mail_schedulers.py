@@ -11,8 +11,10 @@ the write side, so a read model that trails by a moment can delay a mail, never 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 from uuid import UUID
 
@@ -135,34 +137,37 @@ def _apply(row: Row | None, m: Any) -> Row | None:
     return row
 
 
+_QUEUE = (
+    "INSERT INTO mail_attendees (schedule_id, registration_id, scheduled_date, sent) VALUES (%s, %s, %s, false)"
+    " ON CONFLICT (schedule_id, registration_id) DO UPDATE SET scheduled_date = EXCLUDED.scheduled_date"
+)
+_DROP = "DELETE FROM mail_attendees WHERE schedule_id = %s AND registration_id = %s"
+_SENT = "UPDATE mail_attendees SET sent = true WHERE schedule_id = %s AND registration_id = %s"
+_MOVE = "UPDATE mail_attendees SET scheduled_date = %s WHERE schedule_id = %s AND registration_id = %s"
+_REMOVE = "DELETE FROM mail_attendees WHERE schedule_id = %s AND NOT sent"
+
+
 def _apply_attendees(cur: Cursor[Any], messages: Sequence[Any]) -> None:
-    """Per-attendee rows, statement by statement in order (a batch holds few of these)."""
+    """Per-attendee rows, in order: each run of one kind of statement in one ``executemany`` (one round
+    trip: a rebuild's batch can hold thousands of attendees queued, one registration each)."""
+    for statement, rows in groupby(_attendee_statements(messages), key=itemgetter(0)):
+        cur.executemany(statement, [params for _, params in rows])
+
+
+def _attendee_statements(messages: Sequence[Any]) -> Iterator[tuple[str, tuple[Any, ...]]]:
     for m in messages:
         match m:
             case mail.MailScheduleAttendeeQueued():
-                cur.execute(
-                    "INSERT INTO mail_attendees (schedule_id, registration_id, scheduled_date, sent)"
-                    " VALUES (%s, %s, %s, false) ON CONFLICT (schedule_id, registration_id)"
-                    " DO UPDATE SET scheduled_date = EXCLUDED.scheduled_date",
-                    (m.aggregate_id, m.registration_id, m.scheduled_date),
-                )
+                yield _QUEUE, (m.aggregate_id, m.registration_id, m.scheduled_date)
             case mail.MailScheduleAttendeeDropped():
-                cur.execute(
-                    "DELETE FROM mail_attendees WHERE schedule_id = %s AND registration_id = %s",
-                    (m.aggregate_id, m.registration_id),
-                )
+                yield _DROP, (m.aggregate_id, m.registration_id)
             case mail.MailScheduleAttendeeMailSent():
-                cur.execute(
-                    "UPDATE mail_attendees SET sent = true WHERE schedule_id = %s AND registration_id = %s",
-                    (m.aggregate_id, m.registration_id),
-                )
+                yield _SENT, (m.aggregate_id, m.registration_id)
             case mail.MailScheduleRescheduled() if m.attendee_dates:
-                cur.executemany(
-                    "UPDATE mail_attendees SET scheduled_date = %s WHERE schedule_id = %s AND registration_id = %s",
-                    [(at, m.aggregate_id, rid) for rid, at in m.attendee_dates.items()],
-                )
+                for rid, at in m.attendee_dates.items():
+                    yield _MOVE, (at, m.aggregate_id, rid)
             case mail.MailScheduleRemoved():
-                cur.execute("DELETE FROM mail_attendees WHERE schedule_id = %s AND NOT sent", (m.aggregate_id,))
+                yield _REMOVE, (m.aggregate_id,)
 
 
 def with_state(row: Row) -> Row:
