@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timezone
+from functools import cache
 from typing import Any
 from uuid import UUID, uuid5
 
@@ -232,9 +233,7 @@ _PARENT_ID_FIRST = (Session.Scheduled, Registration.Registered, MailTemplate.Cre
 
 def parent_id_of_created(event: Any) -> UUID | None:
     """The parent event's id, when ``event`` is an aggregate's first event (else None)."""
-    kind = _FIRST_KIND.get(type(event))
-    if kind is None:
-        kind = _FIRST_KIND[type(event)] = _first_kind(type(event))
+    kind = _first_kind(type(event))
     if kind == _OWN:
         return event.originator_id
     if kind == _PARENT:
@@ -243,11 +242,11 @@ def parent_id_of_created(event: Any) -> UUID | None:
 
 
 _NEITHER, _OWN, _PARENT = 0, 1, 2
-#: Event class -> which first event it is, learnt once per class: the mapping asks for every event it
-#: maps, twice, and ``isinstance`` against these tuples cost a tenth of a rebuild's mapping.
-_FIRST_KIND: dict[type, int] = {}
 
 
+# Cached per event class: the mapping asks for every event it maps, twice, and ``isinstance`` against
+# these tuples cost a tenth of a rebuild's mapping.
+@cache
 def _first_kind(cls: type) -> int:
     return _OWN if issubclass(cls, _OWN_ID_FIRST) else _PARENT if issubclass(cls, _PARENT_ID_FIRST) else _NEITHER
 
@@ -272,9 +271,7 @@ NOTIFICATION_NAMESPACE = UUID("a4f1c1de-6a3f-4a7e-9d55-2f4e3b7c8d10")
 
 def notification_of(event: Any, key: UUID) -> Outgoing | None:
     """The outgoing notification a "sent" record stands for (``notifications.outgoing.v1``)."""
-    sent = _SENT_KIND.get(type(event))
-    if sent is None:
-        sent = _SENT_KIND[type(event)] = _sent_kind(type(event))
+    sent = _sent_kind(type(event))
     if sent == _TO_MANY:
         recipients = event.recipients
     elif sent == _TO_ONE:
@@ -296,10 +293,9 @@ def notification_of(event: Any, key: UUID) -> Outgoing | None:
 
 
 _NOT_SENT, _TO_MANY, _TO_ONE = 0, 1, 2
-#: Event class -> which "sent" record it is, learnt once per class (asked for every event, as above).
-_SENT_KIND: dict[type, int] = {}
 
 
+@cache  # per event class, as ``_first_kind``
 def _sent_kind(cls: type) -> int:
     if issubclass(cls, MailSchedule.MailSent):
         return _TO_MANY
