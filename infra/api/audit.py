@@ -15,6 +15,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator
 from starlette.concurrency import run_in_threadpool
 
 from domain.shared.errors import InvalidInputError
+from domain.shared.limits import INT8_MAX
 from infra.api.auth import bearer
 from infra.api.context import ContainerDep
 from infra.api.problems import responses
@@ -89,7 +90,7 @@ async def aggregate_events(
     aggregate_id: UUID,
     request: Request,
     container: ContainerDep,
-    from_version: Annotated[int, Query(ge=1)] = 1,
+    from_version: Annotated[int, Query(ge=1, le=INT8_MAX)] = 1,
     limit: Annotated[int, Query(ge=1, le=MAX_EVENTS)] = 100,
 ) -> AggregateHistory:
     """The aggregate's stored events, oldest first (snapshots are not events)."""
@@ -110,7 +111,7 @@ async def aggregate_state(
     at: Annotated[
         PreciseInstant | None, Query(description="An RFC 3339 instant: the last version at or before it.")
     ] = None,
-    version: Annotated[int | None, Query(ge=1)] = None,
+    version: Annotated[int | None, Query(ge=1, le=INT8_MAX)] = None,
 ) -> AggregateState:
     """The aggregate rebuilt from its events up to an instant or a version (the latest without either)."""
     if at is not None and version is not None:
@@ -130,7 +131,7 @@ async def aggregate_state(
 async def sealed_log(
     request: Request,
     container: ContainerDep,
-    from_position: Annotated[int, Query(ge=1)] = 1,
+    from_position: Annotated[int, Query(ge=1, le=INT8_MAX)] = 1,
     limit: Annotated[int, Query(ge=1, le=MAX_LOG)] = 1000,
 ) -> SealedLog:
     """The sealed chain in log order, each link with its event, and the chain's head."""

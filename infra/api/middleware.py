@@ -52,7 +52,7 @@ class BodyLimit:
             return
         limit = self.limit(scope["path"])
         declared = Headers(scope=scope).get("content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+        if declared is not None and (not (declared.isascii() and declared.isdigit()) or int(declared) > limit):
             response = problem(413, too_large_detail(limit), TOO_LARGE_CODE, headers={"Connection": "close"})
             await response(scope, receive, send)
             return

@@ -4,6 +4,7 @@ and the pool are tripwires), a body over the limit is a 413, an unreachable data
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 from uuid import uuid4
 
@@ -14,6 +15,7 @@ from fastapi.testclient import TestClient
 from psycopg_pool import PoolTimeout
 
 from domain.shared.limits import INT8_MAX
+from infra.settings import Settings
 from tests.unit.test_api_contract import WRITE, FakeContainer, assert_problem, client_for
 
 EVENT = {"name": "Door", "date_begin": "2030-01-01T09:00:00Z", "date_end": "2030-01-01T17:00:00Z"}
@@ -197,3 +199,42 @@ def test_the_openapi_document_lists_every_problem_an_operation_can_answer(client
     assert {"401", "413", "422", "503"} <= set(listing)
     links = document["paths"]["/events"]["post"]["responses"]["201"]["links"]
     assert links["get_event_events__event_id__get"]["parameters"] == {"event_id": "$response.body#/id"}
+
+
+def _integers(schema: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    if schema.get("type") == "integer":
+        yield schema
+    for key in ("anyOf", "oneOf", "allOf"):
+        for part in schema.get(key, []):
+            yield from _integers(part)
+
+
+def test_every_integer_in_a_path_or_query_is_bounded_so_none_reaches_postgresql_out_of_range(client):
+    # A fuzzer once sent offset=72671890562756416372736 to GET /charging/sessions: PostgreSQL refused the
+    # bigint and the caller got a 500. Every integer parameter now declares both of its bounds.
+    spec = client.get("/openapi.json").json()
+    unbounded = [
+        f"{method.upper()} {path} {parameter['name']}"
+        for path, operations in spec["paths"].items()
+        for method, operation in operations.items()
+        for parameter in operation.get("parameters", [])
+        for schema in _integers(parameter.get("schema", {}))
+        if "maximum" not in schema or "minimum" not in schema
+    ]
+    assert unbounded == []
+
+
+@pytest.mark.parametrize(
+    ("path", "name", "token"),
+    [
+        ("/charging/sessions", "offset", "w-token"),
+        (f"/audit/aggregates/{uuid4()}/events", "from_version", "a-token"),
+        (f"/audit/aggregates/{uuid4()}/state", "version", "a-token"),
+        ("/audit/log", "from_position", "a-token"),
+    ],
+)
+def test_a_page_or_version_beyond_bigint_is_422_naming_it(path, name, token):
+    settings = Settings(SESSIONSTREAM_API_TOKENS="w-token:write,a-token:audit")
+    client = client_for(FakeContainer(settings=settings))
+    response = client.get(path, params={name: "72671890562756416372736"}, headers={"Authorization": f"Bearer {token}"})
+    refused(response, name)

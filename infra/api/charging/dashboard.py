@@ -19,6 +19,7 @@ from domain.charging.documents import to_document
 from domain.charging.rendering import render_session
 from domain.charging.vocabulary import OcpiVersion, SessionStatus
 from domain.shared.errors import InvalidInputError
+from domain.shared.limits import INT8_MAX
 from infra.api.auth import bearer
 from infra.api.context import ContainerDep, read_now
 from infra.api.instants import Instant, iso_z
@@ -40,7 +41,7 @@ async def sessions(
     location_id: Annotated[str | None, Query(max_length=36)] = None,
     updated_from: Instant | None = None,
     updated_to: Instant | None = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=INT8_MAX)] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
     version: OcpiVersion = OcpiVersion.V2_3_0,
 ) -> list[dict[str, Any]]:

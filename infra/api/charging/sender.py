@@ -27,6 +27,7 @@ from domain.charging.errors import UnknownSessionError
 from domain.charging.identity import Party
 from domain.charging.rendering import render_session
 from domain.charging.validation import validate_charging_preferences
+from domain.shared.limits import INT8_MAX
 from infra.api.charging.ocpi import (
     INVALID_PARAMETERS,
     OcpiError,
@@ -58,8 +59,11 @@ def _integer(request: Request, name: str, default: int, minimum: int) -> int:
     text = request.query_params.get(name)
     if text is None or text == "":
         return default
-    if not text.isdigit() or int(text) < minimum:
-        raise OcpiError(200, INVALID_PARAMETERS, f"Invalid field {name}: must be an integer of at least {minimum}")
+    # The page query binds it as a PostgreSQL bigint: a larger value is the caller's error, not ours.
+    if not (text.isascii() and text.isdigit()) or not minimum <= int(text) <= INT8_MAX:
+        raise OcpiError(
+            200, INVALID_PARAMETERS, f"Invalid field {name}: must be an integer from {minimum} to {INT8_MAX}"
+        )
     return int(text)
 
 

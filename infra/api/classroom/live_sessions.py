@@ -12,10 +12,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Body, Depends, Query, Response
+from fastapi import APIRouter, Body, Depends, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from domain.shared.errors import InvalidInputError
+from domain.shared.limits import INT4_MAX, INT4_MIN
 from infra.api.auth import bearer
 from infra.api.context import CommandResult, ContainerDep, answer
 from infra.api.instants import Instant
@@ -125,7 +126,7 @@ def add_reminder(session_id: UUID, body: ReminderCreate, container: ContainerDep
 @router.delete("/live-sessions/{session_id}/reminders/{minutes}")
 def remove_reminder(
     session_id: UUID,
-    minutes: int,
+    minutes: Annotated[int, Path(ge=INT4_MIN, le=INT4_MAX)],
     container: ContainerDep,
     actor_id: Annotated[UUID | None, Query(description="The teacher (or give it in a JSON body).")] = None,
     body: Annotated[ActorOnly | None, Body()] = None,

@@ -483,3 +483,13 @@ def test_version_details_list_the_sessions_sender_and_receiver(ocpi: TestClient)
 def test_the_bearer_tokens_do_not_open_ocpi_endpoints(fake: FakeContainer) -> None:
     with TestClient(create_app(cast(Container, fake)), headers={"Authorization": "Bearer w"}) as client:
         answer(client.get(URL), 401, 2000)
+
+
+@pytest.mark.parametrize("offset", [str(2**63), "72671890562756416372736", "-1", "²", "1e3"])
+def test_a_sender_offset_outside_bigint_or_not_ascii_digits_is_2001_before_any_read(
+    ocpi: TestClient, offset: str
+) -> None:
+    # The pool is a tripwire: the page query (a bigint OFFSET) must never see the value.
+    body = answer(ocpi.get("/ocpi/cpo/2.2.1/sessions", params={"offset": offset}), 200, 2001)
+
+    assert body["status_message"] == f"Invalid field offset: must be an integer from 0 to {2**63 - 1}"
