@@ -238,3 +238,18 @@ def test_a_page_or_version_beyond_bigint_is_422_naming_it(path, name, token):
     client = client_for(FakeContainer(settings=settings))
     response = client.get(path, params={name: "72671890562756416372736"}, headers={"Authorization": f"Bearer {token}"})
     refused(response, name)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/charging/sessions?country_code=%00",
+        "/charging/sessions?party_id=a%00",
+        "/charging/sessions?location_id=%00x",
+        "/charging/locations/%00/energy",
+    ],
+)
+def test_text_with_a_nul_in_a_query_or_a_path_is_422_before_any_read(client, url):
+    # The pool is a tripwire: PostgreSQL refuses NUL in text, which was a 500.
+    problem = assert_problem(client.get(url, headers=WRITE), 422)
+    assert "cannot be stored" in problem["detail"]

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
+from pydantic import AfterValidator
 
 from domain.charging.documents import to_document
 from domain.charging.rendering import render_session
@@ -24,11 +25,15 @@ from infra.api.auth import bearer
 from infra.api.context import ContainerDep, read_now
 from infra.api.instants import Instant, iso_z
 from infra.api.problems import responses
+from producers.fields import storable
 from projections.charging.location_energy import BUCKETS, MAX_BUCKETS, energy_buckets, location_spans
 from projections.charging.sessions import list_sessions
 
 router = APIRouter(tags=["charging"], dependencies=[Depends(bearer)])
 MAX_LIMIT = 500
+#: Text bound into the read models' queries: a NUL (or a lone surrogate) is the caller's 422, not
+#: PostgreSQL's error and our 500.
+Storable = Annotated[str, AfterValidator(storable)]
 
 
 @router.get("/charging/sessions", responses=responses(401, 422))
@@ -36,9 +41,9 @@ async def sessions(
     response: Response,
     container: ContainerDep,
     status: SessionStatus | None = None,
-    country_code: Annotated[str | None, Query(max_length=2)] = None,
-    party_id: Annotated[str | None, Query(max_length=3)] = None,
-    location_id: Annotated[str | None, Query(max_length=36)] = None,
+    country_code: Annotated[Storable | None, Query(max_length=2)] = None,
+    party_id: Annotated[Storable | None, Query(max_length=3)] = None,
+    location_id: Annotated[Storable | None, Query(max_length=36)] = None,
     updated_from: Instant | None = None,
     updated_to: Instant | None = None,
     offset: Annotated[int, Query(ge=0, le=INT8_MAX)] = 0,
@@ -56,7 +61,7 @@ async def sessions(
 
 @router.get("/charging/locations/{location_id}/energy", responses=responses(401, 422))
 async def location_energy(
-    location_id: str,
+    location_id: Storable,
     container: ContainerDep,
     from_: Annotated[Instant | None, Query(alias="from")] = None,
     to: Instant | None = None,
