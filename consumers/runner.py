@@ -13,6 +13,9 @@
   to the stored offsets again.
 - ``lag()``: records behind the ends of the assigned partitions, and how old the last applied
   record is while some are waiting.
+- A client that knows no broker any more (``ClientOrphaned``: librdkafka can lose every broker when
+  a single-node broker restarts, and then never rejoins its group) ends ``run()`` too, so that the
+  supervisor's next runner builds a new one.
 
 The consumer is confluent-kafka's (see ``infra.kafka``): the seek to stored offsets happens in its
 ``on_assign`` callback, which assigns the partitions at those offsets.
@@ -34,6 +37,7 @@ from psycopg_pool import ConnectionPool
 from consumers.dead_letters import DeadLetter, send_dead_letters
 from consumers.error_policy import TRANSIENT, transient
 from consumers.supervisor import Condition, attempt_state
+from producers.relay import ClientOrphaned
 
 log = structlog.get_logger(__name__)
 
@@ -174,6 +178,7 @@ class ConsumerRunner:
                     self._send_offsets()
                 if self._lag_at <= self._applied_at or self.last_batch_at - self._lag_at >= LAG_EVERY_S:
                     self._measure_lag()
+                    self._check_client(consumer)
         except Stopped:
             pass
         except BaseException as error:  # recorded for /readyz, then re-raised
@@ -183,6 +188,13 @@ class ConsumerRunner:
             if self._unsent_offsets:
                 self._send_offsets()
             consumer.close()  # commits nothing itself: enable.auto.commit is off; leaves the group at once
+
+    def _check_client(self, consumer: Consumer) -> None:
+        """Ends ``run()`` if the client knows no broker any more: it would wait, unassigned, forever
+        (``infra.kafka.ORPHANED_AFTER_S``); the supervisor's next runner builds a new client."""
+        # Clients made by ``infra.kafka`` say so; a bare confluent-kafka consumer cannot tell.
+        if getattr(consumer, "orphaned", False):
+            raise ClientOrphaned(f"the consumer of {self.handler.group} knows no broker")
 
     def _poll(self, consumer: Consumer) -> list[Record]:
         """Waits up to the poll timeout for a first record, then takes what is already fetched, up to

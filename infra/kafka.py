@@ -32,13 +32,21 @@ from kafka.errors import TopicAlreadyExistsError
 
 from consumers.supervisor import Condition
 from producers import catalogue, topics
-from producers.relay import DeliveryFailed, FlushTimeout, MessageTooLarge
+from producers.relay import ClientOrphaned, DeliveryFailed, FlushTimeout, MessageTooLarge
 
 log = logging.getLogger(__name__)
 _client_log = logging.getLogger("confluent_kafka")
 
 #: The broker as this process sees it: failing when a client loses it, ok when a client sees it again.
 BROKER = Condition("kafka", what="dependency")
+#: Seconds a client may go on knowing no broker at all (not even its bootstrap servers) before its owner
+#: rebuilds it.  librdkafka 2.16 can end up there after a single-node KRaft broker restarts: a Metadata
+#: response answered while the broker is fenced lists no brokers, the client decommissions the only one
+#: it knew, and the re-bootstrap that should follow is cancelled, so it never reconnects (librdkafka's
+#: test 0193 describes the race).  In an ordinary outage a client keeps its bootstrap servers.
+ORPHANED_AFTER_S = 15.0
+#: Broker sources (librdkafka statistics) a client can connect to; "logical" and "internal" are not brokers.
+_REACHABLE_SOURCES = ("configured", "learned")
 
 
 class ClientLog:
@@ -53,6 +61,8 @@ class ClientLog:
         self.broker = broker
         self._said: dict[str, float] = {}
         self._lock = threading.Lock()
+        #: When the client's statistics first showed no broker it could connect to (None: it has one).
+        self.orphaned_since: float | None = None
 
     @property
     def _broker(self) -> Condition:
@@ -78,15 +88,26 @@ class ClientLog:
             _client_log.error("kafka client failed", extra={"client": self.client, "error": str(error)})
         self._broker.fail(f"{error.name()}: {error.str()}")
 
-    def stats(self, payload: str) -> None:  # stats_cb: a broker in state UP means the outage is over
-        if not self._broker.failing:
-            return
+    def stats(self, payload: str) -> None:
+        """stats_cb: a broker in state UP means the outage is over; no broker at all, that the client
+        is orphaned (see ``ORPHANED_AFTER_S``)."""
         try:
-            brokers = json.loads(payload).get("brokers", {}).values()
+            brokers = list(json.loads(payload).get("brokers", {}).values())
         except ValueError:
             return
-        if any(b.get("state") == "UP" and b.get("nodeid", -1) >= 0 for b in brokers):
+        if any(b.get("source") in _REACHABLE_SOURCES for b in brokers):
+            self.orphaned_since = None
+        elif self.orphaned_since is None:
+            self.orphaned_since = time.monotonic()
+            _client_log.warning("kafka client knows no broker", extra={"client": self.client})
+        if self._broker.failing and any(b.get("state") == "UP" and b.get("nodeid", -1) >= 0 for b in brokers):
             self._broker.ok()
+
+    @property
+    def orphaned(self) -> bool:
+        """The client has known no broker for ``ORPHANED_AFTER_S``: it will not reconnect by itself."""
+        since = self.orphaned_since
+        return since is not None and time.monotonic() - since >= ORPHANED_AFTER_S
 
     def config(self) -> dict[str, Any]:
         return {"error_cb": self.error, "stats_cb": self.stats, "statistics.interval.ms": 5000}
@@ -115,9 +136,14 @@ class Delivery:
 class Producer:
     """An idempotent producer (``acks=all``): a retried send never duplicates or reorders."""
 
-    def __init__(self, config: dict[str, Any]) -> None:
-        client = ClientLog(str(config.get("client.id", "producer")))
-        self._producer = confluent_kafka.Producer({**client.config(), **config}, logger=client)
+    def __init__(self, config: dict[str, Any], client_log: ClientLog | None = None) -> None:
+        self.client_log = client_log or ClientLog(str(config.get("client.id", "producer")))
+        self._producer = confluent_kafka.Producer({**self.client_log.config(), **config}, logger=self.client_log)
+
+    @property
+    def orphaned(self) -> bool:
+        """It knows no broker and will not reconnect (see ``ORPHANED_AFTER_S``): build another one."""
+        return self.client_log.orphaned
 
     def send(
         self, topic: str, *, key: bytes | None = None, value: bytes | None = None,
@@ -145,6 +171,9 @@ class Producer:
         """Waits until every message sent so far has its delivery report (ack or failure);
         ``FlushTimeout`` if some have none after ``timeout`` seconds (they are still being sent)."""
         left = self._producer.flush(-1 if timeout is None else timeout)
+        if left and self.orphaned:
+            # Waiting longer would be forever: the caller's owner rebuilds the producer and sends again.
+            raise ClientOrphaned(f"{left} messages unacknowledged and the producer knows no broker")
         if left:
             raise FlushTimeout(f"{left} messages still unacknowledged after {timeout}s")
 
@@ -158,7 +187,7 @@ class Producer:
             log.warning("producer closed with unacknowledged messages", extra={"messages": left})
 
 
-def producer(bootstrap: str, **overrides: Any) -> Producer:
+def producer(bootstrap: str, client_log: ClientLog | None = None, **overrides: Any) -> Producer:
     """An idempotent producer (``acks=all``) with the project's batching."""
     config: dict[str, Any] = {
         "bootstrap.servers": bootstrap,
@@ -173,10 +202,23 @@ def producer(bootstrap: str, **overrides: Any) -> Producer:
         "client.id": "sessionstream",
     }
     config.update(overrides)
-    return Producer(config)
+    return Producer(config, client_log)
 
 
-def consumer(bootstrap: str, group_id: str, **overrides: Any) -> confluent_kafka.Consumer:
+class Consumer(confluent_kafka.Consumer):
+    """confluent-kafka's consumer, with the ``ClientLog`` that watches it."""
+
+    def __init__(self, config: dict[str, Any], client_log: ClientLog) -> None:
+        super().__init__({**client_log.config(), **config}, logger=client_log)
+        self.client_log = client_log
+
+    @property
+    def orphaned(self) -> bool:
+        """It knows no broker and will not reconnect (see ``ORPHANED_AFTER_S``): build another one."""
+        return self.client_log.orphaned
+
+
+def consumer(bootstrap: str, group_id: str, **overrides: Any) -> Consumer:
     """A consumer that never commits by itself: offsets are ours to record."""
     config: dict[str, Any] = {
         "bootstrap.servers": bootstrap,
@@ -198,8 +240,7 @@ def consumer(bootstrap: str, group_id: str, **overrides: Any) -> confluent_kafka
         "reconnect.backoff.max.ms": 2000,
     }
     config.update(overrides)
-    client = ClientLog(str(config["client.id"]))
-    return confluent_kafka.Consumer({**client.config(), **config}, logger=client)
+    return Consumer(config, ClientLog(str(config["client.id"])))
 
 
 def ensure_topics(bootstrap: str, prefix: str, partitions: int, names: Iterable[str] | None = None) -> None:

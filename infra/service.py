@@ -118,8 +118,11 @@ class Service:
         for name in PROJECTIONS if projections is None else projections:
             add(f"projection:{name}", lambda name=name: container.projection_runner(name, metrics=metrics))
         if inbound:
-            for name, handler in container.inbound_handlers().items():
-                add(name, lambda handler=handler: container.inbound_runner(handler, metrics=metrics))
+            # Each runner gets its handler built anew, with the container's producer of that moment (a
+            # producer that knew no broker any more is replaced there).
+            handlers = container.inbound_handlers
+            for name in handlers():
+                add(name, lambda name=name: container.inbound_runner(handlers()[name], metrics=metrics))
         if jobs:
             for job in container.jobs():
                 add(job.name, lambda job=job: job)

@@ -74,6 +74,11 @@ class FlushTimeout(Exception):
     """Some messages have no ack yet: the broker is slow or away; they are still being sent."""
 
 
+class ClientOrphaned(Exception):
+    """The Kafka client knows no broker any more and will never reconnect by itself: whoever owns it
+    must build a new one (its unacknowledged messages are sent again by the new one)."""
+
+
 class RelayStopped(Exception):
     """``stop()`` arrived while waiting for acks: the batch is left unrecorded, to be sent again."""
 

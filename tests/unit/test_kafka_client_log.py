@@ -22,7 +22,7 @@ def broker() -> Iterator[Condition]:
 
 
 def _stats(state: str) -> str:
-    return json.dumps({"brokers": {"127.0.0.1:9092/1": {"nodeid": 1, "state": state}}})
+    return json.dumps({"brokers": {"127.0.0.1:9092/1": {"nodeid": 1, "state": state, "source": "learned"}}})
 
 
 def test_a_broker_outage_is_logged_once_down_and_once_up_whatever_librdkafka_says(broker: Condition) -> None:
