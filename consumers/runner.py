@@ -13,9 +13,9 @@
   to the stored offsets again.
 - ``lag()``: records behind the ends of the assigned partitions, and how old the last applied
   record is while some are waiting.
-- A client that knows no broker any more (``ClientOrphaned``: librdkafka can lose every broker when
-  a single-node broker restarts, and then never rejoins its group) ends ``run()`` too, so that the
-  supervisor's next runner builds a new one.
+- A client stuck for good (``ClientStuck``: librdkafka can lose every broker, or its group's
+  coordinator, when a single-node broker restarts, and then never rejoins its group) ends ``run()``
+  too, so that the supervisor's next runner builds a new one.
 
 The consumer is confluent-kafka's (see ``infra.kafka``): the seek to stored offsets happens in its
 ``on_assign`` callback, which assigns the partitions at those offsets.
@@ -37,7 +37,7 @@ from psycopg_pool import ConnectionPool
 from consumers.dead_letters import DeadLetter, send_dead_letters
 from consumers.error_policy import TRANSIENT, transient
 from consumers.supervisor import Condition, attempt_state
-from producers.relay import ClientOrphaned
+from producers.relay import ClientStuck
 
 log = structlog.get_logger(__name__)
 
@@ -190,11 +190,11 @@ class ConsumerRunner:
             consumer.close()  # commits nothing itself: enable.auto.commit is off; leaves the group at once
 
     def _check_client(self, consumer: Consumer) -> None:
-        """Ends ``run()`` if the client knows no broker any more: it would wait, unassigned, forever
-        (``infra.kafka.ORPHANED_AFTER_S``); the supervisor's next runner builds a new client."""
+        """Ends ``run()`` if the client is stuck: it would wait, unassigned, forever
+        (``infra.kafka.STUCK_AFTER_S``); the supervisor's next runner builds a new client."""
         # Clients made by ``infra.kafka`` say so; a bare confluent-kafka consumer cannot tell.
-        if getattr(consumer, "orphaned", False):
-            raise ClientOrphaned(f"the consumer of {self.handler.group} knows no broker")
+        if getattr(consumer, "stuck", False):
+            raise ClientStuck(f"the consumer of {self.handler.group} is stuck")
 
     def _poll(self, consumer: Consumer) -> list[Record]:
         """Waits up to the poll timeout for a first record, then takes what is already fetched, up to

@@ -210,9 +210,9 @@ class Container:
 
     @property
     def producer(self) -> Any:
-        """The process's producer; a new one once the last knows no broker (``kafka.ORPHANED_AFTER_S``):
-        its users fail with ``ClientOrphaned`` and their supervisors rebuild them from here."""
-        if self._producer is not None and self._producer.orphaned:
+        """The process's producer; a new one once the last is stuck (``kafka.STUCK_AFTER_S``):
+        its users fail with ``ClientStuck`` and their supervisors rebuild them from here."""
+        if self._producer is not None and self._producer.stuck:
             self._producer.close(0)  # its unacknowledged messages are sent again by their owners
             self._producer = None
         if self._producer is None:

@@ -32,21 +32,35 @@ from kafka.errors import TopicAlreadyExistsError
 
 from consumers.supervisor import Condition
 from producers import catalogue, topics
-from producers.relay import ClientOrphaned, DeliveryFailed, FlushTimeout, MessageTooLarge
+from producers.relay import ClientStuck, DeliveryFailed, FlushTimeout, MessageTooLarge
 
 log = logging.getLogger(__name__)
 _client_log = logging.getLogger("confluent_kafka")
 
 #: The broker as this process sees it: failing when a client loses it, ok when a client sees it again.
 BROKER = Condition("kafka", what="dependency")
-#: Seconds a client may go on knowing no broker at all (not even its bootstrap servers) before its owner
-#: rebuilds it.  librdkafka 2.16 can end up there after a single-node KRaft broker restarts: a Metadata
-#: response answered while the broker is fenced lists no brokers, the client decommissions the only one
-#: it knew, and the re-bootstrap that should follow is cancelled, so it never reconnects (librdkafka's
-#: test 0193 describes the race).  In an ordinary outage a client keeps its bootstrap servers.
-ORPHANED_AFTER_S = 15.0
+#: Seconds a client may stay stuck before its owner rebuilds it.  librdkafka 2.16 has two ways of never
+#: recovering from a single-node KRaft broker's restart, both seen in the broker-outage fault test:
+#: - it knows no broker at all: a Metadata answer given while the broker is fenced lists none, the client
+#:   decommissions the only one it knew, and the re-bootstrap that should follow is cancelled (the race
+#:   librdkafka's test 0193 describes).  In an ordinary outage a client keeps its bootstrap servers.
+#: - its consumer group waits forever for a coordinator whose broker was decommissioned (librdkafka
+#:   #5511), while the client itself is connected again.  In an ordinary outage no broker is up.
+#: Statistics come every 5 s: a stuck client is rebuilt some 20-25 s after it got stuck.
+STUCK_AFTER_S = 15.0
 #: Broker sources (librdkafka statistics) a client can connect to; "logical" and "internal" are not brokers.
 _REACHABLE_SOURCES = ("configured", "learned")
+
+
+def stuck_reason(stats: dict[str, Any]) -> str | None:
+    """Why a client whose statistics are ``stats`` cannot recover by itself (see ``STUCK_AFTER_S``), or None."""
+    brokers = [b for b in stats.get("brokers", {}).values() if b.get("source") in _REACHABLE_SOURCES]
+    if not brokers:
+        return "it knows no broker"
+    group = stats.get("cgrp")
+    if group and group.get("state") != "up" and any(b.get("state") == "UP" for b in brokers):
+        return f"its group waits for a coordinator ({group.get('state')}) while a broker is up"
+    return None
 
 
 class ClientLog:
@@ -61,8 +75,8 @@ class ClientLog:
         self.broker = broker
         self._said: dict[str, float] = {}
         self._lock = threading.Lock()
-        #: When the client's statistics first showed no broker it could connect to (None: it has one).
-        self.orphaned_since: float | None = None
+        #: When the client's statistics first showed it stuck (``stuck_reason``; None: it is not).
+        self.stuck_since: float | None = None
 
     @property
     def _broker(self) -> Condition:
@@ -89,25 +103,27 @@ class ClientLog:
         self._broker.fail(f"{error.name()}: {error.str()}")
 
     def stats(self, payload: str) -> None:
-        """stats_cb: a broker in state UP means the outage is over; no broker at all, that the client
-        is orphaned (see ``ORPHANED_AFTER_S``)."""
+        """stats_cb: a broker in state UP means the outage is over; ``stuck_reason`` that the client
+        will not recover by itself."""
         try:
-            brokers = list(json.loads(payload).get("brokers", {}).values())
+            stats = json.loads(payload)
         except ValueError:
             return
-        if any(b.get("source") in _REACHABLE_SOURCES for b in brokers):
-            self.orphaned_since = None
-        elif self.orphaned_since is None:
-            self.orphaned_since = time.monotonic()
-            _client_log.warning("kafka client knows no broker", extra={"client": self.client})
+        reason = stuck_reason(stats)
+        if reason is None:
+            self.stuck_since = None
+        elif self.stuck_since is None:
+            self.stuck_since = time.monotonic()
+            _client_log.warning("kafka client stuck", extra={"client": self.client, "reason": reason})
+        brokers = stats.get("brokers", {}).values()
         if self._broker.failing and any(b.get("state") == "UP" and b.get("nodeid", -1) >= 0 for b in brokers):
             self._broker.ok()
 
     @property
-    def orphaned(self) -> bool:
-        """The client has known no broker for ``ORPHANED_AFTER_S``: it will not reconnect by itself."""
-        since = self.orphaned_since
-        return since is not None and time.monotonic() - since >= ORPHANED_AFTER_S
+    def stuck(self) -> bool:
+        """The client has been stuck for ``STUCK_AFTER_S``: it will not recover by itself."""
+        since = self.stuck_since
+        return since is not None and time.monotonic() - since >= STUCK_AFTER_S
 
     def config(self) -> dict[str, Any]:
         return {"error_cb": self.error, "stats_cb": self.stats, "statistics.interval.ms": 5000}
@@ -141,9 +157,9 @@ class Producer:
         self._producer = confluent_kafka.Producer({**self.client_log.config(), **config}, logger=self.client_log)
 
     @property
-    def orphaned(self) -> bool:
-        """It knows no broker and will not reconnect (see ``ORPHANED_AFTER_S``): build another one."""
-        return self.client_log.orphaned
+    def stuck(self) -> bool:
+        """It will not recover from a broker restart by itself (see ``STUCK_AFTER_S``): build another one."""
+        return self.client_log.stuck
 
     def send(
         self, topic: str, *, key: bytes | None = None, value: bytes | None = None,
@@ -171,9 +187,9 @@ class Producer:
         """Waits until every message sent so far has its delivery report (ack or failure);
         ``FlushTimeout`` if some have none after ``timeout`` seconds (they are still being sent)."""
         left = self._producer.flush(-1 if timeout is None else timeout)
-        if left and self.orphaned:
+        if left and self.stuck:
             # Waiting longer would be forever: the caller's owner rebuilds the producer and sends again.
-            raise ClientOrphaned(f"{left} messages unacknowledged and the producer knows no broker")
+            raise ClientStuck(f"{left} messages unacknowledged and the producer is stuck")
         if left:
             raise FlushTimeout(f"{left} messages still unacknowledged after {timeout}s")
 
@@ -187,7 +203,7 @@ class Producer:
             log.warning("producer closed with unacknowledged messages", extra={"messages": left})
 
 
-def producer(bootstrap: str, client_log: ClientLog | None = None, **overrides: Any) -> Producer:
+def producer(bootstrap: str, **overrides: Any) -> Producer:
     """An idempotent producer (``acks=all``) with the project's batching."""
     config: dict[str, Any] = {
         "bootstrap.servers": bootstrap,
@@ -202,7 +218,7 @@ def producer(bootstrap: str, client_log: ClientLog | None = None, **overrides: A
         "client.id": "sessionstream",
     }
     config.update(overrides)
-    return Producer(config, client_log)
+    return Producer(config)
 
 
 class Consumer(confluent_kafka.Consumer):
@@ -213,9 +229,9 @@ class Consumer(confluent_kafka.Consumer):
         self.client_log = client_log
 
     @property
-    def orphaned(self) -> bool:
-        """It knows no broker and will not reconnect (see ``ORPHANED_AFTER_S``): build another one."""
-        return self.client_log.orphaned
+    def stuck(self) -> bool:
+        """It will not recover from a broker restart by itself (see ``STUCK_AFTER_S``): build another one."""
+        return self.client_log.stuck
 
 
 def consumer(bootstrap: str, group_id: str, **overrides: Any) -> Consumer:

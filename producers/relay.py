@@ -74,9 +74,9 @@ class FlushTimeout(Exception):
     """Some messages have no ack yet: the broker is slow or away; they are still being sent."""
 
 
-class ClientOrphaned(Exception):
-    """The Kafka client knows no broker any more and will never reconnect by itself: whoever owns it
-    must build a new one (its unacknowledged messages are sent again by the new one)."""
+class ClientStuck(Exception):
+    """The Kafka client will not recover from a broker restart by itself (it lost every broker, or its
+    group's coordinator): whoever owns it builds a new one, which sends its unacknowledged messages again."""
 
 
 class RelayStopped(Exception):
