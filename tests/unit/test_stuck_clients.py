@@ -130,3 +130,24 @@ def test_a_consumer_runner_whose_client_is_stuck_ends_so_that_its_supervisor_bui
         runner.run()
     assert consumer.closed
     assert isinstance(runner.failed, ClientStuck)
+
+
+def test_the_process_producer_is_replaced_once_stuck_so_that_restarted_workers_get_a_working_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from infra.container import Container, Endpoints
+    from infra.settings import Settings
+
+    # Each producer with a condition of its own: the process's BROKER is the session's service's too.
+    monkeypatch.setattr(
+        kafka, "producer", lambda bootstrap: kafka.Producer({"bootstrap.servers": bootstrap}, _client())
+    )
+
+    container = Container(Settings(), Endpoints("postgresql://nobody@127.0.0.1:9/none", "127.0.0.1:9"),
+                          create_event_store=False)  # fmt: skip
+    first = container.producer
+    assert container.producer is first  # healthy: kept
+    first.client_log.stuck_since = time.monotonic() - kafka.STUCK_AFTER_S - 1
+    second = container.producer
+    assert second is not first and not second.stuck
+    second.close(0)
