@@ -67,9 +67,6 @@ class Settings(BaseSettings):
     # -- resilience --------------------------------------------------------------------------------
     #: The broker's message limit (its ``message.max.bytes``): a larger relay message goes as a claim check.
     kafka_message_max_bytes: int = Field(default=1_000_000, alias="SESSIONSTREAM_KAFKA_MESSAGE_MAX_BYTES", ge=16_384)
-    #: Niceness added to the audit sealer's process: sealing is background work, and on a busy machine it
-    #: should take the CPU the pipeline (API, relays, read models) leaves, not compete with it.  0: none.
-    sealer_nice: int = Field(default=10, alias="SESSIONSTREAM_SEALER_NICE", ge=0, le=19)
     #: Seconds ``sessionstream run`` gives itself to drain on SIGTERM before it exits regardless.
     stop_timeout_s: float = Field(default=10.0, alias="SESSIONSTREAM_STOP_TIMEOUT_S", gt=0)
     #: Tests only: a relay process pauses once, after a batch's acks and before saving its position,

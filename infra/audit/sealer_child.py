@@ -13,7 +13,6 @@ parent logs once per change and shows in ``/readyz``.
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from multiprocessing.connection import Connection
@@ -63,9 +62,6 @@ class Forwarded(Condition):
 
 
 def child_main(settings: Settings, endpoints: Endpoints, conn: Connection) -> None:
-    if settings.sealer_nice:
-        os.nice(settings.sealer_nice)  # see Settings.sealer_nice; its PostgreSQL backends keep theirs
-
     def attempt(child: Child) -> None:
         container = Container(settings, endpoints, create_event_store=False, store_pool_size=2)
         run = SealerRun(container, metrics=child.pipe)
