@@ -117,3 +117,32 @@ def test_min_version_beyond_what_was_written_is_503_at_once(kept):
     status, problem = kept.request("GET", f"/events/{event['id']}?min_version={event['version'] + 5}")
     assert status == 503 and problem["code"] == "read_model.behind"
     assert time.monotonic() - started < 1.0
+
+
+def _plain_strings(schema: dict[str, Any]) -> bool:
+    """A free string (no enum, no format): a value PostgreSQL may be handed as text."""
+    parts = [schema, *schema.get("anyOf", [])]
+    return any(p.get("type") == "string" and "enum" not in p and "format" not in p for p in parts)
+
+
+def test_a_nul_in_any_text_parameter_of_any_read_is_a_4xx_never_a_server_error(http, base_url):
+    # CI's fuzzer found an integer PostgreSQL refused (a 500); a NUL in text is the same kind of value.
+    spec = http.get("/openapi.json").json()
+    answers: dict[str, int] = {}
+    for path, operations in spec["paths"].items():
+        operation = operations.get("get")
+        if operation is None:
+            continue
+        parameters = operation.get("parameters", [])
+        texts = [p for p in parameters if p["in"] in ("path", "query") and _plain_strings(p.get("schema", {}))]
+        for target in texts:
+            url = path
+            for p in parameters:
+                if p["in"] == "path":
+                    value = "a%00b" if p is target else (str(uuid.uuid4()) if "format" in str(p["schema"]) else "x")
+                    url = url.replace("{" + p["name"] + "}", value)
+            params = {target["name"]: "a\x00b"} if target["in"] == "query" else {}
+            answers[f"GET {path} {target['name']}"] = http.get(url, params=params).status_code
+    assert answers, "no text parameter found"
+    assert {name: status for name, status in answers.items() if status >= 500} == {}
+    assert all(400 <= status < 500 or status == 200 for status in answers.values()), answers
