@@ -48,6 +48,8 @@ BROKER = Condition("kafka", what="dependency")
 #:   #5511), while the client itself is connected again.  In an ordinary outage no broker is up.
 #: Statistics come every 5 s: a stuck client is rebuilt some 20-25 s after it got stuck.
 STUCK_AFTER_S = 15.0
+#: Seconds between two looks at ``stuck`` while a flush without a timeout waits.
+STUCK_CHECK_S = 1.0
 #: Broker sources (librdkafka statistics) a client can connect to; "logical" and "internal" are not brokers.
 _REACHABLE_SOURCES = ("configured", "learned")
 
@@ -185,8 +187,13 @@ class Producer:
 
     def flush(self, timeout: float | None = None) -> None:
         """Waits until every message sent so far has its delivery report (ack or failure);
-        ``FlushTimeout`` if some have none after ``timeout`` seconds (they are still being sent)."""
-        left = self._producer.flush(-1 if timeout is None else timeout)
+        ``FlushTimeout`` if some have none after ``timeout`` seconds (they are still being sent);
+        ``ClientStuck`` once the producer is stuck, even without a timeout."""
+        if timeout is None:  # in steps, so that a stuck producer is noticed instead of waited for forever
+            while (left := self._producer.flush(STUCK_CHECK_S)) and not self.stuck:
+                pass
+        else:
+            left = self._producer.flush(timeout)
         if left and self.stuck:
             # Waiting longer would be forever: the caller's owner rebuilds the producer and sends again.
             raise ClientStuck(f"{left} messages unacknowledged and the producer is stuck")

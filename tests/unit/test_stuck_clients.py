@@ -151,3 +151,19 @@ def test_the_process_producer_is_replaced_once_stuck_so_that_restarted_workers_g
     second = container.producer
     assert second is not first and not second.stuck
     second.close(0)
+
+
+def test_a_flush_without_a_timeout_ends_with_client_stuck_instead_of_waiting_forever() -> None:
+    # The inbound runners' outcomes wait with ``flush()``: unbounded, it used to outlive a stuck producer.
+    client = _client()
+    producer = kafka.Producer({"bootstrap.servers": "127.0.0.1:9", "enable.idempotence": True}, client)
+    try:
+        producer.send("stuck-test", value=b"x")
+        client.stats(_stats(ONLY_LOGICAL))
+        _long_ago(client)
+        started = time.monotonic()
+        with pytest.raises(ClientStuck):
+            producer.flush()
+        assert time.monotonic() - started < 5
+    finally:
+        producer.close(0)
