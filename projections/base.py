@@ -12,7 +12,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any, Protocol
@@ -86,6 +88,25 @@ def projection_lock(name: str) -> sql.Composed:
     return sql.SQL("SELECT pg_advisory_xact_lock(hashtext({}))").format(sql.Literal(f"projection:{name}"))
 
 
+#: Set while an exclusive replay applies a batch (``exclusive_replay``).
+_EXCLUSIVE: ContextVar[bool] = ContextVar("projections_exclusive_replay", default=False)
+
+
+@contextmanager
+def exclusive_replay() -> Iterator[None]:
+    """Inside, ``track_versions`` and ``fold`` know that the log is being replayed in order into tables
+    no one else writes (an as-of or scratch rebuild: everything in them came from earlier batches of
+    the same replay).  An aggregate's first event (version 1) is then its first message there, so the
+    version and the rows it would look up cannot exist yet: a rebuild is mostly first events, and those
+    look-ups were a quarter of its writer's time.  Never for the live read models, whose consumer
+    writes beside a rebuild."""
+    token = _EXCLUSIVE.set(True)
+    try:
+        yield
+    finally:
+        _EXCLUSIVE.reset(token)
+
+
 BOOKKEEPING = Component("bookkeeping", (Migration("0001_create", COMMON_DDL),))
 
 
@@ -101,31 +122,43 @@ def create_tables(cur: Cursor[Any], schema: str, projection: Projection) -> None
 
 def track_versions(cur: Cursor[Any], projection: str, messages: Sequence[Message]) -> tuple[list[Message], list[Gap]]:
     """Writes each aggregate's newest version (and any gap) for ``projection``; returns the messages
-    not applied before, in order, and the gaps among them."""
-    ids = list({m.aggregate_id for m in messages})
-    # %b and binary rows: a batch's ids travel as one binary array, several times cheaper than text.
-    cur.execute(
-        "SELECT aggregate_id, version FROM projection_versions WHERE projection = %s AND aggregate_id = ANY(%b)",
-        (projection, ids),
-        binary=True,
-    )
-    known: dict[UUID, int] = dict(cur.fetchall())
+    not applied before, in order, and the gaps among them.  In an ``exclusive_replay`` an aggregate
+    whose message has version 1 cannot have been tracked yet: only the others are looked up."""
+    # Each aggregate id is hashed as few times as possible: ``UUID.__hash__`` is Python code, and a
+    # rebuild tracks hundreds of thousands of ids.
+    exclusive = _EXCLUSIVE.get()
+    ids = {m.aggregate_id for m in messages if not exclusive or m.version != 1}
+    known: dict[UUID, int] = {}
+    if ids:
+        # %b and binary rows: a batch's ids travel as one binary array, several times cheaper than text.
+        cur.execute(
+            "SELECT aggregate_id, version FROM projection_versions WHERE projection = %s AND aggregate_id = ANY(%b)",
+            (projection, list(ids)),
+            binary=True,
+        )
+        known = dict(cur.fetchall())
     before = dict(known)
     out: list[Message] = []
     gaps: list[Gap] = []
     for message in messages:
-        current = known.get(message.aggregate_id, 0)
-        if message.version <= current:
+        aggregate_id, version = message.aggregate_id, message.version
+        current = known.get(aggregate_id, 0)
+        if version <= current:
             continue
-        if message.version != current + 1:
-            gaps.append(Gap(message.aggregate_id, current + 1, message.version))
-        known[message.aggregate_id] = message.version
+        if version != current + 1:
+            gaps.append(Gap(aggregate_id, current + 1, version))
+        known[aggregate_id] = version
         out.append(message)
-    changed = [(projection, aid, v) for aid, v in known.items() if before.get(aid) != v]
-    if changed:
+    if before:
+        changed = [(projection, aid, v) for aid, v in known.items() if before.get(aid) != v]
+        new_rows = [row for row in changed if row[1] not in before]
+        changed_rows = [row for row in changed if row[1] in before]
+    else:
+        new_rows, changed_rows = [(projection, aid, v) for aid, v in known.items()], []
+    if new_rows or changed_rows:
         write_rows(
             cur, "projection_versions", ("projection", "aggregate_id", "version"), ("projection", "aggregate_id"),
-            new=[row for row in changed if row[1] not in before], changed=[row for row in changed if row[1] in before],
+            new=new_rows, changed=changed_rows,
         )  # fmt: skip
     if gaps:
         cur.executemany(
@@ -156,35 +189,58 @@ def fold(
     messages: Iterable[Message],
     key_of: Callable[[Message], UUID | None],
     apply: Callable[[Row | None, Message], Row | None],
-) -> dict[UUID, Row]:
-    """Loads the rows the messages touch, applies them in memory, upserts each touched row once."""
-    keyed = [(key_of(m), m) for m in messages]
-    batch = [(k, m) for k, m in keyed if k is not None]
+) -> None:
+    """Loads the rows the messages touch, applies them in memory, upserts each touched row once.
+
+    A table folded here is written by ``fold`` only, and every read model keys it by the message's own
+    aggregate (``key_of`` is ``lambda m: m.aggregate_id``): an ``exclusive_replay`` relies on it."""
+    batch = [(k, m) for m in messages if (k := key_of(m)) is not None]
     if not batch:
-        return {}
-    ids = list({k for k, _ in batch})
-    cols = sql.SQL(", ").join(map(sql.Identifier, columns))
-    cur.execute(
-        sql.SQL("SELECT {} FROM {} WHERE {} = ANY(%b)").format(cols, sql.Identifier(table), sql.Identifier(key)),
-        (ids,),
-        binary=True,
-    )
-    rows: dict[UUID, Row] = {row[0]: dict(zip(columns, row, strict=True)) for row in cur.fetchall()}
-    loaded = set(rows)
-    touched: set[UUID] = set()
+        return
+    # Each key is hashed as few times as it can be (``UUID.__hash__`` is Python code, and a rebuild folds
+    # hundreds of thousands of rows): once to collect the keys, then per message to read its row, write
+    # it back and mark it touched.
+    if _EXCLUSIVE.get():
+        # A row keyed by the message's own aggregate is written by that aggregate's messages only, so in an
+        # exclusive replay it cannot exist before the aggregate's first event: only the others are read.
+        rows: dict[UUID, Row | None] = {}
+        wanted: list[UUID] = []
+        for k, m in batch:
+            if k not in rows:
+                rows[k] = None
+                if m.version != 1 or k is not m.aggregate_id:
+                    wanted.append(k)
+    else:
+        rows = dict.fromkeys(k for k, _ in batch)
+        wanted = list(rows)
+    fetched: list[Any] = []
+    if wanted:
+        cols = sql.SQL(", ").join(map(sql.Identifier, columns))
+        cur.execute(
+            sql.SQL("SELECT {} FROM {} WHERE {} = ANY(%b)").format(cols, sql.Identifier(table), sql.Identifier(key)),
+            (wanted,),
+            binary=True,
+        )
+        fetched = cur.fetchall()
+    for row in fetched:
+        rows[row[0]] = dict(zip(columns, row, strict=True))
+    touched: dict[UUID, Row] = {}
     for k, message in batch:
-        new = apply(rows.get(k), message)
+        new = apply(rows[k], message)
         if new is not None:
-            rows[k] = new
-            touched.add(k)
-    if touched:
-        values = itemgetter(*columns)
-        write_rows(
-            cur, table, columns, (key,),
-            new=[values(rows[k]) for k in touched if k not in loaded],
-            changed=[values(rows[k]) for k in touched if k in loaded],
-        )  # fmt: skip
-    return {k: rows[k] for k in touched}
+            rows[k] = touched[k] = new
+    if not touched:
+        return
+    values = itemgetter(*columns)
+    if not fetched:
+        write_rows(cur, table, columns, (key,), new=[values(row) for row in touched.values()], changed=())
+        return
+    loaded = {row[0] for row in fetched}
+    write_rows(
+        cur, table, columns, (key,),
+        new=[values(row) for k, row in touched.items() if k not in loaded],
+        changed=[values(row) for k, row in touched.items() if k in loaded],
+    )  # fmt: skip
 
 
 #: From this many rows on, ``write_rows`` copies instead of sending one statement per row.

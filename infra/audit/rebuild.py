@@ -4,7 +4,7 @@
 three overlapping stages: a reader thread fetches the log (``infra.audit.log``: one server-side
 cursor, binary rows, only the aggregates whose messages the read model consumes), this thread decodes
 the rows with the relay's ``EventDecoder`` and maps them through the registry, and a writer thread
-applies each batch in one transaction with the read model's own ``track_versions``/``fresh`` + ``apply``
+applies each batch in one transaction with the read model's own ``track_versions`` + ``apply``
 (its ``fold`` copies large batches: ``projections.base.write_rows``).
 
 Memory stays flat however large the store is: at most ``in_flight(batch)`` rows (with their events
@@ -31,6 +31,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -41,14 +42,18 @@ from psycopg_pool import ConnectionPool
 from infra.audit.log import LogReader, Window, first_rows, prefixes
 from producers.catalogue import REGISTRY, decoder_for
 from producers.relay import EventDecoder
-from projections import base
-from projections.base import Projection, create_tables, lock_projection, projection_lock
+from projections.base import (
+    Projection,
+    create_tables,
+    exclusive_replay,
+    lock_projection,
+    projection_lock,
+    track_versions,
+)  # fmt: skip
 from projections.catalogue import LIVE_SCHEMA
 
 Progress = Callable[[int, int], None]  # (events read, last notification id)
 
-# ``fresh`` is being renamed ``track_versions``: either name serves.
-_track_versions = getattr(base, "track_versions", None) or base.fresh
 _END = object()
 
 #: Rows per batch: few enough that the rows in flight (``in_flight``: 20,000, some 30-50 MB with their
@@ -115,8 +120,11 @@ def replay_into(
     progress: Progress | None = None,
     batch: int = BATCH,
 ) -> Rebuilt:
-    """Applies the log after ``after`` (up to ``until``) to ``projection`` in ``schema``."""
+    """Applies the log after ``after`` (up to ``until``) to ``projection`` in ``schema``, which holds
+    nothing but what replays of the log up to ``after`` wrote, unless it is the live one."""
     started = time.perf_counter()
+    # No one else writes an as-of or scratch schema: its versions need no look-up for first events.
+    exclusive = schema != LIVE_SCHEMA
     topics = set(projection.topics)
     reader = LogReader(
         app, Window(after=after, prefixes=prefixes(REGISTRY, topics=projection.topics), until=until), batch
@@ -147,7 +155,7 @@ def replay_into(
                 while (item := batches_out.get()) is not _END:
                     messages, read_count, position = item
                     if messages and not failures:
-                        _apply(conn, projection, schema, messages)
+                        _apply(conn, projection, schema, messages, exclusive=exclusive)
                     counts["applied"] += len(messages)
                     if progress:
                         progress(read_count, position)
@@ -196,7 +204,7 @@ def replay_into(
     return Rebuilt(reader.horizon, counts["events"], counts["applied"], time.perf_counter() - started)
 
 
-def _apply(conn: Connection[Any], projection: Projection, schema: str, messages: list[Any]) -> None:
+def _apply(conn: Connection[Any], projection: Projection, schema: str, messages: list[Any], *, exclusive: bool) -> None:
     with conn.transaction():
         cur = conn.cursor()
         # One round trip for the three: the writer waits for the interpreter lock after each one, and a
@@ -204,9 +212,10 @@ def _apply(conn: Connection[Any], projection: Projection, schema: str, messages:
         # crash is replayed by running the rebuild again: no WAL flush wait.
         cur.execute(sql.SQL("SET LOCAL synchronous_commit = off; SET LOCAL search_path TO {}; {}").format(
             sql.Identifier(schema), projection_lock(projection.name)))  # fmt: skip
-        new, _gaps = _track_versions(cur, projection.name, messages)
-        if new:
-            projection.apply(cur, new)
+        with exclusive_replay() if exclusive else nullcontext():
+            new, _gaps = track_versions(cur, projection.name, messages)
+            if new:
+                projection.apply(cur, new)
 
 
 def empty(pool: ConnectionPool, projection: Projection, schema: str) -> None:

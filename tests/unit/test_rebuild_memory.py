@@ -143,7 +143,7 @@ def test_a_replay_holds_at_most_a_few_batches_however_long_the_log(monkeypatch, 
                 held.add(len(rows))
                 yield rows
 
-    def slow_apply(conn: Any, projection: Any, schema: str, messages: list[Any]) -> None:
+    def slow_apply(conn: Any, projection: Any, schema: str, messages: list[Any], *, exclusive: bool) -> None:
         time.sleep(0.001)  # the writer is the slowest stage: the queues before it fill up
         held.add(-len(messages))
 
