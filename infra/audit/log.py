@@ -37,6 +37,10 @@ class Window:
     prefixes: tuple[str, ...] | None = None
     since: datetime | None = None
     until: datetime | None = None
+    #: ``(k, n)``: only the aggregates of part k of n (by their id's last byte; ``infra.audit.parts``).
+    part: tuple[int, int] | None = None
+    #: The last notification id to read (default: the log's last in the reading snapshot).
+    horizon: int | None = None
 
 
 def timestamp_of(state: bytes) -> datetime:
@@ -60,12 +64,19 @@ class LogReader:
         where = sql.SQL("notification_id > %(after)s AND notification_id <= %(horizon)s")
         if window.prefixes is not None:
             where = sql.SQL("{} AND topic ^@ ANY(%(prefixes)s)").format(where)
+        if window.part is not None:
+            where = sql.SQL("{} AND get_byte(uuid_send(originator_id), 15) %% %(parts)s = %(part)s").format(where)
         with recorder.datastore.get_connection() as conn, conn.transaction():
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
             plain = conn.cursor(row_factory=tuple_row)
-            found = plain.execute(sql.SQL("SELECT max(notification_id) FROM {}").format(table)).fetchone()
-            self.horizon = int(found[0] or 0) if found else 0
-            params = {"after": window.after, "horizon": self.horizon, "prefixes": list(window.prefixes or ())}
+            if window.horizon is None:
+                found = plain.execute(sql.SQL("SELECT max(notification_id) FROM {}").format(table)).fetchone()
+                self.horizon = int(found[0] or 0) if found else 0
+            else:
+                self.horizon = window.horizon
+            part, parts = window.part or (0, 1)
+            params = {"after": window.after, "horizon": self.horizon, "prefixes": list(window.prefixes or ()),
+                      "part": part, "parts": parts}  # fmt: skip
             with conn.cursor(name="sessionstream_log", row_factory=tuple_row, binary=True) as cur:
                 cur.execute(sql.SQL(
                     "SELECT notification_id, originator_id, originator_version, topic, state FROM {} WHERE {}"

@@ -119,16 +119,20 @@ def replay_into(
     until: datetime | None = None,
     progress: Progress | None = None,
     batch: int = BATCH,
+    part: tuple[int, int] | None = None,
+    horizon: int | None = None,
 ) -> Rebuilt:
-    """Applies the log after ``after`` (up to ``until``) to ``projection`` in ``schema``, which holds
-    nothing but what replays of the log up to ``after`` wrote, unless it is the live one."""
+    """Applies the log after ``after`` (up to ``until``, and ``horizon``) to ``projection`` in ``schema``,
+    which holds nothing but what replays of the log up to ``after`` wrote, unless it is the live one;
+    with ``part``, only that part's aggregates (``infra.audit.parts``)."""
     started = time.perf_counter()
     # No one else writes an as-of or scratch schema: its versions need no look-up for first events.
     exclusive = schema != LIVE_SCHEMA
     topics = set(projection.topics)
-    reader = LogReader(
-        app, Window(after=after, prefixes=prefixes(REGISTRY, topics=projection.topics), until=until), batch
+    window = Window(
+        after=after, prefixes=prefixes(REGISTRY, topics=projection.topics), until=until, part=part, horizon=horizon
     )
+    reader = LogReader(app, window, batch)
     decode = EventDecoder(app.mapper)
     messages_of = REGISTRY.bind(
         app.repository, remember=remember(batch), first_events=lambda ids: [decode(r) for r in first_rows(app, ids)]
@@ -209,9 +213,12 @@ def _apply(conn: Connection[Any], projection: Projection, schema: str, messages:
         cur = conn.cursor()
         # One round trip for the three: the writer waits for the interpreter lock after each one, and a
         # batch's round trips, not its rows, set the pace of small batches.  A batch lost in a database
-        # crash is replayed by running the rebuild again: no WAL flush wait.
+        # crash is replayed by running the rebuild again: no WAL flush wait.  The read model's lock keeps
+        # the live consumer out; an exclusive schema has none, and the parts of a replay in parts
+        # (``infra.audit.parts``) write disjoint rows: without it, they write at once.
+        lock = sql.SQL("") if exclusive else projection_lock(projection.name)
         cur.execute(sql.SQL("SET LOCAL synchronous_commit = off; SET LOCAL search_path TO {}; {}").format(
-            sql.Identifier(schema), projection_lock(projection.name)))  # fmt: skip
+            sql.Identifier(schema), lock))  # fmt: skip
         with exclusive_replay() if exclusive else nullcontext():
             new, _gaps = track_versions(cur, projection.name, messages)
             if new:

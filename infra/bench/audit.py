@@ -10,10 +10,10 @@ registrations, 100 per save; 50,000 events, or 1,000,000 with ``--large``) and r
 
 Figures:
 - ``seal_events_per_s``: the sealer over the whole store as a backlog (empty chain), in one process.
-- ``rebuild_events_per_s_<read model>``: a rebuild from the store into a scratch schema (stored
-  events per second, the store's size over the time); ``rebuild_asof_events_per_s_<read model>`` the
-  same as of the instant halfway through the store; ``rebuild_rss_growth_mb``: the most any rebuild
-  grew this process's resident memory.
+- ``rebuild_events_per_s_<read model>``: a rebuild into a scratch schema as ``projections rebuild`` runs
+  it (in two processes where ``infra.audit.parts`` allows), the store's size over the time;
+  ``rebuild_asof_events_per_s_<read model>`` the same as of the instant halfway through the store;
+  ``rebuild_rss_growth_mb``: the most any rebuild grew this process's memory (a part's child as much).
 - ``relay_events_per_s_sealing_off`` / ``_on`` / ``_backlog``: the relay from position 0 over the
   store, alone, with the sealer running (chain up to date), and with the sealer sealing the same
   backlog beside it; ``lag_p99_ms_sealing_off`` / ``_on``: the benchmark's lag run (steady 200
@@ -43,7 +43,8 @@ import psycopg
 
 from infra.audit.chain import TABLE as CHAIN_TABLE
 from infra.audit.log import timestamp_of
-from infra.audit.rebuild import empty, replay_into
+from infra.audit.parts import replay
+from infra.audit.rebuild import empty
 from infra.audit.sealer import sealer_for
 from infra.audit.sealer_child import SealerProcess
 from infra.container import Container
@@ -146,7 +147,7 @@ def rebuild_rates(container: Container) -> Figures:
             empty(pool, projection, schema)
             cpu = time.process_time()
             with PeakRss() as rss:
-                done = replay_into(app, pool, projection, schema, until=until)
+                done = replay(container, projection, schema, until=until)
             growth = max(growth, rss.growth)
             figures[f"rebuild_{label}events_per_s_{name}"] = events / done.seconds
             figures[f"rebuild_{label}cpu_seconds_{name}"] = time.process_time() - cpu

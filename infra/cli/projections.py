@@ -12,6 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from infra import rebuild as rebuilding
+from infra.audit import parts
 from infra.audit import rebuild as fast
 from infra.cli.instants import parse_instant
 from infra.container import build
@@ -66,9 +67,9 @@ def rebuild(
         bar, progress = _progress_bar(container)
         with bar:
             if schema is None:
-                done = fast.rebuild_live(container.event_store, container.pool, projection, progress)
+                done = parts.rebuild_live(container, projection, progress)
             else:
-                done = fast.rebuild_as_of(container.event_store, container.pool, projection, instant, schema, progress)
+                done = parts.rebuild_as_of(container, projection, instant, schema, progress)
         where = "live" if schema is None else f"schema {schema}"
         console.print(f"rebuilt [bold]{name}[/bold] ({where}): {done.applied} messages from {done.events} events"
                       f" in {done.seconds:.1f} s")  # fmt: skip

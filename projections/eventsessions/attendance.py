@@ -25,6 +25,7 @@ COLUMNS = ("id", "version", "event_id", "session_id", "name", "email", "state", 
 
 class AttendanceProjection:
     name = "attendance"
+    per_aggregate = True  # its one table is folded from each aggregate's own messages (infra.audit.parts)
     topics = (topics.REGISTRATIONS,)
     tables = ("session_attendance",)
     migrations = (

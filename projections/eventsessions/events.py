@@ -39,6 +39,7 @@ COLUMNS = (
 
 class EventsProjection:
     name = "events"
+    per_aggregate = True  # its one table is folded from each aggregate's own messages (infra.audit.parts)
     topics = (topics.EVENTS,)
     tables = ("events",)
     migrations = (

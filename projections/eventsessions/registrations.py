@@ -30,6 +30,7 @@ COLUMNS = (
 
 class RegistrationsProjection:
     name = "registrations"
+    per_aggregate = True  # its one table is folded from each aggregate's own messages (infra.audit.parts)
     topics = (topics.REGISTRATIONS,)
     tables = ("registrations",)
     migrations = (

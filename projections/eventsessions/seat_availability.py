@@ -41,6 +41,7 @@ COLUMNS = (
 
 class SeatAvailabilityProjection:
     name = "seat_availability"
+    per_aggregate = True  # its one table is folded from each aggregate's own messages (infra.audit.parts)
     topics = (topics.SESSIONS,)
     tables = ("session_seats",)
     migrations = (

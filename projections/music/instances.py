@@ -26,6 +26,7 @@ COLUMNS = (
 
 class InstancesProjection:
     name = "music_instances"
+    per_aggregate = True  # its one table is folded from each aggregate's own messages (infra.audit.parts)
     topics = (topics.INSTANCES,)
     tables = ("music_instances",)
     migrations = (
