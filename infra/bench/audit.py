@@ -1,5 +1,4 @@
-"""The audit's benchmark figures: sealing, rebuilds (now and as of an instant), and what sealing costs
-the relay and the end-to-end lag.
+"""The audit's figures: sealing, rebuilds (now and as of an instant), sealing's cost to relay and lag.
 
 ``audit_figures(container, relay_run=..., lag_run=...)`` is the one function the benchmark calls, on
 its filled store, after its own phases; it takes the benchmark's relay and lag runs as callables so
