@@ -9,8 +9,8 @@ the live consumer).  This process replays part 0 of 2 and a child process part 1
 both take the read model's lock per transaction, as a replay and the live consumer always have.
 
 Both read up to the same last notification id, taken before either starts.  A child costs about two
-seconds of start-up (the interpreter and the service's modules), so only windows of ``PARALLEL_FROM``
-notifications or more are split.
+seconds of start-up (the interpreter and the service's modules), so a replay is split only when the
+read model's aggregates hold ``PARALLEL_FROM`` events or more (estimated from a sample of the log).
 """
 
 from __future__ import annotations
@@ -24,9 +24,11 @@ import traceback
 from datetime import datetime
 from multiprocessing.connection import Connection
 
+from infra.audit.log import estimated_rows, prefixes
 from infra.audit.rebuild import Progress, Rebuilt, check_schema, empty, replay_into
 from infra.container import Container
 from infra.settings import PROJECT_ROOT
+from producers.catalogue import REGISTRY
 from projections.base import Projection
 from projections.catalogue import LIVE_SCHEMA, PROJECTIONS
 
@@ -50,7 +52,11 @@ def replay(
     """``replay_into`` from the log's start, in two processes when the read model and the window allow."""
     app, pool = container.event_store, container.pool
     horizon = int(app.recorder.max_notification_id() or 0)
-    if not per_aggregate(projection) or horizon < PARALLEL_FROM:
+    if (
+        not per_aggregate(projection)
+        or horizon < PARALLEL_FROM
+        or estimated_rows(app, prefixes(REGISTRY, topics=projection.topics)) < PARALLEL_FROM
+    ):
         return replay_into(app, pool, projection, schema, until=until, progress=progress)
     started = time.perf_counter()
     positions = [0] * PARTS
