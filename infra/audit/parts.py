@@ -104,7 +104,8 @@ def rebuild_live(container: Container, projection: Projection, progress: Progres
 
 class PartProcess:
     """The child replaying one part: ``start``, then ``result()`` (its events and messages applied; raises
-    what failed it), and ``end()`` (waits a moment for it to exit, then kills it)."""
+    what failed it), and ``end()`` (waits a moment for it to exit, then kills it).  Its progress reaches
+    ``progress`` as it comes, from a thread of ours, while this process replays its own part."""
 
     def __init__(
         self, container: Container, name: str, schema: str, until: datetime | None, horizon: int, *, part: int,
@@ -115,6 +116,8 @@ class PartProcess:
         self.progress = progress
         self._process: subprocess.Popen[bytes] | None = None
         self._conn: Connection | None = None
+        self._listener: threading.Thread | None = None
+        self._outcome: tuple[int, int] | BaseException | None = None
 
     def start(self) -> None:
         ours, theirs = socket.socketpair()
@@ -125,21 +128,35 @@ class PartProcess:
         theirs.close()
         self._conn = Connection(ours.detach())
         self._conn.send(self.payload)
+        self._listener = threading.Thread(target=self._listen, name=f"rebuild-part-{self.payload[-1]}", daemon=True)
+        self._listener.start()
 
-    def result(self) -> tuple[int, int]:
+    def _listen(self) -> None:
         assert self._conn is not None and self._process is not None
+        name = f"rebuild part {self.payload[-1]}"
         try:
             while True:
                 message = self._conn.recv()
                 if message[0] == "progress":
                     self.progress(message[1], message[2])
                 elif message[0] == "done":
-                    return int(message[1]), int(message[2])
+                    self._outcome = (int(message[1]), int(message[2]))
+                    return
                 else:
-                    raise RuntimeError(f"rebuild part {self.payload[-1]}: {message[1]}")
-        except EOFError:
-            code = self._process.wait()
-            raise RuntimeError(f"rebuild part {self.payload[-1]} ended with code {code}") from None
+                    self._outcome = RuntimeError(f"{name}: {message[1]}")
+                    return
+        except (EOFError, OSError):
+            self._outcome = RuntimeError(f"{name} ended with code {self._process.wait()}")
+        except BaseException as error:  # noqa: BLE001 - a progress callback that failed: raised by result()
+            self._outcome = error
+
+    def result(self) -> tuple[int, int]:
+        assert self._listener is not None
+        self._listener.join()
+        if isinstance(self._outcome, BaseException):
+            raise self._outcome
+        assert self._outcome is not None
+        return self._outcome
 
     def end(self, timeout: float = 5.0) -> None:
         if self._process is not None:
@@ -150,6 +167,8 @@ class PartProcess:
                 self._process.wait()
         if self._conn is not None:
             self._conn.close()
+        if self._listener is not None:
+            self._listener.join(5)
 
 
 def child_main(fd: int) -> None:
