@@ -13,15 +13,15 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 from urllib.parse import unquote, urlparse
 
 import psycopg
 from eventsourcing.application import Application
-from eventsourcing.persistence import InterfaceError, OperationalError
+from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
 from eventsourcing.postgres import (
     PostgresAggregateRecorder,
     PostgresApplicationRecorder,
@@ -71,11 +71,32 @@ class FailFastAggregateRecorder(PostgresAggregateRecorder):  # snapshots
     select_events = _fewer_attempts(PostgresAggregateRecorder.select_events)
 
 
+#: Stored bytes from which a save leaves psycopg's pipeline mode.  eventsourcing sends a save's events as
+#: one array parameter in a pipeline; from a few MB on, the pipeline's sending and receiving deadlock
+#: (the server waits in ``ClientRead``, the client for a result; psycopg issue #685 describes the same
+#: hang).  A session wizard run on an event with 15 mail schedulers (330 sessions, some 5,000 events)
+#: hung forever, holding the events table's lock, so every other write waited too.  Below the threshold
+#: the pipeline saves round trips; above it a save costs three round trips instead of one.
+PIPELINE_MAX_BYTES = 256 * 1024
+
+
 class FailFastApplicationRecorder(PostgresApplicationRecorder):
-    insert_events = _fewer_attempts(PostgresApplicationRecorder.insert_events)
+    @retry((InterfaceError, OperationalError), max_attempts=RECORDER_ATTEMPTS, wait=0.05)
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        if self.datastore.enable_db_functions or sum(len(e.state) for e in stored_events) < PIPELINE_MAX_BYTES:
+            return cast(Sequence[int] | None, _PIPELINED(self, stored_events, **kwargs))
+        # eventsourcing's statements, in its order, without the pipeline.
+        with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
+            self._insert_events(curs, stored_events, **kwargs)
+            self._insert_stored_events(curs, stored_events, **kwargs)
+            return self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+
     select_events = _fewer_attempts(PostgresApplicationRecorder.select_events)
     select_notifications = _fewer_attempts(PostgresApplicationRecorder.select_notifications)
     max_notification_id = _fewer_attempts(PostgresApplicationRecorder.max_notification_id)
+
+
+_PIPELINED = PostgresApplicationRecorder.insert_events.__wrapped__  # type: ignore[attr-defined]
 
 
 class FailFastPostgresFactory(PostgresFactory):
